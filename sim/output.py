@@ -1,0 +1,60 @@
+"""Writing a run's outputs: whole or not at all, and byte-identical for the same inputs.
+
+Files are written to a temporary name in the target folder and renamed into place, so a reader (or
+an interrupted run) never sees half a file. Numbers are formatted explicitly and the PNG carries no
+timestamp, so the same scenario, seed and code version give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` then rename ``tmp`` onto ``path``; on any error the target is untouched."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def clean_json(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become None (undefined), numpy scalars plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_json(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    text = json.dumps(clean_json(data), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    atomic_write(path, lambda p: p.write_text(text))
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    atomic_write(path, lambda p: frame.to_csv(p, index=False, float_format="%.6g", lineterminator="\n"))
+
+
+def save_figure(fig: Any, path: Path) -> None:
+    """Save a matplotlib figure without the metadata that would make bytes differ between runs."""
+    fmt = path.suffix.lstrip(".")
+    meta = {"Software": None} if fmt == "png" else {"Creator": None, "Date": None} if fmt == "svg" else {}
+    atomic_write(path, lambda p: fig.savefig(p, format=fmt, dpi=120, metadata=meta))

@@ -1,0 +1,295 @@
+"""Typed parameters of a scamsim run, one frozen dataclass per scenario-file table.
+
+Every field carries its unit, a one-line meaning, its allowed range and, where the value comes from
+the literature, its source. The scenario loader, the generated parameter reference (docs/parameters.md)
+and the ``--set`` overrides all read this metadata, so a parameter is declared exactly once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+POLICY_TYPES = ("none", "case_by_case", "hotspot", "network", "coordinated", "root_causes", "combined")
+ZONE_KINDS = ("sez", "armed_group", "other")
+
+
+def param(
+    default: Any,
+    unit: str,
+    doc: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    source: str = "assumption",
+) -> Any:
+    """Declare a parameter field with its unit, meaning, range and source."""
+    meta = {"unit": unit, "doc": doc, "lo": lo, "hi": hi, "choices": choices, "source": source}
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True, slots=True)
+class RunParams:
+    """Length, seed and scale of a run."""
+
+    name: str = param("unnamed", "-", "scenario name, used in output titles")
+    description: str = param("", "-", "what the scenario represents")
+    weeks: int = param(260, "weeks", "simulated weeks (one step is one week)", 1, 5200)
+    seed: int = param(1, "-", "random seed; a run is fully determined by scenario, seed and code version", 0)
+    km_per_cell: float = param(25.0, "km", "edge length of one grid cell", 0.1, 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class MarketParams:
+    """Money: what a worker earns a compound and what running one costs."""
+
+    revenue_per_worker_day: float = param(
+        350.0, "US$/worker/day", "gross proceeds per forced worker at full infrastructure", 0, 1e5,
+        source="USIP 2024 basis of the ~US$12.5bn/yr Cambodia estimate (domain.md)")
+    demand_factor: float = param(1.0, "x", "multiplier on revenue per worker (victims' exposure and losses)", 0, 10)
+    worker_cost_day: float = param(25.0, "US$/worker/day", "upkeep per worker: food, guards, recruiters' fees", 0, 1e5)
+    site_cost_week: float = param(50000.0, "US$/week", "fixed running cost of one compound: rent, guards, utilities", 0, 1e9,
+                                  source="set so costs are ~40% of proceeds (profits ~US$40bn of ~US$64bn, UNODC 2025, USIP 2024)")
+    concession_discount: float = param(0.5, "share", "cut in running cost inside a concession of level 1", 0, 1)
+    protection_fee_share: float = param(
+        0.25, "share of revenue", "rent paid to protectors on a cell of protection 1 (pro rata below)", 0, 1)
+    laundering_share: float = param(0.15, "share of revenue", "proceeds lost turning stolen funds into usable cash", 0, 1)
+    payout_share: float = param(0.02, "1/week", "share of an operator's capital taken out by its owners each week", 0, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class LabourParams:
+    """The regional pool of people trafficked or lured into compounds."""
+
+    initial_pool: int = param(20000, "people", "people in the recruitment pipeline at week 0", 0)
+    inflow_per_week: float = param(
+        1200.0, "people/week", "new people trafficked or recruited into the pool each week", 0, 1e7,
+        source="scaled so the labour limit inflow/attrition is ~10^5 (OHCHR 2023 orders of magnitude)")
+    pool_exit: float = param(0.02, "1/week", "share of the pool that drifts away unhired each week", 0, 1)
+    attrition: float = param(0.01, "1/week", "share of held workers who escape, are released or die each week", 0, 1)
+    hiring_rate: float = param(0.25, "1/week", "share of a compound's vacancies it can fill per week at labour access 1", 0, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class CompoundParams:
+    """Size and cost of a compound."""
+
+    capacity_mean: float = param(300.0, "workers", "mean compound capacity (log-normal)", 1, 1e6,
+                                 source="order of the 771 detained in one Laos SEZ raid, 2024 (domain.md)")
+    capacity_sigma: float = param(0.5, "-", "log-normal sigma of compound capacity", 0, 3)
+    open_cost: float = param(1.0e7, "US$", "cost of setting up a new compound: buildings, equipment, fixers", 0, 1e12)
+    cell_capacity: int = param(4, "compounds", "most compounds one grid cell can hold", 1, 1000)
+    initial_fill: float = param(0.8, "share", "share of capacity filled at week 0", 0, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorParams:
+    """Criminal groups: how many, how rich, how bold."""
+
+    initial: int = param(140, "operators", "operators at week 0", 0, 100000)
+    initial_compounds: int = param(3, "compounds", "compounds each initial operator starts with", 1, 1000)
+    capital_mean: float = param(8.0e6, "US$", "mean starting capital (log-normal, sigma 0.5)", 0, 1e13)
+    risk_tolerance: float = param(0.08, "1/week", "mean perceived weekly raid hazard an operator tolerates before moving", 0, 1)
+    risk_tolerance_spread: float = param(10.0, "-", "Beta concentration of risk tolerance (higher: more alike)", 0.1, 1e4)
+    max_compounds: int = param(8, "compounds", "most compounds one operator runs", 1, 10000)
+    expansion_reserve: float = param(1.5, "x open cost", "capital needed, in set-up costs, before an operator expands", 0, 100)
+    expansion_rate: float = param(0.05, "1/week", "chance per week that an operator able to expand starts a new compound", 0, 1)
+    bankruptcy: bool = param(True, "-", "operators whose capital stays negative leave the market")
+    bankruptcy_weeks: int = param(8, "weeks", "weeks of negative capital before bankruptcy", 1, 1000)
+    syndicates: int = param(0, "syndicates", "number of syndicates operators are assigned to (0: none)", 0, 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class RelocationParams:
+    """Moving a compound: the cost side of displacement and the logit site choice."""
+
+    enabled: bool = param(True, "-", "compounds can move; when false a raided compound closes for good")
+    base_cost: float = param(5.0e5, "US$", "fixed cost of setting up again elsewhere", 0, 1e12)
+    cost_per_km: float = param(4000.0, "US$/km", "transport and logistics per km moved", 0, 1e9)
+    border_cost: float = param(5.0e5, "US$", "extra cost of crossing into another jurisdiction", 0, 1e12)
+    sunk_share: float = param(0.4, "share of open cost", "capital left behind in the old site", 0, 1)
+    weeks: int = param(3, "weeks", "weeks a moving compound produces nothing", 0, 520)
+    logit_beta: float = param(1.5, "1/US$M", "sensitivity of site choice to utility (0: random choice)", 0, 1e3)
+    horizon_weeks: float = param(26.0, "weeks", "horizon over which operators weigh a site's weekly net income", 1, 520)
+    agglomeration: float = param(0.5, "US$M per log-neighbour", "value of nearby compounds (labour, fixers, protection)", 0, 1e3)
+    agglomeration_radius: int = param(2, "cells", "radius of the neighbourhood counted for agglomeration", 0, 50)
+
+
+@dataclass(frozen=True, slots=True)
+class EnforcementParams:
+    """Agencies: how they find, raid and deter compounds (background level, before any policy)."""
+
+    background_raid_frequency: float = param(
+        12.0, "raids/agency/year", "raids each agency makes per year at governance 1 outside the policy", 0, 1e9)
+    detection_rate: float = param(0.03, "1/week", "weekly hazard that an agency learns of a compound of visibility 1", 0, 100)
+    visibility_workers: float = param(300.0, "workers", "size at which a compound has size-visibility 1", 1, 1e6)
+    visibility_exponent: float = param(0.5, "-", "elasticity of visibility with size (0: size does not matter)", 0, 5)
+    visibility_age_weeks: float = param(26.0, "weeks", "age scale over which a compound becomes fully visible (0: at once)", 0, 5200)
+    heat_detection: float = param(1.0, "per heat unit", "rise in detection hazard per unit of heat", 0, 1000)
+    protection_shield: float = param(0.8, "-", "share of detection and raid success removed by protection 1", 0, 1)
+    concession_shield: float = param(0.5, "-", "share of detection removed inside a concession of level 1", 0, 1)
+    tipoff_base: float = param(0.05, "probability", "chance a raid is tipped off without protection", 0, 1)
+    tipoff_protection: float = param(0.6, "probability", "extra tip-off chance at protection 1", 0, 1,
+                                     source="KK Park 2025: operations moved out before the raid (domain.md)")
+    raid_failure: float = param(0.1, "probability", "chance an untipped raid fails (wrong site, resistance)", 0, 1)
+    evacuation_loss: float = param(0.05, "share", "share of workers who escape during a tipped-off evacuation", 0, 1)
+    rescue_share: float = param(0.6, "share", "share of workers freed by a successful raid", 0, 1)
+    repatriation_share: float = param(0.5, "share", "share of freed workers who get home (the rest are re-trafficked)", 0, 1)
+    seizure_share: float = param(0.2, "share", "share of the operator's capital seized in a successful raid", 0, 1)
+    arrest_probability: float = param(0.05, "probability", "chance a successful raid arrests the operator's boss", 0, 1,
+                                      source="arrests are mostly low-level workers (domain.md fact 6)")
+    heat_per_raid: float = param(1.0, "heat", "heat deposited at a raided cell", 0, 1e6)
+    heat_spread_cells: float = param(1.0, "cells", "Gaussian radius over which raid heat spreads", 0, 20)
+    heat_half_life: float = param(12.0, "weeks", "half-life of the deterrent part of heat", 0.1, 1e5,
+                                  source="Sherman 1990: crackdown deterrence decays (domain.md)")
+    residual_share: float = param(0.15, "share", "share of raid heat that is a slow residual tail", 0, 1,
+                                  source="Sherman 1990: 5 of 18 crackdowns left a residual effect")
+    residual_half_life: float = param(104.0, "weeks", "half-life of the residual tail", 0.1, 1e6)
+    risk_perception: float = param(0.15, "per heat unit", "weekly raid hazard operators read into one unit of heat", 0, 100)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryParams:
+    """New operators drawn in by profit."""
+
+    rate: float = param(0.5, "operators/week", "entrants per week per unit of annual return above the threshold", 0, 1e5)
+    return_threshold: float = param(1.0, "1/year", "annual profit over set-up cost below which nobody enters or expands", 0, 100)
+    max_rate: float = param(5.0, "operators/week", "cap on the mean number of entrants per week", 0, 1e5)
+    capital_mean: float = param(6.0e6, "US$", "mean capital of an entrant (log-normal, sigma 0.5)", 0, 1e13)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyParams:
+    """The intervention under test: a type, when and where it applies, and its levers."""
+
+    type: str = param("none", "-", "policy type", choices=POLICY_TYPES)
+    start_week: int = param(52, "week", "first week the policy applies", 0)
+    end_week: int = param(-1, "week", "last week the policy applies (-1: to the end)", -1)
+    jurisdictions: tuple[str, ...] = param((), "names", "jurisdictions applying the policy (empty: all)")
+    raid_frequency: float = param(24.0, "raids/agency/year", "raids each applying agency makes per year at governance 1", 0, 1e9)
+    buffer: tuple[str, ...] = param((), "names", "buffer area for WDQ/TNE (empty: neighbours of the policy jurisdictions)")
+    control: tuple[str, ...] = param((), "names", "control area for WDQ/TNE (empty: every other jurisdiction)")
+    # hotspot
+    hotspot_radius: int = param(2, "cells", "hotspot: radius of the area kept under pressure after a find", 0, 50)
+    hotspot_weeks: int = param(12, "weeks", "hotspot: weeks an area stays under sustained pressure", 0, 5200)
+    hotspot_detection: float = param(3.0, "x", "hotspot: multiplier on detection inside a pressured area", 1, 1000)
+    # network
+    network_followup: float = param(0.5, "probability", "network: chance each of the raided operator's other compounds is found", 0, 1)
+    network_seizure_share: float = param(0.5, "share", "network: share of the operator's capital seized after a raid", 0, 1)
+    network_arrest_probability: float = param(0.25, "probability", "network: chance a raid leads to the boss's arrest", 0, 1)
+    # root causes
+    aml_share: float = param(0.0, "share", "anti-money-laundering: extra share of revenue and capital lost", 0, 1)
+    infrastructure_cut: float = param(0.0, "share", "infrastructure denial: share of power/internet cut in cut zones", 0, 1)
+    cut_zones: tuple[str, ...] = param((), "names", "zones or jurisdictions whose infrastructure is cut")
+    substitution_weeks: int = param(6, "weeks", "weeks before operators restore a cut with generators/satellite", 0, 5200,
+                                     source="Thai cuts Feb 2025: generators, Lao power, Starlink within weeks (domain.md)")
+    cut_substitutes: bool = param(False, "-", "the substitutes (fuel, cross-border power, satellite) are cut too")
+    inflow_reduction: float = param(0.0, "share", "recruitment-pipeline disruption: share of trafficking inflow stopped", 0, 1)
+    protection_sanctions: float = param(0.0, "share", "sanctions on protectors: share of protection removed", 0, 1)
+    revoke_concessions: tuple[str, ...] = param((), "names", "zone governance: zones whose concession is revoked for good")
+    repatriation_share: float = param(-1.0, "share", "victim repatriation: share of freed workers sent home (-1: unchanged)", -1, 1)
+    demand_reduction: float = param(0.0, "share", "demand side: share of revenue per worker removed everywhere", 0, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class JurisdictionSpec:
+    """One jurisdiction of the map and its agency."""
+
+    name: str
+    symbol: str
+    governance: float = 0.5
+    protection: float = 0.1
+    infrastructure: float = 0.8
+    labour_access: float = 0.8
+    country: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneSpec:
+    """An enclave: a special economic zone or armed-group territory laid over jurisdictions."""
+
+    name: str
+    symbol: str
+    kind: str = "sez"
+    protection: float = 0.7
+    infrastructure: float = 0.9
+    concession: float = 1.0
+    labour_access: float = 1.0
+
+
+JURISDICTION_FIELDS = {
+    "symbol": ("-", "one character marking the jurisdiction in map.layout"),
+    "governance": ("0-1", "state capacity: scales the agency's raid budget and detection"),
+    "protection": ("0-1", "elite or armed-group protection sold to operators on ordinary cells"),
+    "infrastructure": ("0-1", "power and internet quality; multiplies revenue"),
+    "labour_access": ("0-1", "how easily compounds here hire from the pool"),
+    "country": ("-", "country name; jurisdictions of one country share a border-free interior"),
+}
+ZONE_FIELDS = {
+    "symbol": ("-", "one character marking the zone in map.zones"),
+    "kind": ("-", "sez, armed_group or other"),
+    "protection": ("0-1", "protection inside the zone (replaces the jurisdiction's)"),
+    "infrastructure": ("0-1", "infrastructure inside the zone"),
+    "concession": ("0-1", "legal carve-out: lowers running cost and shields from detection"),
+    "labour_access": ("0-1", "labour access inside the zone"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MapSpec:
+    """The region: a character map of jurisdictions with enclave zones laid over it."""
+
+    layout: tuple[str, ...]
+    zones_layout: tuple[str, ...]
+    jurisdictions: tuple[JurisdictionSpec, ...]
+    zones: tuple[ZoneSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """Everything that determines a run, apart from the code version."""
+
+    run: RunParams = field(default_factory=RunParams)
+    market: MarketParams = field(default_factory=MarketParams)
+    labour: LabourParams = field(default_factory=LabourParams)
+    compounds: CompoundParams = field(default_factory=CompoundParams)
+    operators: OperatorParams = field(default_factory=OperatorParams)
+    relocation: RelocationParams = field(default_factory=RelocationParams)
+    enforcement: EnforcementParams = field(default_factory=EnforcementParams)
+    entry: EntryParams = field(default_factory=EntryParams)
+    policy: PolicyParams = field(default_factory=PolicyParams)
+    map: MapSpec | None = None
+
+    def replace(self, **sections: Any) -> Params:
+        """A copy with whole sections swapped, e.g. ``p.replace(policy=...)``."""
+        return dataclasses.replace(self, **sections)
+
+    def with_values(self, values: dict[str, Any]) -> Params:
+        """A copy with dotted keys set (``{"policy.raid_frequency": 12}``); keys are not validated here."""
+        by_section: dict[str, dict[str, Any]] = {}
+        for key, value in values.items():
+            section, name = key.split(".", 1)
+            by_section.setdefault(section, {})[name] = value
+        return dataclasses.replace(
+            self,
+            **{s: dataclasses.replace(getattr(self, s), **kv) for s, kv in by_section.items()},
+        )
+
+
+SECTIONS: dict[str, type] = {
+    "run": RunParams,
+    "market": MarketParams,
+    "labour": LabourParams,
+    "compounds": CompoundParams,
+    "operators": OperatorParams,
+    "relocation": RelocationParams,
+    "enforcement": EnforcementParams,
+    "entry": EntryParams,
+    "policy": PolicyParams,
+}
+
+
+def to_dict(params: Params) -> dict[str, Any]:
+    """Plain, JSON-ready nested dict of every parameter (for hashing and provenance)."""
+    return dataclasses.asdict(params)

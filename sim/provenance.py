@@ -1,0 +1,35 @@
+"""What every output records about how it was made: inputs, seed, code and dependency versions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import sim
+
+DEPENDENCIES = ("mesa", "numpy", "pandas", "matplotlib", "pyarrow", "solara")
+
+
+def git_commit() -> str | None:
+    """The source tree's commit when it is a git checkout with no uncommitted change noted, else None."""
+    root = Path(sim.__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "sim"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def versions() -> dict[str, str]:
+    found = {"scamsim": sim.__version__, "python": sys.version.split()[0]}
+    for name in DEPENDENCIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found

@@ -1,0 +1,135 @@
+"""Where operators put a compound: a logit choice over every cell of the region at once.
+
+This is the heart of displacement. An operator scores each cell by the weekly net income it expects
+there over its planning horizon (revenue at the cell's infrastructure, minus protection rent, upkeep,
+running cost, and the expected loss from raids it reads into heat and its own notoriety), minus the
+cost of getting there (distance, crossing a border, rebuilding what it leaves behind), plus the value
+of neighbouring compounds (agglomeration). It picks a cell with logit probabilities
+``p ~ exp(beta * utility)``, drawn exactly by the Gumbel-max trick so one choice costs one vector of
+draws. Cells it cannot afford, full cells and cells that would lose money are never chosen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.enforcement import perceived_hazard
+from sim.market import Prices
+from sim.params import EnforcementParams, RelocationParams
+from sim.space import Region, box_sum
+
+MILLION = 1.0e6
+
+
+@dataclass(frozen=True, slots=True)
+class SiteLayers:
+    """This week's flat (one value per cell) inputs to site choice, shared by every mover."""
+
+    net_per_worker: np.ndarray  # US$/week a worker nets the operator at each cell
+    fixed_cost: np.ndarray  # US$/week running cost of a compound at each cell
+    climate: np.ndarray  # recent raids per compound in each cell's jurisdiction
+    exposure: np.ndarray  # heat at each cell
+    protection: np.ndarray
+    labour_access: np.ndarray
+    jurisdiction: np.ndarray  # int, -1 outside the region
+    open_cell: np.ndarray  # land cell with room for another compound
+    agglomeration: np.ndarray  # utility (US$M) of the compounds around each cell
+
+
+def site_layers(
+    region: Region,
+    p: Prices,
+    infrastructure: np.ndarray,
+    protection: np.ndarray,
+    concession: np.ndarray,
+    heat: np.ndarray,
+    climate: np.ndarray,
+    compound_counts: np.ndarray,
+    cell_capacity: int,
+    r: RelocationParams,
+) -> SiteLayers:
+    """Precompute the per-cell terms once a week, so each mover only adds its own."""
+    keep = p.keep_share - p.protection_fee_share * protection
+    net_per_worker = p.revenue_per_worker_week * infrastructure * keep - p.worker_cost_week
+    agg = r.agglomeration * np.log1p(box_sum(compound_counts, r.agglomeration_radius))
+    return SiteLayers(
+        net_per_worker=net_per_worker.ravel(),
+        fixed_cost=(p.site_cost_week * (1.0 - p.concession_discount * concession)).ravel(),
+        climate=np.append(climate, 0.0)[region.flat_jurisdiction],
+        exposure=heat.ravel(),
+        protection=protection.ravel(),
+        labour_access=region.labour_access.ravel(),
+        jurisdiction=region.flat_jurisdiction.astype(np.int64),
+        open_cell=(region.land & (compound_counts < cell_capacity)).ravel(),
+        agglomeration=agg.ravel(),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The chosen cell (or -1 when no cell is feasible), its move cost and expected weekly net."""
+
+    cell: int
+    move_cost: float
+    expected_net: float
+
+
+NO_SITE = Choice(-1, 0.0, 0.0)
+
+
+def expected_net(
+    layers: SiteLayers,
+    workers: float | np.ndarray,
+    notoriety: np.ndarray,
+    value_at_risk: float,
+    e: EnforcementParams,
+) -> np.ndarray:
+    """Weekly net income an operator expects at each cell, after its expected raid losses."""
+    carried = np.append(notoriety, 0.0)[layers.jurisdiction]  # index -1 (outside) picks the 0
+    hazard = perceived_hazard(layers.climate, layers.exposure + carried, layers.protection, e)
+    return workers * layers.net_per_worker - layers.fixed_cost - hazard * value_at_risk
+
+
+def choose_site(
+    layers: SiteLayers,
+    region: Region,
+    rng: np.random.Generator,
+    *,
+    workers: float | np.ndarray,
+    notoriety: np.ndarray,
+    capital: float,
+    value_at_risk: float,
+    origin: int,
+    stay_allowed: bool,
+    fixed_move_cost: float,
+    r: RelocationParams,
+    e: EnforcementParams,
+) -> Choice:
+    """Pick a cell for one compound.
+
+    ``origin`` is the current cell of a moving compound (or an operator's base for a new one; -1 for
+    an entrant with no base). ``fixed_move_cost`` is what any destination costs (rebuilding, or a new
+    compound's set-up). ``workers`` may be a per-cell array (a new compound expects to hire more where
+    labour access is better).
+    """
+    net = expected_net(layers, workers, notoriety, value_at_risk, e)
+    if origin >= 0:
+        move = fixed_move_cost + r.cost_per_km * region.distance_km(origin)
+        move = move + r.border_cost * (layers.jurisdiction != layers.jurisdiction[origin])
+        if stay_allowed:
+            move = move.copy()
+            move[origin] = 0.0
+    else:
+        move = np.full(net.shape, fixed_move_cost)
+    feasible = layers.open_cell & (move <= capital) & (net > 0)
+    if stay_allowed and origin >= 0:
+        feasible[origin] = net[origin] > 0
+    gumbel = rng.gumbel(size=net.shape)  # drawn whatever the outcome: a fixed cost in random numbers
+    if not feasible.any():
+        return NO_SITE
+    utility = (r.horizon_weeks * net - move) / MILLION + layers.agglomeration
+    score = np.where(feasible, r.logit_beta * utility + gumbel, -np.inf)
+    cell = int(np.argmax(score))
+    return Choice(cell, float(move[cell]), float(net[cell]))

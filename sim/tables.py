@@ -1,0 +1,91 @@
+"""Column storage for agent state, so weekly rules run over all agents at once.
+
+Mesa agents are convenient handles, but a per-agent Python loop is what makes Mesa models slow. Each
+Compound and Operator therefore owns a *slot* in a table of numpy columns; its attributes read and
+write that slot, and the model's weekly rules work on whole columns. Freed slots are reused lowest
+first, so slot order (and with it every vectorised draw) depends only on the seed.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+import numpy as np
+
+
+class SlotTable:
+    """Growable struct-of-arrays with an ``alive`` mask and lowest-first slot reuse."""
+
+    def __init__(self, columns: dict[str, tuple[Any, Any]], capacity: int = 64) -> None:
+        self._spec = columns  # name -> (dtype, fill) or (dtype, fill, width) for 2-D columns
+        self._free: list[int] = []
+        self._size = 0
+        self.alive = np.zeros(capacity, dtype=bool)
+        self.cols: dict[str, np.ndarray] = {}
+        for name, spec in columns.items():
+            self.cols[name] = self._blank(spec, capacity)
+
+    @staticmethod
+    def _blank(spec: tuple, n: int) -> np.ndarray:
+        dtype, fill = spec[0], spec[1]
+        shape = (n, spec[2]) if len(spec) > 2 else (n,)
+        return np.full(shape, fill, dtype=dtype)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("cols")
+        if cols is not None and name in cols:
+            return cols[name]
+        raise AttributeError(name)
+
+    def allocate(self) -> int:
+        """A fresh slot with every column at its fill value."""
+        if self._free:
+            slot = heapq.heappop(self._free)
+        else:
+            slot = self._size
+            self._size += 1
+            if slot >= len(self.alive):
+                self._grow()
+        for name, spec in self._spec.items():
+            self.cols[name][slot] = spec[1]
+        self.alive[slot] = True
+        return slot
+
+    def release(self, slot: int) -> None:
+        self.alive[slot] = False
+        heapq.heappush(self._free, slot)
+
+    def _grow(self) -> None:
+        n = len(self.alive) * 2
+        self.alive = np.concatenate([self.alive, np.zeros(n - len(self.alive), dtype=bool)])
+        for name, spec in self._spec.items():
+            old = self.cols[name]
+            new = self._blank(spec, n)
+            new[: len(old)] = old
+            self.cols[name] = new
+
+    @property
+    def slots(self) -> np.ndarray:
+        """Live slots in ascending order (the canonical iteration order)."""
+        return np.flatnonzero(self.alive[: self._size])
+
+    @property
+    def size(self) -> int:
+        """Upper bound of used slots; columns sliced ``[:size]`` hold every live agent."""
+        return self._size
+
+    def count(self) -> int:
+        return int(self.alive[: self._size].sum())
+
+
+def column(name: str, cast: type = float) -> property:
+    """An attribute of an agent that lives in its table's column ``name`` at the agent's slot."""
+
+    def get(self: Any) -> Any:
+        return cast(self.table.cols[name][self.slot])
+
+    def set_(self: Any, value: Any) -> None:
+        self.table.cols[name][self.slot] = value
+
+    return property(get, set_, doc=f"Column ``{name}`` of the agent's table.")
