@@ -69,6 +69,18 @@ def perceived_hazard(climate: np.ndarray, exposure: np.ndarray, protection: np.n
     return -np.expm1(-(climate + e.risk_perception * exposure) * (1.0 - e.protection_shield * protection))
 
 
+def raid_budget(frequency: np.ndarray, known: np.ndarray, governance: np.ndarray, e: EnforcementParams) -> np.ndarray:
+    """Raids each agency can mount this week.
+
+    A fixed programme (``frequency`` raids a year) plus a response to what it has found
+    (``responsiveness`` raids a year per known compound), both scaled by state capacity raised to
+    ``governance_exponent``: a weak state lacks both the means to act and the integrity to act on
+    what it finds. The response is what keeps a strong state from hosting a large hub: its attention
+    grows with the problem instead of being diluted by it.
+    """
+    return (frequency + e.responsiveness * known) / 52.0 * governance**e.governance_exponent
+
+
 def raid_climate(weekly_raids: np.ndarray, compounds: np.ndarray) -> np.ndarray:
     """Each agency's raid capacity per compound in its jurisdiction: the hazard everyone hears of.
 

@@ -72,8 +72,13 @@ class ScamModel(mesa.Model):
         self.log = WeeklyLog(r.jurisdiction_names)
         self.totals = {"repatriated": 0, "retrafficked": 0, "rescued": 0, "attrition": 0, "drifted": 0, "inflow": 0}
 
-        self._prepare_week()
+        # Initial operators expect compounds spread over the land in proportion to area, so where the
+        # market starts is not decided by which operator happened to be placed first.
+        share = r.jurisdiction_cells / max(1, r.jurisdiction_cells.sum())
+        self._prepare_week(expected=params.operators.initial * params.operators.initial_compounds * share)
         self._populate()
+        self._prepare_week()
+        self._burn_in(params.run.burn_in_weeks)
 
     # ---- set-up ---------------------------------------------------------------------------------
     def _populate(self) -> None:
@@ -91,7 +96,21 @@ class ScamModel(mesa.Model):
                 self._count_site(choice.cell, +1)
             if op.n_compounds == 0:
                 op.leave()
-            self._prepare_week()  # later operators see the raid climate the earlier ones created
+
+    def _burn_in(self, weeks: int) -> None:
+        """Let the market settle before week 1: the same weekly rules, with the policy not yet started.
+
+        Initial operators place compounds knowing only the raid climate, not where heat will build;
+        a few years of the model's own dynamics carry them to where they would be. Nothing of the
+        burn-in is recorded, and a run and its counterfactual share it exactly.
+        """
+        self.week = -weeks
+        for _ in range(weeks):
+            self.step()
+        self.moves.clear()
+        self.raid_log.clear()
+        self.log = WeeklyLog(self.region.jurisdiction_names)
+        self.totals = dict.fromkeys(self.totals, 0)
 
     def _draw_capacity(self) -> int:
         c = self.params.compounds
@@ -109,7 +128,7 @@ class ScamModel(mesa.Model):
     # ---- the week -------------------------------------------------------------------------------
     def step(self) -> None:
         """One week, in the order documented in docs/ODD.md."""
-        self.week = self.steps
+        self.week += 1
         self.events = WeekEvents()
         self.levers = self.policy.levers(self.week)
         self._decay()
@@ -121,6 +140,7 @@ class ScamModel(mesa.Model):
         self._operators_exit_and_expand()
         self._entry()
         self._age()
+        self.policy.end_of_week(self.week)
         self._record()
 
     def _decay(self) -> None:
@@ -130,18 +150,33 @@ class ScamModel(mesa.Model):
         self.operator_table.notoriety[:] *= enforcement.decay_factor(e.heat_half_life)
         self.grid.heat.data[:] = self.grid.heat_fast.data + self.grid.heat_residual.data
 
-    def _prepare_week(self) -> None:
+    def _prepare_week(self, expected: np.ndarray | None = None) -> None:
         """Refresh the effective ground (after policy levers), the raid climate and site-choice layers."""
-        lv = self.levers
+        lv, week = self.levers, self.week
         self.prices = market.prices(self.params.market, lv.demand_reduction, lv.aml_share)
-        self.protection_eff = self.grid.protection.data * lv.protection_factor
-        self.concession_eff = self.grid.concession.data
+        self.protection_eff, self.concession_eff = self.policy.adjust_ground(
+            week, self.grid.protection.data, self.grid.concession.data, self.region.home_protection)
         self.infra_eff = self.grid.infrastructure.data
+        cut = self.policy.cut_mask(week)
+        if cut is not None:
+            # Site choice anticipates substitution: a cut bites for substitution_weeks of the horizon,
+            # or for good when the substitutes are cut too.
+            horizon = self.params.relocation.horizon_weeks
+            lasting = 1.0 if lv.cut_substitutes else min(1.0, lv.substitution_weeks / horizon)
+            self.infra_eff = np.where(cut, self.infra_eff * (1.0 - lv.cut_share * lasting), self.infra_eff)
         self._site_counts = self._compound_counts()
-        self.weekly_raids = self.policy.raid_frequency(self.week) / 52.0 * self.region.jurisdiction_governance
-        by_j = np.bincount(self.region.flat_jurisdiction[self.region.land.ravel()],
-                           weights=self._site_counts.ravel()[self.region.land.ravel()], minlength=self.region.n_jurisdictions)
-        self.climate = enforcement.raid_climate(self.weekly_raids, by_j)
+        n = self.region.n_jurisdictions
+        t = self.compound_table
+        slots = t.slots
+        jur = self.region.flat_jurisdiction[t.site[slots]].astype(np.int64)
+        by_j = np.bincount(jur, minlength=n).astype(float) if expected is None else expected
+        known_j = np.bincount(jur[t.known[slots] & (t.relocating[slots] == 0)], minlength=n).astype(float)
+        freq = self.policy.raid_frequency(week)
+        gov, e = self.region.jurisdiction_governance, self.params.enforcement
+        self.weekly_raids = enforcement.raid_budget(freq, known_j, gov, e)
+        # Operators plan as if agencies will know of every compound (they eventually do), so the
+        # climate they read is the budget they would face, shared among the compounds present.
+        self.climate = enforcement.raid_climate(enforcement.raid_budget(freq, by_j, gov, e), by_j)
         self._layers: SiteLayers | None = None
 
     @property
@@ -151,6 +186,7 @@ class ScamModel(mesa.Model):
             self._layers = site_layers(
                 self.region, self.prices, self.infra_eff, self.protection_eff, self.concession_eff,
                 self.grid.heat.data, self.climate, self._site_counts, self.params.compounds.cell_capacity, self.params.relocation,
+                self.params.enforcement,
             )
         return self._layers
 
@@ -167,8 +203,18 @@ class ScamModel(mesa.Model):
             self._layers.open_cell[cell] = self._site_counts[x, y] < self.params.compounds.cell_capacity
 
     def _compound_infrastructure(self, slots: np.ndarray, sites: np.ndarray) -> np.ndarray:
-        """Infrastructure each compound works with (cuts and substitutes are applied by policies)."""
-        return self.infra_eff.ravel()[sites]
+        """Infrastructure each compound works with: a cut bites until the compound has substituted.
+
+        A compound under a cut restores power and internet (generators, cross-border lines, satellite)
+        after ``substitution_weeks`` of it, unless the substitutes are cut too.
+        """
+        base = self.grid.infrastructure.data.ravel()[sites]
+        cut = self.policy.cut_mask(self.week)
+        if cut is None:
+            return base
+        lv = self.levers
+        biting = cut.ravel()[sites] & (lv.cut_substitutes | (self.compound_table.cut_weeks[slots] < lv.substitution_weeks))
+        return np.where(biting, base * (1.0 - lv.cut_share), base)
 
     def _labour(self) -> None:
         """Trafficking inflow, drift out of the pool, attrition from compounds, then hiring."""
@@ -302,7 +348,7 @@ class ScamModel(mesa.Model):
         t.relocating[moving] -= 1
         if not self.params.relocation.enabled:
             return
-        slots = slots[(t.relocating[slots] == 0) & (t.age[slots] > 0)]
+        slots = slots[(t.relocating[slots] == 0) & (t.age[slots] > 0) & (t.review_week[slots] <= self.week)]
         if len(slots) == 0:
             return
         sites = t.site[slots]
@@ -363,9 +409,9 @@ class ScamModel(mesa.Model):
         t = self.compound_table
         slots = t.slots
         t.age[slots] += 1
-        cut = self.levers.cut_share > 0
-        if cut:
-            t.cut_weeks[slots] += 1
+        cut = self.policy.cut_mask(self.week)
+        if cut is not None:
+            t.cut_weeks[slots] += cut.ravel()[t.site[slots]]
 
     # ---- moves, openings, exits -------------------------------------------------------------------
     def _value_at_risk(self, op: Operator) -> float:
@@ -391,6 +437,7 @@ class ScamModel(mesa.Model):
             self._dissolve(comp)
             return
         if choice.cell == origin and not forced:
+            comp.table.review_week[comp.slot] = self.week + r.review_weeks  # decided to stay: not again for a while
             return
         op.capital -= choice.move_cost
         km = float(self.region.distance_km(origin)[choice.cell])

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 POLICY_TYPES = ("none", "case_by_case", "hotspot", "network", "coordinated", "root_causes", "combined")
+RAID_MODES = ("hotspot", "network", "coordinated")
+ROOT_CAUSE_LEVERS = ("aml_share", "infrastructure_cut", "cut_zones", "cut_substitutes", "inflow_reduction",
+                     "protection_sanctions", "revoke_concessions", "repatriation_share", "demand_reduction")
 ZONE_KINDS = ("sez", "armed_group", "other")
 
 
@@ -36,6 +39,8 @@ class RunParams:
     name: str = param("unnamed", "-", "scenario name, used in output titles")
     description: str = param("", "-", "what the scenario represents")
     weeks: int = param(260, "weeks", "simulated weeks (one step is one week)", 1, 5200)
+    burn_in_weeks: int = param(
+        208, "weeks", "weeks simulated before week 1 (no policy, nothing recorded) so the market starts settled", 0, 5200)
     seed: int = param(1, "-", "random seed; a run is fully determined by scenario, seed and code version", 0)
     km_per_cell: float = param(25.0, "km", "edge length of one grid cell", 0.1, 1000)
 
@@ -53,7 +58,7 @@ class MarketParams:
                                   source="set so costs are ~40% of proceeds (profits ~US$40bn of ~US$64bn, UNODC 2025, USIP 2024)")
     concession_discount: float = param(0.5, "share", "cut in running cost inside a concession of level 1", 0, 1)
     protection_fee_share: float = param(
-        0.25, "share of revenue", "rent paid to protectors on a cell of protection 1 (pro rata below)", 0, 1)
+        0.15, "share of revenue", "rent paid to protectors on a cell of protection 1 (pro rata below)", 0, 1)
     laundering_share: float = param(0.15, "share of revenue", "proceeds lost turning stolen funds into usable cash", 0, 1)
     payout_share: float = param(0.02, "1/week", "share of an operator's capital taken out by its owners each week", 0, 1)
 
@@ -110,9 +115,10 @@ class RelocationParams:
     border_cost: float = param(5.0e5, "US$", "extra cost of crossing into another jurisdiction", 0, 1e12)
     sunk_share: float = param(0.4, "share of open cost", "capital left behind in the old site", 0, 1)
     weeks: int = param(3, "weeks", "weeks a moving compound produces nothing", 0, 520)
+    review_weeks: int = param(8, "weeks", "weeks before an operator reconsiders a site it chose to keep despite the risk", 1, 520)
     logit_beta: float = param(1.5, "1/US$M", "sensitivity of site choice to utility (0: random choice)", 0, 1e3)
     horizon_weeks: float = param(26.0, "weeks", "horizon over which operators weigh a site's weekly net income", 1, 520)
-    agglomeration: float = param(0.5, "US$M per log-neighbour", "value of nearby compounds (labour, fixers, protection)", 0, 1e3)
+    agglomeration: float = param(0.2, "US$M per log-neighbour", "value of nearby compounds (labour, fixers, protection)", 0, 1e3)
     agglomeration_radius: int = param(2, "cells", "radius of the neighbourhood counted for agglomeration", 0, 50)
 
 
@@ -121,8 +127,12 @@ class EnforcementParams:
     """Agencies: how they find, raid and deter compounds (background level, before any policy)."""
 
     background_raid_frequency: float = param(
-        12.0, "raids/agency/year", "raids each agency makes per year at governance 1 outside the policy", 0, 1e9)
-    detection_rate: float = param(0.03, "1/week", "weekly hazard that an agency learns of a compound of visibility 1", 0, 100)
+        4.0, "raids/agency/year", "fixed raids each agency makes per year at governance 1 outside the policy", 0, 1e9)
+    responsiveness: float = param(
+        3.0, "raids/year per known compound", "extra raids an agency mounts for each compound it knows of, at governance 1", 0, 1e6)
+    governance_exponent: float = param(
+        2.0, "-", "how steeply raid capacity rises with governance (capacity to act times integrity to act)", 0, 10)
+    detection_rate: float = param(0.1, "1/week", "weekly hazard that an agency learns of a compound of visibility 1", 0, 100)
     visibility_workers: float = param(300.0, "workers", "size at which a compound has size-visibility 1", 1, 1e6)
     visibility_exponent: float = param(0.5, "-", "elasticity of visibility with size (0: size does not matter)", 0, 5)
     visibility_age_weeks: float = param(26.0, "weeks", "age scale over which a compound becomes fully visible (0: at once)", 0, 5200)
@@ -164,7 +174,7 @@ class PolicyParams:
     """The intervention under test: a type, when and where it applies, and its levers."""
 
     type: str = param("none", "-", "policy type", choices=POLICY_TYPES)
-    start_week: int = param(52, "week", "first week the policy applies", 0)
+    start_week: int = param(52, "week", "first week the policy applies (week 1 is the first recorded week)", 1)
     end_week: int = param(-1, "week", "last week the policy applies (-1: to the end)", -1)
     jurisdictions: tuple[str, ...] = param((), "names", "jurisdictions applying the policy (empty: all)")
     raid_frequency: float = param(24.0, "raids/agency/year", "raids each applying agency makes per year at governance 1", 0, 1e9)
@@ -178,6 +188,11 @@ class PolicyParams:
     network_followup: float = param(0.5, "probability", "network: chance each of the raided operator's other compounds is found", 0, 1)
     network_seizure_share: float = param(0.5, "share", "network: share of the operator's capital seized after a raid", 0, 1)
     network_arrest_probability: float = param(0.25, "probability", "network: chance a raid leads to the boss's arrest", 0, 1)
+    # coordinated
+    intelligence_sharing: float = param(
+        0.5, "probability", "coordinated: chance a raided operator's compound across a border is found", 0, 1)
+    # combined
+    mix: tuple[str, ...] = param((), "names", "combined: raid modes used together (hotspot, network, coordinated)")
     # root causes
     aml_share: float = param(0.0, "share", "anti-money-laundering: extra share of revenue and capital lost", 0, 1)
     infrastructure_cut: float = param(0.0, "share", "infrastructure denial: share of power/internet cut in cut zones", 0, 1)

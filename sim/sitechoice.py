@@ -36,6 +36,7 @@ class SiteLayers:
     jurisdiction: np.ndarray  # int, -1 outside the region
     open_cell: np.ndarray  # land cell with room for another compound
     agglomeration: np.ndarray  # utility (US$M) of the compounds around each cell
+    base_hazard: np.ndarray  # perceived weekly raid hazard for an operator with no notoriety
 
 
 def site_layers(
@@ -49,21 +50,24 @@ def site_layers(
     compound_counts: np.ndarray,
     cell_capacity: int,
     r: RelocationParams,
+    e: EnforcementParams,
 ) -> SiteLayers:
     """Precompute the per-cell terms once a week, so each mover only adds its own."""
     keep = p.keep_share - p.protection_fee_share * protection
     net_per_worker = p.revenue_per_worker_week * infrastructure * keep - p.worker_cost_week
     agg = r.agglomeration * np.log1p(box_sum(compound_counts, r.agglomeration_radius))
+    climate_cells = np.append(climate, 0.0)[region.flat_jurisdiction]
     return SiteLayers(
         net_per_worker=net_per_worker.ravel(),
         fixed_cost=(p.site_cost_week * (1.0 - p.concession_discount * concession)).ravel(),
-        climate=np.append(climate, 0.0)[region.flat_jurisdiction],
+        climate=climate_cells,
         exposure=heat.ravel(),
         protection=protection.ravel(),
         labour_access=region.labour_access.ravel(),
         jurisdiction=region.flat_jurisdiction.astype(np.int64),
         open_cell=(region.land & (compound_counts < cell_capacity)).ravel(),
         agglomeration=agg.ravel(),
+        base_hazard=perceived_hazard(climate_cells, heat.ravel(), protection.ravel(), e),
     )
 
 
@@ -87,8 +91,11 @@ def expected_net(
     e: EnforcementParams,
 ) -> np.ndarray:
     """Weekly net income an operator expects at each cell, after its expected raid losses."""
-    carried = np.append(notoriety, 0.0)[layers.jurisdiction]  # index -1 (outside) picks the 0
-    hazard = perceived_hazard(layers.climate, layers.exposure + carried, layers.protection, e)
+    if notoriety.any():
+        carried = np.append(notoriety, 0.0)[layers.jurisdiction]  # index -1 (outside) picks the 0
+        hazard = perceived_hazard(layers.climate, layers.exposure + carried, layers.protection, e)
+    else:  # the common case: an operator no agency has noticed yet
+        hazard = layers.base_hazard
     return workers * layers.net_per_worker - layers.fixed_cost - hazard * value_at_risk
 
 
@@ -116,10 +123,8 @@ def choose_site(
     """
     net = expected_net(layers, workers, notoriety, value_at_risk, e)
     if origin >= 0:
-        move = fixed_move_cost + r.cost_per_km * region.distance_km(origin)
-        move = move + r.border_cost * (layers.jurisdiction != layers.jurisdiction[origin])
+        move = fixed_move_cost + r.cost_per_km * region.distance_km(origin) + r.border_cost * region.abroad(origin)
         if stay_allowed:
-            move = move.copy()
             move[origin] = 0.0
     else:
         move = np.full(net.shape, fixed_move_cost)

@@ -39,9 +39,11 @@ class Region:
     labour_access: np.ndarray
     concession: np.ndarray
     jurisdiction_governance: np.ndarray  # one value per jurisdiction: its agency's capacity
+    home_protection: np.ndarray  # the host jurisdiction's protection, ignoring zones
     adjacency: np.ndarray = field(init=False)  # [j, k] jurisdictions share an edge
     border_cell: np.ndarray = field(init=False)  # cell touches another jurisdiction
     _dist_cache: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
+    _abroad_cache: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.adjacency, self.border_cell = _borders(self.jurisdiction, len(self.jurisdiction_names))
@@ -73,6 +75,14 @@ class Region:
             if len(self._dist_cache) < 4096:
                 self._dist_cache[origin] = d
         return d
+
+    def abroad(self, origin: int) -> np.ndarray:
+        """1.0 for cells outside the origin cell's jurisdiction (a border to cross), else 0.0."""
+        j = int(self.flat_jurisdiction[origin])
+        mask = self._abroad_cache.get(j)
+        if mask is None:
+            mask = self._abroad_cache[j] = (self.flat_jurisdiction != j).astype(float)
+        return mask
 
     def neighbours_of(self, members: np.ndarray) -> np.ndarray:
         """Jurisdictions adjacent to any of ``members`` but not among them (the buffer ring)."""
@@ -135,6 +145,7 @@ def build_region(spec: MapSpec, km_per_cell: float) -> Region:
         labour_access=layer("labour_access", "labour_access"),
         concession=layer("governance", "concession", zone_default=0.0),
         jurisdiction_governance=np.array([j.governance for j in spec.jurisdictions], dtype=float),
+        home_protection=layer("protection"),
     )
 
 

@@ -1,0 +1,208 @@
+"""The results folder of a sweep: tidy Parquet parts written as runs finish, and a manifest.
+
+Layout of ``DIR``::
+
+    manifest.json              experiment text and hashes, versions, git commit, command, base seed, sessions
+    design.parquet             one row per design point: point, group, parameter columns
+    results/part-KEY.parquet   one row per run and measure
+    series/part-KEY.parquet    weekly series: run_id, week, key columns
+    moves/part-KEY.parquet     compound moves since the policy start: run_id, week, km, cross_border, forced
+    errors/part-KEY.parquet    runs that raised: their parameters and the error text
+
+A chunk of runs (``KEY`` is a hash of its run ids) writes one part in each of the four tables, each
+part atomically (temporary file, then ``os.replace``). A chunk counts only when all four of its parts
+exist; an incomplete chunk (interrupted, or a part deleted by hand) is removed when a sweep next opens
+the folder and its runs are done again, so a run is never counted twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.output import atomic_write, write_json
+
+TABLES = ("results", "series", "moves", "errors")
+MANIFEST = "manifest.json"
+RUN_COLUMNS = ("run_id", "point", "replication", "seed", "role", "group", "counterfactual_id")
+
+
+class StoreError(Exception):
+    """A results folder that cannot be used (another experiment's results, locked, not a results folder)."""
+
+
+def part_name(key: str) -> str:
+    return f"part-{key}.parquet"
+
+
+def write_part(root: Path, table: str, key: str, frame: pd.DataFrame) -> None:
+    atomic_write(root / table / part_name(key), lambda p: frame.to_parquet(p, index=False, engine="pyarrow"))
+
+
+def _keys(root: Path, table: str) -> set[str]:
+    d = root / table
+    if not d.is_dir():
+        return set()
+    return {p.name[len("part-"):-len(".parquet")] for p in d.glob("part-*.parquet")}
+
+
+def complete_keys(root: Path) -> list[str]:
+    """Chunks with a part in every table, in name order."""
+    sets = [_keys(root, t) for t in TABLES]
+    return sorted(set.intersection(*sets))
+
+
+def clean(root: Path) -> list[str]:
+    """Remove temporary files and the parts of incomplete chunks; returns the keys removed."""
+    for t in TABLES:
+        d = root / t
+        if d.is_dir():
+            for tmp in d.glob(".*.part"):
+                tmp.unlink(missing_ok=True)
+    done = set(complete_keys(root))
+    removed = set()
+    for t in TABLES:
+        for key in _keys(root, t) - done:
+            (root / t / part_name(key)).unlink(missing_ok=True)
+            removed.add(key)
+    return sorted(removed)
+
+
+def read_table(root: Path, table: str, keys: list[str] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+    """Concatenate the parts of ``table`` from complete chunks (empty parts skipped)."""
+    keys = complete_keys(root) if keys is None else keys
+    frames = [pd.read_parquet(root / table / part_name(k), columns=columns, engine="pyarrow") for k in keys]
+    nonempty = [f for f in frames if len(f)]
+    if not nonempty:
+        return frames[0].iloc[:0] if frames else pd.DataFrame(columns=columns or [])
+    return pd.concat(nonempty, ignore_index=True) if len(nonempty) > 1 else nonempty[0].reset_index(drop=True)
+
+
+def finished_runs(root: Path) -> tuple[set[str], set[str]]:
+    """Run ids recorded as finished: (succeeded, failed)."""
+    keys = complete_keys(root)
+    ok = set(read_table(root, "results", keys, ["run_id"])["run_id"]) if keys else set()
+    failed = set(read_table(root, "errors", keys, ["run_id"])["run_id"]) if keys else set()
+    return ok, failed
+
+
+def drop_errors(root: Path, run_ids: set[str]) -> None:
+    """Rewrite error parts without ``run_ids`` (before retrying them), each part atomically."""
+    for key in complete_keys(root):
+        path = root / "errors" / part_name(key)
+        frame = pd.read_parquet(path, engine="pyarrow")
+        if len(frame) and frame["run_id"].isin(run_ids).any():
+            write_part(root, "errors", key, frame[~frame["run_id"].isin(run_ids)].reset_index(drop=True))
+
+
+def read_manifest(root: Path) -> dict[str, Any] | None:
+    path = root / MANIFEST
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text())
+
+
+def write_manifest(root: Path, manifest: dict[str, Any]) -> None:
+    write_json(root / MANIFEST, manifest)
+
+
+@contextlib.contextmanager
+def lock(root: Path) -> Iterator[None]:
+    """Keep two sweeps from writing into one folder at once (a stale lock of a dead process is taken over)."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / ".lock"
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(path.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _alive(pid):
+                raise StoreError(f"{root} is in use by another sweep (process {pid}); wait for it or remove {path}") from None
+            path.unlink(missing_ok=True)
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        break
+    else:
+        raise StoreError(f"cannot lock {root}")
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except OSError as exc:
+        return exc.errno == errno.EPERM
+    return True
+
+
+# ---- reading results ---------------------------------------------------------------------------------
+
+@dataclass
+class Results:
+    """A sweep's results as data frames (only complete chunks; sorted by run id)."""
+
+    path: Path
+    manifest: dict[str, Any]
+    measures: pd.DataFrame
+    series: pd.DataFrame
+    moves: pd.DataFrame
+    errors: pd.DataFrame
+    design: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.manifest.get("parameters", []))
+
+    @property
+    def measure_names(self) -> list[str]:
+        return list(self.manifest.get("measures", []))
+
+    def runs(self) -> pd.DataFrame:
+        """One row per successful run: run columns and parameter columns."""
+        cols = [*RUN_COLUMNS, *self.parameters]
+        return self.measures[cols].drop_duplicates("run_id").reset_index(drop=True)
+
+    def wide(self) -> pd.DataFrame:
+        """One row per successful run with one column per measure."""
+        runs = self.runs()
+        if runs.empty:
+            return runs.reindex(columns=[*runs.columns, *self.measure_names])
+        values = self.measures.pivot(index="run_id", columns="measure", values="value")
+        values = values.reindex(columns=[m for m in self.measure_names if m in values.columns])
+        out = runs.merge(values, left_on="run_id", right_index=True, how="left", validate="one_to_one")
+        return out.reset_index(drop=True)
+
+
+def load_results(path: str | Path) -> Results:
+    """Read a results folder written by ``scamsim sweep``."""
+    root = Path(path)
+    manifest = read_manifest(root)
+    if manifest is None:
+        raise StoreError(f"{root}: no {MANIFEST}; not a results folder written by scamsim sweep")
+    keys = complete_keys(root)
+    frames = {t: read_table(root, t, keys) for t in TABLES}
+    sorts = {"results": ["run_id"], "series": ["run_id", "week"], "moves": ["run_id"], "errors": ["run_id"]}
+    for t, by in sorts.items():
+        f = frames[t]
+        if len(f):
+            frames[t] = f.sort_values(by, kind="stable").reset_index(drop=True)
+    design = pd.read_parquet(root / "design.parquet") if (root / "design.parquet").is_file() else pd.DataFrame()
+    return Results(path=root, manifest=manifest, measures=frames["results"], series=frames["series"], moves=frames["moves"],
+                   errors=frames["errors"], design=design)
