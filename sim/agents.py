@@ -26,8 +26,8 @@ COMPOUND_COLUMNS: dict[str, tuple] = {
     "age": (np.int64, 0),  # weeks at the current site
     "relocating": (np.int64, 0),  # weeks of production still lost to a move
     "known": (bool, False),  # the local agency has found it
-    "cut_weeks": (np.int64, 0),
-    "review_week": (np.int64, -(10**9)),  # first week its operator will reconsider keeping the site  # weeks spent under an infrastructure cut (substitution clock)
+    "cut_weeks": (np.int64, 0),  # weeks spent under an infrastructure cut (substitution clock)
+    "review_week": (np.int64, -(10**9)),  # first week its operator will reconsider keeping the site
     "revenue": (float, 0.0),  # last week's revenue, US$
     "profit": (float, 0.0),  # last week's profit, US$
 }
