@@ -11,8 +11,10 @@ from __future__ import annotations
 import html
 import re
 
+import reacton.ipywidgets as rw
 import solara
 from mesa.visualization import Slider, SolaraViz
+from mesa.visualization import solara_viz as _solara_viz
 
 from sim import viz
 from sim.appcli import initial_scenario, resolve_scenario, scenario_names
@@ -118,18 +120,23 @@ def model_params(scenario_file: str | None = None) -> dict:
 
 # ---- panels -----------------------------------------------------------------------------------------
 
+def _image(png: bytes):
+    """A PNG shown at its own size, shrunk to fit a narrower panel."""
+    return rw.Image(value=png, format="png", layout={"max_width": "100%", "height": "auto"})
+
+
 @solara.component
 def MapView(model: AppModel, week: int):
     painter = solara.use_memo(lambda: viz.MapPainter(model), [model])
     png = solara.use_memo(lambda: painter.update(model).png(), [painter, week])
-    return solara.Image(png, width="100%")
+    return _image(png)
 
 
 @solara.component
 def ChartsView(model: AppModel, week: int):
     painter = solara.use_memo(lambda: viz.ChartsPainter(model, model.counterfactual), [model])
     png = solara.use_memo(lambda: painter.update(model).png(), [painter, week])
-    return solara.Image(png, width="100%")
+    return _image(png)
 
 
 def _slug(label: str) -> str:
@@ -140,15 +147,14 @@ def _slug(label: str) -> str:
 def MeasuresView(model: AppModel, week: int):
     rows = viz.headline(model, model.counterfactual)
     body = "".join(
-        f'<tr><td>{html.escape(label)}</td><td class="scamsim-{_slug(label)}" style="text-align:right">'
+        f'<tr><td>{html.escape(label)}</td><td class="scamsim-{_slug(label)}" style="text-align:right; padding-left:8px">'
         f"<b>{html.escape(value)}</b></td></tr>"
         for label, value in rows
     )
-    with solara.Column(gap="4px") as main:
-        solara.HTML(tag="table", unsafe_innerHTML=body, style={"width": "100%", "font-size": "13px"},
-                    classes=["scamsim-measures"])
+    with solara.Column(gap="4px", style={"padding": "4px 8px"}) as main:
+        solara.HTML(tag="table", unsafe_innerHTML=body, style={"width": "100%", "font-size": "13px"}, classes=["scamsim-measures"])
         solara.Text("Controls take effect on Reset. Measures compare the last 52 weeks with the 52 before the policy "
-                    "starts; 'undefined' means the measure has no meaning yet (e.g. nothing was removed).",
+                    "starts; 'undefined' means a measure has no meaning yet (e.g. nothing was removed from the treated area).",
                     style={"font-size": "11px", "color": "#666"})
     return main
 
@@ -157,15 +163,33 @@ def map_panel(model: AppModel):
     return MapView(model, model.steps)
 
 
-def charts_panel(model: AppModel):
-    return ChartsView(model, model.steps)
-
-
 def measures_panel(model: AppModel):
     return MeasuresView(model, model.steps)
 
 
-COMPONENTS = [map_panel, charts_panel, measures_panel]
+def charts_panel(model: AppModel):
+    return ChartsView(model, model.steps)
+
+
+COMPONENTS = [map_panel, measures_panel, charts_panel]
+
+# SolaraViz gives every panel half the width (6 of 12 grid columns). Our three panels get the map
+# and the measures side by side and the charts across the full width below. Panels stay draggable
+# and resizable; any other number of panels falls back to Mesa's layout.
+_mesa_grid_layout = _solara_viz.make_initial_grid_layout
+
+
+def _grid_layout(num_components: int) -> list[dict]:
+    if num_components != len(COMPONENTS):
+        return _mesa_grid_layout(num_components)
+    return [
+        {"i": 0, "x": 0, "y": 0, "w": 8, "h": 9, "moved": False},  # map
+        {"i": 1, "x": 8, "y": 0, "w": 4, "h": 9, "moved": False},  # measures
+        {"i": 2, "x": 0, "y": 9, "w": 12, "h": 8, "moved": False},  # charts
+    ]
+
+
+_solara_viz.make_initial_grid_layout = _grid_layout
 
 
 def make_page(model: AppModel | solara.Reactive | None = None):

@@ -34,7 +34,7 @@ from sim.params import (
 from sim.space import OUTSIDE, seeded_map
 
 MAP_KEYS = ("layout", "zones", "generator", "width", "height", "jurisdictions", "zone_count", "seed")
-TOP_LEVEL = (*SECTIONS, "map", "jurisdictions", "zones")
+TOP_LEVEL = ("extends", *SECTIONS, "map", "jurisdictions", "zones")
 GENERATED_MAP = {"generator": "voronoi", "width": 40, "height": 28, "jurisdictions": 7, "zone_count": 3, "seed": 7}
 
 
@@ -328,17 +328,50 @@ def params_from_dict(data: dict[str, Any], where: str, overrides: tuple[str, ...
     return params
 
 
-def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Read and validate a scenario file; raises ScenarioError naming the file and each bad key."""
-    path = Path(path)
+def _read_toml(path: Path) -> tuple[bytes, dict[str, Any]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ScenarioError([f"{path}: cannot read the scenario file ({exc.strerror})"]) from exc
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return raw, tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ScenarioError([f"{path}: not valid TOML: {exc}"]) from exc
+
+
+def merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """``top`` over ``base``, table by table (a value in ``top`` replaces the same key in ``base``)."""
+    out = dict(base)
+    for key, value in top.items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[bytes, dict[str, Any]]:
+    """A file's tables merged over those of the file it ``extends`` (recursively), and its hash input."""
+    raw, data = _read_toml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return raw, data
+    if not isinstance(parent, str):
+        raise ScenarioError([f"{path}: extends = {parent!r} must be a path to another scenario file"])
+    parent_path = (path.parent / parent).resolve()
+    if parent_path in seen or parent_path == path.resolve():
+        raise ScenarioError([f"{path}: extends = {parent!r} makes a cycle of scenario files"])
+    if not parent_path.exists():
+        raise ScenarioError([f"{path}: extends = {parent!r}: no such file ({parent_path})"])
+    parent_raw, parent_data = _resolve(parent_path, (*seen, path.resolve()))
+    return parent_raw + b"\n" + raw, merge(parent_data, data)
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Read and validate a scenario file; raises ScenarioError naming the file and each bad key.
+
+    A file may start with ``extends = "other.toml"`` (relative to itself): it then holds only what
+    differs from that scenario. The recorded hash covers every file in the chain.
+    """
+    path = Path(path)
+    raw, data = _resolve(path)
     params = params_from_dict(data, str(path), tuple(overrides))
     return Scenario(params=params, path=str(path), file_sha256=hashlib.sha256(raw).hexdigest(), overrides=tuple(overrides))
 

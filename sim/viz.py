@@ -98,12 +98,15 @@ def edges(labels: np.ndarray, outline_only: bool = False) -> np.ndarray:
     return np.concatenate(segs)
 
 
-def compound_marker_size(workers: np.ndarray | float) -> np.ndarray:
-    """Marker area (points^2) of a compound holding ``workers`` people."""
-    return 6.0 + 0.12 * np.asarray(workers, dtype=float)
+def compound_marker_size(workers: np.ndarray | float, cell_points: float = 11.0) -> np.ndarray:
+    """Marker area (points^2) of a compound holding ``workers`` people on cells ``cell_points`` wide.
+
+    Area grows linearly with workers: a 1,000-worker compound is about two thirds of a cell across.
+    """
+    return cell_points**2 * (0.08 + 0.4 * np.asarray(workers, dtype=float) / 1000.0)
 
 
-def compound_points(model: ScamModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def compound_points(model: ScamModel, cell_points: float = 11.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(x, y) offsets jittered within the cell, marker sizes and RGBA colours of every live compound.
 
     Colour is the operator's (the syndicate's when the scenario has syndicates); a compound that is
@@ -119,7 +122,7 @@ def compound_points(model: ScamModel) -> tuple[np.ndarray, np.ndarray, np.ndarra
     colours = np.ones((len(slots), 4))
     colours[:, :3] = OPERATOR_COLOURS[np.mod(key, len(OPERATOR_COLOURS))]
     colours[t.relocating[slots] > 0, 3] = 0.3
-    return xy, compound_marker_size(t.workers[slots]), colours
+    return xy, compound_marker_size(t.workers[slots], cell_points), colours
 
 
 def recent_raids(model: ScamModel, weeks: int = RAID_WEEKS) -> tuple[np.ndarray, np.ndarray]:
@@ -198,14 +201,18 @@ class Painter:
 class MapPainter(Painter):
     """The region with compounds sized by workers, this week's raids and recent relocation trails."""
 
+    #: Largest map box (inches) and legend width; at the app's 100 dpi the figure is about 660 px wide.
+    MAP_BOX = (4.5, 3.6)
+    LEGEND_WIDTH = 2.05
+
     def __init__(self, model: ScamModel) -> None:
         r = model.region
-        map_h = 4.4
-        map_w = map_h * r.width / r.height
-        legend_w = 2.3
-        super().__init__((map_w + legend_w, map_h + 0.35))
+        scale = min(self.MAP_BOX[0] / r.width, self.MAP_BOX[1] / r.height)
+        map_w, map_h = r.width * scale, r.height * scale
+        self.cell_points = scale * 72.0
+        super().__init__((map_w + self.LEGEND_WIDTH + 0.1, max(map_h + 0.3, 3.3)))
         fw, fh = self.figure.get_size_inches()
-        ax = self.figure.add_axes((0.05 / fw, 0.05 / fh, map_w / fw, map_h / fh))
+        ax = self.figure.add_axes((0.03 / fw, (fh - map_h - 0.27) / fh, map_w / fw, map_h / fh))
         self.ax = ax
         w, h = r.width, r.height
         ax.imshow(ground_rgb(model), origin="lower", extent=(-0.5, w - 0.5, -0.5, h - 0.5), interpolation="nearest")
@@ -217,13 +224,15 @@ class MapPainter(Painter):
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title("compounds (size: people held), raids and relocations", fontsize=9, loc="left")
-        self.figure.legend(handles=legend_handles(model), loc="upper left", bbox_to_anchor=((map_w + 0.15) / fw, 1 - 0.1 / fh),
-                           fontsize=7, frameon=False, borderaxespad=0.0, handlelength=1.6)
+        ax.set_title("compounds (size: people held), raids and relocations", fontsize=8.5, loc="left")
+        self.figure.legend(handles=legend_handles(model, self.cell_points), loc="upper left",
+                           bbox_to_anchor=((map_w + 0.12) / fw, 1 - 0.05 / fh), fontsize=7, frameon=False, borderaxespad=0.0,
+                           handlelength=1.5, labelspacing=0.3)
         self.trails = self.animate(ax, ax.add_collection(LineCollection([], linewidths=1.0)))
         self.compounds = self.animate(ax, ax.scatter(np.zeros(0), np.zeros(0), edgecolors="black", linewidths=0.4, zorder=3))
-        self.raids = self.animate(ax, ax.scatter(np.zeros(0), np.zeros(0), s=70, marker="x", linewidths=1.8, zorder=4))
-        self.week = self.animate(ax, ax.text(0.99, 0.015, "", transform=ax.transAxes, ha="right", va="bottom", fontsize=9,
+        self.raids = self.animate(ax, ax.scatter(np.zeros(0), np.zeros(0), s=0.6 * self.cell_points**2, marker="x", linewidths=1.6,
+                                                 zorder=4))
+        self.week = self.animate(ax, ax.text(0.99, 0.015, "", transform=ax.transAxes, ha="right", va="bottom", fontsize=8,
                                              bbox={"boxstyle": "round", "fc": "white", "ec": "0.6", "alpha": 0.8}))
         self.update(model)
 
@@ -231,7 +240,7 @@ class MapPainter(Painter):
         segs, colours = recent_trails(model)
         self.trails.set_segments(segs)
         self.trails.set_color(colours)
-        xy, sizes, colours = compound_points(model)
+        xy, sizes, colours = compound_points(model, self.cell_points)
         self.compounds.set_offsets(xy)
         self.compounds.set_sizes(sizes)
         self.compounds.set_facecolors(colours)
@@ -243,7 +252,7 @@ class MapPainter(Painter):
         return self
 
 
-def legend_handles(model: ScamModel) -> list:
+def legend_handles(model: ScamModel, cell_points: float = 11.0) -> list:
     """Proxy artists for the map's legend."""
     r = model.region
     handles: list = [Patch(facecolor=GROUND_PALE + (1 - GROUND_PALE) * np.array(to_rgb(jurisdiction_colour(k))), edgecolor="#222222",
@@ -253,8 +262,9 @@ def legend_handles(model: ScamModel) -> list:
                              linewidth=0.6, label=ZONE_LABELS.get(kind, kind)))
     by = "syndicate" if model.params.operators.syndicates > 0 else "operator"
     for n in (100, 300, 1000):
-        handles.append(Line2D([], [], ls="", marker="o", markersize=float(np.sqrt(compound_marker_size(n))), markerfacecolor="#bbbbbb",
-                              markeredgecolor="black", markeredgewidth=0.4, label=f"compound, {n} held"))
+        size = float(np.sqrt(compound_marker_size(n, cell_points)))
+        handles.append(Line2D([], [], ls="", marker="o", markersize=size, markerfacecolor="#bbbbbb", markeredgecolor="black",
+                              markeredgewidth=0.4, label=f"compound, {n} held"))
     handles.append(Line2D([], [], ls="", label=f"  colour: {by}; faint: moving"))
     handles.append(Line2D([], [], ls="", marker="x", color=RAID_SUCCEEDED, markeredgewidth=1.8, label="raid that succeeded"))
     handles.append(Line2D([], [], ls="", marker="x", color=RAID_FAILED, markeredgewidth=1.8, label="raid failed or tipped off"))
@@ -314,30 +324,27 @@ def stack_polygons(week: np.ndarray, values: np.ndarray) -> list[np.ndarray]:
 
 
 class ChartsPainter(Painter):
-    """Workers held by jurisdiction (with the no-policy counterfactual), moves per week, and freed people."""
+    """Three charts side by side: workers held by jurisdiction (with the no-policy counterfactual's
+    total), relocations per week, and freed people (rescued, home, re-trafficked) so far."""
 
     def __init__(self, model: ScamModel, counterfactual: ScamModel | None = None) -> None:
-        super().__init__((6.6, 5.2))
+        super().__init__((10.0, 3.1))
         fig = self.figure
         self.counterfactual = counterfactual
-        left, width = 0.1, 0.56
-        ax1 = fig.add_axes((left, 0.50, width, 0.44))
-        ax2 = fig.add_axes((left, 0.29, width, 0.17), sharex=ax1)
-        ax3 = fig.add_axes((left, 0.08, width, 0.17), sharex=ax1)
+        bottom, height, width = 0.14, 0.60, 0.26
+        ax1 = fig.add_axes((0.055, bottom, width, height))
+        ax2 = fig.add_axes((0.39, bottom, width, height), sharex=ax1)
+        ax3 = fig.add_axes((0.725, bottom, width, height), sharex=ax1)
         self.axes = (ax1, ax2, ax3)
         names = model.region.jurisdiction_names
-        weeks = model.params.run.weeks
-        ax1.set_xlim(0, max(weeks, 1))
-        for ax in (ax1, ax2):
-            ax.tick_params(labelbottom=False)
+        ax1.set_xlim(0, max(model.params.run.weeks, 1))
         for ax in self.axes:
             ax.tick_params(labelsize=7)
             ax.set_ylim(0, 1)
-        ax1.set_title("workers held by jurisdiction", fontsize=9, loc="left")
-        ax1.set_ylabel("people held (k)", fontsize=8)
-        ax2.set_ylabel("moves / week", fontsize=8)
-        ax3.set_ylabel("people (k), total", fontsize=8)
-        ax3.set_xlabel("week", fontsize=8)
+            ax.set_xlabel("week", fontsize=7.5, labelpad=1)
+        ax1.set_ylabel("people held (thousands)", fontsize=7.5)
+        ax2.set_ylabel("relocations / week", fontsize=7.5)
+        ax3.set_ylabel("people so far (thousands)", fontsize=7.5)
         colours = [jurisdiction_colour(k) for k in range(len(names))]
         self.stack = self.animate(ax1, ax1.add_collection(PolyCollection([], facecolors=colours, edgecolors="none", alpha=0.85)))
         self.cf_line = self.animate(ax1, Line2D([], [], color="black", ls="--", lw=1.2))
@@ -345,27 +352,28 @@ class ChartsPainter(Painter):
         self.cf_line.set_visible(counterfactual is not None)
         handles: list = [Patch(facecolor=c, alpha=0.85, label=n) for c, n in zip(colours, names, strict=True)]
         if counterfactual is not None:
-            handles.append(Line2D([], [], color="black", ls="--", lw=1.2, label="no-policy\ncounterfactual (total)"))
-        self._legend(ax1, handles)
-        self.moves = self.animate(ax2, ax2.plot([], [], color=MOVE_WITHIN, lw=1.0, label="relocations")[0])
-        self.cross = self.animate(ax2, ax2.plot([], [], color=MOVE_ACROSS, lw=1.0, label="across a border")[0])
-        self._legend(ax2)
+            handles.append(Line2D([], [], color="black", ls="--", lw=1.2, label="no-policy run (total)"))
+        self._legend(ax1, handles, "workers held, by jurisdiction", ncol=3)
+        self.moves = self.animate(ax2, ax2.plot([], [], color=MOVE_WITHIN, lw=0.9, label="all moves")[0])
+        self.cross = self.animate(ax2, ax2.plot([], [], color=MOVE_ACROSS, lw=0.9, label="across a border")[0])
+        self._legend(ax2, None, "compound relocations")
         self.rescued = self.animate(ax3, ax3.plot([], [], color="#2ca02c", lw=1.2, label="rescued by raids")[0])
-        self.home = self.animate(ax3, ax3.plot([], [], color="#1f77b4", lw=1.0, ls=":", label="freed, got home")[0])
         self.back = self.animate(ax3, ax3.plot([], [], color="#d62728", lw=1.2, label="freed, re-trafficked")[0])
-        self._legend(ax3)
+        self.home = self.animate(ax3, ax3.plot([], [], color="#1f77b4", lw=1.0, ls=(0, (1.5, 1.5)), label="freed, got home")[0])
+        self._legend(ax3, None, "freed people")
         policy = model.params.policy
         if policy.type != "none":
             for ax in self.axes:
                 self.animate(ax, ax.axvline(policy.start_week, color="black", lw=0.7, alpha=0.6))
-            self.animate(ax1, ax1.annotate("policy starts", (policy.start_week, 1.0), xycoords=("data", "axes fraction"),
-                                           xytext=(3, -10), textcoords="offset points", fontsize=7))
+            self.animate(ax1, ax1.annotate("policy", (policy.start_week, 1.0), xycoords=("data", "axes fraction"),
+                                           xytext=(2, -9), textcoords="offset points", fontsize=6.5))
         self.update(model)
 
     @staticmethod
-    def _legend(ax, handles=None) -> None:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, frameon=False, borderaxespad=0.0,
-                  handlelength=1.6)
+    def _legend(ax, handles, title: str, ncol: int = 2) -> None:
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(-0.02, 1.01), ncol=ncol, fontsize=6.5, frameon=False,
+                  borderaxespad=0.0, handlelength=1.4, columnspacing=0.8, labelspacing=0.2, title=title,
+                  title_fontproperties={"size": 8, "weight": "bold"}, alignment="left")
 
     def _grow(self, ax, top: float) -> None:
         limit = nice_ceiling(top * 1.05)
@@ -414,6 +422,18 @@ def fmt(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
+LEVER_LABELS = {"aml_share": "AML", "inflow_reduction": "inflow cut", "protection_sanctions": "sanctions",
+                "demand_reduction": "demand cut", "infrastructure_cut": "infrastructure cut"}
+
+
+def lever_text(policy) -> str:
+    """The root-cause levers a policy sets away from neutral, e.g. 'AML 0.2, inflow cut 0.5' ('none')."""
+    parts = [f"{label} {getattr(policy, key):g}" for key, label in LEVER_LABELS.items() if getattr(policy, key, 0.0) > 0]
+    if policy.repatriation_share >= 0:
+        parts.append(f"repatriation {policy.repatriation_share:g}")
+    return ", ".join(parts) or "none"
+
+
 def headline(model: ScamModel, counterfactual: ScamModel | None = None) -> list[tuple[str, str]]:
     """(label, value) pairs of the headline measures so far, from the model's weekly log.
 
@@ -441,6 +461,8 @@ def headline(model: ScamModel, counterfactual: ScamModel | None = None) -> list[
     rows = [
         ("week", f"{model.week} of {model.params.run.weeks}"),
         ("policy", f"{policy.type}, from week {policy.start_week}"),
+        ("policy raid frequency / seed", f"{policy.raid_frequency:g} per agency-year / {model.seed}"),
+        ("root-cause levers", lever_text(policy)),
         ("people held now", f"{model.workers_held():,}"),
         ("compounds / operators", f"{len(model.compound_table.slots)} / {model.operator_table.count()}"),
         ("persistence (last year / year before policy)", fmt(ops["persistence_workers"])),

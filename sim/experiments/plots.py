@@ -384,8 +384,9 @@ def save(fig: Any, stem: Path) -> list[Path]:
     """Write ``stem``.png and ``stem``.svg (reproducible bytes) and close the figure."""
     paths = [stem.parent / f"{stem.name}.png", stem.parent / f"{stem.name}.svg"]
     try:
-        for p in paths:
-            save_figure(fig, p)
+        with plt.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"]}):  # fixed SVG element ids (read at save time)
+            for p in paths:
+                save_figure(fig, p)
     finally:
         plt.close(fig)
     return paths

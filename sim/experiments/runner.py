@@ -39,11 +39,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sim.experiments import store
 from sim.experiments.design import Experiment, column_value, flatten, load_experiment
 from sim.output import atomic_write
-from sim.params import Params
+from sim.params import SECTIONS, Params
 from sim.run import RunResult, simulate, summarise
 from sim.scenario import ScenarioError
 
@@ -268,11 +269,26 @@ def chunk_tables(exp: Experiment, chunk: Chunk, out: dict[str, Any]) -> dict[str
     }
 
 
+def column_types(exp: Experiment) -> dict[str, pa.DataType]:
+    """pyarrow type of every column of every table (series columns not listed are float64)."""
+    kinds = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string(), tuple: pa.string()}
+    fields = {f"{s}.{f.name}": f for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)}
+    types = {"run_id": pa.string(), "point": pa.int64(), "replication": pa.int64(), "seed": pa.int64(), "role": pa.string(),
+             "group": pa.int64(), "counterfactual_id": pa.string(), "measure": pa.string(), "value": pa.float64(),
+             "week": pa.int64(), "km": pa.float64(), "cross_border": pa.bool_(), "forced": pa.bool_(), "error": pa.string(),
+             "traceback": pa.string()}
+    for key in exp.parameters:
+        d = fields[key].default
+        types[key] = kinds[bool if isinstance(d, bool) else type(d)]
+    return types
+
+
 def write_chunk(root: Path, exp: Experiment, chunk: Chunk, out: dict[str, Any]) -> tuple[int, int]:
-    """Write a chunk's parts (errors last); returns (succeeded, failed)."""
+    """Write a chunk's four parts; returns (succeeded, failed)."""
     tables = chunk_tables(exp, chunk, out)
+    types = column_types(exp)
     for t in store.TABLES:
-        store.write_part(root, t, chunk.key, tables[t])
+        store.write_part(root, t, chunk.key, tables[t], types)
     return len(out["ok"]), len(out["errors"])
 
 

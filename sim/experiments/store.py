@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.output import atomic_write, write_json
 
@@ -43,8 +45,14 @@ def part_name(key: str) -> str:
     return f"part-{key}.parquet"
 
 
-def write_part(root: Path, table: str, key: str, frame: pd.DataFrame) -> None:
-    atomic_write(root / table / part_name(key), lambda p: frame.to_parquet(p, index=False, engine="pyarrow"))
+def write_part(root: Path, table: str, key: str, frame: pd.DataFrame, types: dict[str, Any] | None = None) -> None:
+    """Write one part atomically; ``types`` (column -> pyarrow type) fixes the schema, so every part of a
+    table has the same column types however its runs came out (a column of only missing values included)."""
+    schema = None
+    if types is not None:
+        schema = pa.schema([(c, types.get(c, pa.float64())) for c in frame.columns])
+    data = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    atomic_write(root / table / part_name(key), lambda p: pq.write_table(data, p))
 
 
 def _keys(root: Path, table: str) -> set[str]:
@@ -100,7 +108,9 @@ def drop_errors(root: Path, run_ids: set[str]) -> None:
         path = root / "errors" / part_name(key)
         frame = pd.read_parquet(path, engine="pyarrow")
         if len(frame) and frame["run_id"].isin(run_ids).any():
-            write_part(root, "errors", key, frame[~frame["run_id"].isin(run_ids)].reset_index(drop=True))
+            kept = pa.Table.from_pandas(frame[~frame["run_id"].isin(run_ids)], preserve_index=False,
+                                        schema=pq.read_schema(path).remove_metadata())
+            atomic_write(path, lambda p, t=kept: pq.write_table(t, p))
 
 
 def read_manifest(root: Path) -> dict[str, Any] | None:
