@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -96,8 +97,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def server_command(port: int, host: str, open_browser: bool = False) -> list[str]:
-    """The ``solara run`` command line that serves the app."""
-    return [sys.executable, "-m", "solara", "run", str(app_path()), "--port", str(port), "--host", host,
+    """The ``solara run`` command line that serves the app (production mode: no file watching, no reloads)."""
+    return [sys.executable, "-m", "solara", "run", str(app_path()), "--port", str(port), "--host", host, "--production",
             "--open" if open_browser else "--no-open"]
 
 
@@ -138,6 +139,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
     print(f"scamsim viz: serving {picker_name(scenario) if scenario else 'the default scenario'}; "
           f"open http://{shown}:{port}/ in a browser (Ctrl-C stops the server)", flush=True)
     proc = subprocess.Popen(server_command(port, args.host, args.open), env=server_env(scenario))
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the server too, not only Ctrl-C
     try:
         return proc.wait()
     except KeyboardInterrupt:
@@ -148,6 +150,12 @@ def cmd_viz(args: argparse.Namespace) -> int:
             proc.kill()
             proc.wait()
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def register(subparsers) -> None:

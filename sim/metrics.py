@@ -19,7 +19,7 @@ COLUMNS: dict[str, str] = {
     "relocating": "compounds moving this week (producing nothing)",
     "workers_held": "people held in compounds",
     "pool": "people in the recruitment pipeline, not yet in a compound",
-    "revenue": "gross proceeds this week, US$",
+    "revenue": "gross proceeds booked this week (before raids and moves), US$",
     "operators": "criminal groups in the market",
     "relocations": "compound moves started this week (forced and voluntary)",
     "forced_relocations": "moves forced by a raid or a tip-off",
@@ -40,6 +40,7 @@ COLUMNS: dict[str, str] = {
     "compounds_dissolved": "compounds closed for good (no site, no money, boss arrested, bankruptcy)",
     "entrants": "new operators",
     "capital_seized": "operator capital seized this week, US$",
+    "operator_capital": "capital held by all operators at the end of the week, US$",
 }
 
 
@@ -66,6 +67,7 @@ class WeekEvents:
     dissolved: int = 0
     entrants: int = 0
     seized: float = 0.0
+    revenue_by_j: np.ndarray = field(default_factory=lambda: np.zeros(0))  # booked in the accounts phase
 
 
 class WeeklyLog:
@@ -181,7 +183,9 @@ def operation_measures(
     before, after = _windows(weeks, start_week)
     out: dict[str, float | None] = {}
     total_w, total_r = workers.sum(axis=1), revenue.sum(axis=1)
-    has_before = before.stop > before.start
+    # Before and after must not overlap: a run too short for a whole year after the policy starts
+    # has no persistence to report.
+    has_before = before.stop > before.start and after.start >= before.stop
     out["workers_before"] = _mean(total_w[before]) if has_before else None
     out["workers_last_year"] = _mean(total_w[after])
     out["persistence_workers"] = ratio(out["workers_last_year"], out["workers_before"]) if has_before and out["workers_before"] else None

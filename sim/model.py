@@ -135,6 +135,7 @@ class ScamModel(mesa.Model):
         self._prepare_week()
         self._labour()
         self._accounts()
+        self._count_down_moves()
         self._enforce()
         self._move_at_risk()
         self._operators_exit_and_expand()
@@ -254,6 +255,8 @@ class ScamModel(mesa.Model):
         )
         t.revenue[slots] = revenue
         t.profit[slots] = profit
+        self.events.revenue_by_j = np.bincount(self.region.flat_jurisdiction[sites].astype(np.int64), weights=revenue,
+                                               minlength=self.region.n_jurisdictions)
         by_op = np.bincount(t.operator[slots], weights=profit, minlength=ot.size)
         cap = ot.capital[: ot.size]
         cap += by_op[: ot.size]
@@ -295,9 +298,9 @@ class ScamModel(mesa.Model):
             if not mine.any():
                 continue
             order = self.policy.order_targets(self, j, slots[mine], vis[mine])[:n]
-            agency.credit -= len(order)
             for slot in order:
                 if t.alive[slot] and t.known[slot] and t.relocating[slot] == 0:
+                    agency.credit -= 1
                     self._raid(int(slot))
 
     def _raid(self, slot: int) -> None:
@@ -340,12 +343,17 @@ class ScamModel(mesa.Model):
         if op.slot in self.operator_by_slot:
             self.policy.after_raid(self, op.slot, j, site, out)
 
-    def _move_at_risk(self) -> None:
-        """Moving compounds count down; producing ones whose perceived hazard is too high may move."""
-        t, e = self.compound_table, self.params.enforcement
+    def _count_down_moves(self) -> None:
+        """A week of a move has passed (counted after the books, so every move costs its full weeks)."""
+        t = self.compound_table
         slots = t.slots
         moving = slots[t.relocating[slots] > 0]
         t.relocating[moving] -= 1
+
+    def _move_at_risk(self) -> None:
+        """Compounds whose perceived raid hazard exceeds their operator's tolerance may move."""
+        t, e = self.compound_table, self.params.enforcement
+        slots = t.slots
         if not self.params.relocation.enabled:
             return
         slots = slots[(t.relocating[slots] == 0) & (t.age[slots] > 0) & (t.review_week[slots] <= self.week)]
@@ -379,6 +387,8 @@ class ScamModel(mesa.Model):
             ev.exits_other += 1
             self.operator_by_slot[int(s)].leave()
         if not self._market_return_ok():
+            return
+        if o.expansion_rate <= 0:
             return
         slots = ot.slots
         rich = (ot.capital[slots] >= open_cost * o.expansion_reserve) & (ot.n_compounds[slots] < o.max_compounds)
@@ -432,6 +442,7 @@ class ScamModel(mesa.Model):
             workers=comp.workers, notoriety=self.policy.notoriety_map(self.operator_table.notoriety[op.slot], self.week),
             capital=op.capital, value_at_risk=self._value_at_risk(op), origin=origin, stay_allowed=not forced,
             fixed_move_cost=r.base_cost + r.sunk_share * self.params.compounds.open_cost, r=r, e=self.params.enforcement,
+            leave_origin=forced,
         )
         if choice.cell < 0:  # no affordable, profitable site: not even staying pays
             self._dissolve(comp)
@@ -539,7 +550,7 @@ class ScamModel(mesa.Model):
             "relocating": int((t.relocating[slots] > 0).sum()),
             "workers_held": int(workers.sum()),
             "pool": self.pool,
-            "revenue": float(t.revenue[slots].sum()),
+            "revenue": float(ev.revenue_by_j.sum()),
             "operators": self.operator_table.count(),
             "relocations": ev.relocations,
             "forced_relocations": ev.forced_relocations,
@@ -560,12 +571,13 @@ class ScamModel(mesa.Model):
             "compounds_dissolved": ev.dissolved,
             "entrants": ev.entrants,
             "capital_seized": ev.seized,
+            "operator_capital": float(self.operator_table.capital[self.operator_table.slots].sum()),
         }
         self.log.append(
             values,
             np.bincount(jur, weights=workers, minlength=n).astype(np.int64),
             np.bincount(jur, minlength=n),
-            np.bincount(jur, weights=t.revenue[slots], minlength=n),
+            ev.revenue_by_j,
         )
 
     def run(self, weeks: int | None = None, progress=None) -> ScamModel:

@@ -12,6 +12,7 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,9 +104,10 @@ def check_value(where: str, key: str, value: Any, f: dataclasses.Field) -> tuple
         return value, (f"{where}: {key} = {value!r} is not allowed; allowed: {', '.join(meta['choices'])}"
                        f"{_suggest(str(value), meta['choices'])}")
     lo, hi = meta.get("lo"), meta.get("hi")
-    if kind in (int, float) and ((lo is not None and value < lo) or (hi is not None and value > hi)):
+    finite = kind is not float or math.isfinite(value)
+    if kind in (int, float) and (not finite or (lo is not None and value < lo) or (hi is not None and value > hi)):
         rng = f"from {lo}" + (f" to {hi}" if hi is not None else " up")
-        return value, f"{where}: {key} = {value!r} is out of range; allowed: {rng} ({meta.get('unit')})"
+        return value, f"{where}: {key} = {value!r} is out of range; allowed: {rng}, a finite number ({meta.get('unit')})"
     return value, None
 
 
@@ -159,6 +161,14 @@ def _check_map(where: str, data: dict[str, Any], problems: list[str]) -> MapSpec
         layout, zones_layout, jur, zones = seeded_map(
             args["width"], args["height"], args["jurisdictions"], args["zone_count"], args["seed"])
         # Tables in the file may refine generated jurisdictions and zones by name.
+        for kind, tables, generated in (("jurisdictions", jur_tables, jur), ("zones", zone_tables, zones)):
+            names = [g["name"] for g in generated]
+            for name in tables if isinstance(tables, dict) else ():
+                if name not in names:
+                    problems.append(f"{where}: [{kind}.{name}] names no generated {kind[:-1]}{_suggest(name, names)}; "
+                                    f"the generated map has: {', '.join(names) or 'none'}")
+        if problems:
+            return None
         jur = [{**j, **jur_tables.get(j["name"], {})} for j in jur]
         zones = [{**z, **zone_tables.get(z["name"], {})} for z in zones]
         return _build_map(where, tuple(layout), tuple(zones_layout), {j.pop("name"): j for j in jur},
@@ -168,7 +178,7 @@ def _check_map(where: str, data: dict[str, Any], problems: list[str]) -> MapSpec
         problems.append(f"{where}: map.layout must be a non-empty list of strings (one per row, north first), "
                         f"or give map.generator = \"voronoi\"")
         return None
-    zones_layout = m.get("zones", ["." * len(layout[0])] * len(layout))
+    zones_layout = m.get("zones", ["." * len(row) for row in layout])
     if not (isinstance(zones_layout, list) and all(isinstance(r, str) for r in zones_layout)):
         problems.append(f"{where}: map.zones must be a list of strings the same size as map.layout")
         return None

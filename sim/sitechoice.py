@@ -111,6 +111,7 @@ def choose_site(
     origin: int,
     stay_allowed: bool,
     fixed_move_cost: float,
+    leave_origin: bool = False,
     r: RelocationParams,
     e: EnforcementParams,
 ) -> Choice:
@@ -119,7 +120,8 @@ def choose_site(
     ``origin`` is the current cell of a moving compound (or an operator's base for a new one; -1 for
     an entrant with no base). ``fixed_move_cost`` is what any destination costs (rebuilding, or a new
     compound's set-up). ``workers`` may be a per-cell array (a new compound expects to hire more where
-    labour access is better).
+    labour access is better). ``leave_origin`` rules out the origin itself (a raided site cannot
+    simply be reoccupied).
     """
     net = expected_net(layers, workers, notoriety, value_at_risk, e)
     if origin >= 0:
@@ -131,6 +133,8 @@ def choose_site(
     feasible = layers.open_cell & (move <= capital) & (net > 0)
     if stay_allowed and origin >= 0:
         feasible[origin] = net[origin] > 0
+    elif leave_origin:
+        feasible[origin] = False
     gumbel = rng.gumbel(size=net.shape)  # drawn whatever the outcome: a fixed cost in random numbers
     if not feasible.any():
         return NO_SITE

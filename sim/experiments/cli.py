@@ -40,7 +40,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = args.out or f"results/{exp.name}"
     try:
         report = run_sweep(exp, out=out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-                           retry_failed=args.retry_failed, chunk_size=args.chunk_size, command=command)
+                           retry_failed=args.retry_failed, chunk_size=args.chunk_size, command=command,
+                           share_burn_in=args.share_burn_in)
     except (ScenarioError, StoreError) as exc:
         return _errors(exc.problems if isinstance(exc, ScenarioError) else [str(exc)])
     except KeyboardInterrupt:
@@ -87,6 +88,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="continue an interrupted sweep in DIR (it must exist)")
     p.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed")
     p.add_argument("--chunk-size", type=int, metavar="N", help="runs per task (default: automatic, at most 64)")
+    p.add_argument("--no-shared-burn-in", dest="share_burn_in", action="store_false",
+                   help="simulate every run's burn-in instead of copying the one its counterfactual shares (slower; same results)")
     p.set_defaults(func=cmd_sweep)
 
     p = subparsers.add_parser(

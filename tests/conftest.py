@@ -1,0 +1,111 @@
+"""Shared helpers for the model-core tests: small validated scenarios, the shipped baseline, the CLI.
+
+Every scenario a test builds goes through ``params_from_dict``, the same validation a scenario file
+gets, so a test can never run on parameters a user could not write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sim.params import SECTIONS, Params
+from sim.scenario import params_from_dict
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+BASELINE = SCENARIOS / "baseline.toml"
+
+#: One jurisdiction, 5 x 4 cells: every cell has the same governance, so detection is one number.
+ONE_JURISDICTION = {
+    "layout": ["AAAAA", "AAAAA", "AAAAA", "AAAAA"],
+    "jurisdictions": {"A": {"symbol": "A", "governance": 0.4, "protection": 0.0}},
+}
+
+#: Two jurisdictions side by side, 8 x 4 cells, so moves can cross a border.
+TWO_JURISDICTIONS = {
+    "layout": ["AAAABBBB", "AAAABBBB", "AAAABBBB", "AAAABBBB"],
+    "jurisdictions": {
+        "A": {"symbol": "A", "governance": 0.6, "protection": 0.0},
+        "B": {"symbol": "B", "governance": 0.3, "protection": 0.5},
+    },
+}
+
+def optional(key: str, value: Any) -> dict[str, Any]:
+    """``{key: value}`` if the parameter exists in this version of the model, else ``{}``.
+
+    Only for parameters a test must neutralise when they exist (e.g. a burn-in, a responsive raid
+    budget); every other key goes through validation, so a typo still fails loudly.
+    """
+    section, name = key.split(".", 1)
+    return {key: value} if name in {f.name for f in dataclasses.fields(SECTIONS[section])} else {}
+
+
+def burn_in(weeks: int) -> dict[str, int]:
+    """``run.burn_in_weeks`` set to ``weeks`` where the model has a burn-in (it resets the log and totals
+    after simulating unrecorded weeks); nothing where it has none. Tests that reason from the state at
+    week 0 use ``burn_in(0)``."""
+    return optional("run.burn_in_weeks", weeks)
+
+
+def burn_in_override(weeks: int) -> list[str]:
+    """The same as ``--set`` strings for ``load_scenario``."""
+    return [f"{k}={v}" for k, v in burn_in(weeks).items()]
+
+
+#: Settings that make every site affordable and profitable and put nothing at risk in site choice:
+#: no running cost, free moves, nothing seized, so ``value_at_risk`` is 0 and a compound with at
+#: least one worker nets a positive amount on every land cell (revenue > upkeep at these defaults).
+FREE_SITES: dict[str, Any] = {
+    "market.site_cost_week": 0.0,
+    "relocation.base_cost": 0.0,
+    "relocation.sunk_share": 0.0,
+    "relocation.cost_per_km": 0.0,
+    "relocation.border_cost": 0.0,
+    "enforcement.seizure_share": 0.0,
+}
+
+
+def nest(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"labour.attrition": 0.1}`` -> ``{"labour": {"attrition": 0.1}}`` (scenario-file shape)."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, value in values.items():
+        section, name = key.split(".", 1)
+        out.setdefault(section, {})[name] = value
+    return out
+
+
+def scenario_dict(values: dict[str, Any] | None = None, region: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A scenario as a parsed TOML dict: dotted parameter values on a small map (default: two jurisdictions).
+
+    There is no burn-in unless ``values`` asks for one, so week 0 is the state ``_populate`` built.
+    """
+    region = TWO_JURISDICTIONS if region is None else region
+    data: dict[str, Any] = nest({**burn_in(0), **(values or {})})
+    data["map"] = {"layout": list(region["layout"])}
+    data["jurisdictions"] = {k: dict(v) for k, v in region["jurisdictions"].items()}
+    return data
+
+
+def make_params(values: dict[str, Any] | None = None, region: dict[str, Any] | None = None) -> Params:
+    """Validated parameters for a small-map scenario (raises ScenarioError like a bad file would)."""
+    return params_from_dict(scenario_dict(values, region), "<test>")
+
+
+def scamsim_command() -> list[str]:
+    """The installed ``scamsim`` console script of this interpreter (or ``python -m sim.cli``)."""
+    script = Path(sys.executable).with_name("scamsim")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("scamsim")
+    return [found] if found else [sys.executable, "-m", "sim.cli"]
+
+
+@pytest.fixture(scope="session")
+def scamsim() -> list[str]:
+    return scamsim_command()
