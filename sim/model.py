@@ -63,6 +63,7 @@ class ScamModel(mesa.Model):
         self.policy = make_policy(params.policy, r, params.enforcement)
 
         self.week = 0
+        self._operators_created = 0
         self.pool = int(params.labour.initial_pool)
         self.occupancy = params.compounds.initial_fill  # market signal: workers / capacity
         self.levers: Levers = self.policy.levers(0)
@@ -122,8 +123,11 @@ class ScamModel(mesa.Model):
         capital = float(self.rng.lognormal(math.log(max(capital_mean, 1.0)) - 0.125, 0.5)) if capital_mean > 0 else 0.0
         m, k = o.risk_tolerance, o.risk_tolerance_spread
         tol = float(self.rng.beta(m * k, (1 - m) * k)) if 0 < m < 1 else m
-        syndicate = int(self.rng.integers(o.syndicates)) if o.syndicates > 0 else -1
-        return Operator(self, capital, tol, syndicate)
+        op = Operator(self, capital, tol)
+        if o.syndicates > 0:  # membership by order of arrival: no random draw, so it changes nothing else
+            op.syndicate = self._operators_created % o.syndicates
+        self._operators_created += 1
+        return op
 
     # ---- the week -------------------------------------------------------------------------------
     def step(self) -> None:
@@ -316,6 +320,7 @@ class ScamModel(mesa.Model):
         x, y = self.region.xy(site)
         stamp(self.grid.heat_fast.data, x, y, self.heat_kernel, e.heat_per_raid * (1 - e.residual_share))
         stamp(self.grid.heat_residual.data, x, y, self.heat_kernel, e.heat_per_raid * e.residual_share)
+        stamp(self.grid.heat.data, x, y, self.heat_kernel, e.heat_per_raid)  # seen by moves later this week
         self.raid_log.append((self.week, site, out.succeeded))
         self.operator_table.notoriety[op.slot, j] += 1.0 if out.succeeded else 0.5
         if out.tipped_off:
@@ -452,7 +457,7 @@ class ScamModel(mesa.Model):
             return
         op.capital -= choice.move_cost
         km = float(self.region.distance_km(origin)[choice.cell])
-        cross = bool(self.region.flat_jurisdiction[origin] != self.region.flat_jurisdiction[choice.cell])
+        cross = self.region.crosses_border(origin, choice.cell)
         ev = self.events
         ev.relocations += 1
         ev.forced_relocations += int(forced)

@@ -112,7 +112,7 @@ class RelocationParams:
     enabled: bool = param(True, "-", "compounds can move; when false a raided compound closes for good")
     base_cost: float = param(5.0e5, "US$", "fixed cost of setting up again elsewhere", 0, 1e12)
     cost_per_km: float = param(4000.0, "US$/km", "transport and logistics per km moved", 0, 1e9)
-    border_cost: float = param(5.0e5, "US$", "extra cost of crossing into another jurisdiction", 0, 1e12)
+    border_cost: float = param(5.0e5, "US$", "extra cost of crossing into another country", 0, 1e12)
     sunk_share: float = param(0.4, "share of open cost", "capital left behind in the old site", 0, 1)
     weeks: int = param(3, "weeks", "weeks a moving compound produces nothing", 0, 520)
     review_weeks: int = param(8, "weeks", "weeks before an operator reconsiders a site it chose to keep despite the risk", 1, 520)
@@ -166,7 +166,7 @@ class EntryParams:
     rate: float = param(0.5, "operators/week", "entrants per week per unit of annual return above the threshold", 0, 1e5)
     return_threshold: float = param(1.0, "1/year", "annual profit over set-up cost below which nobody enters or expands", 0, 100)
     max_rate: float = param(5.0, "operators/week", "cap on the mean number of entrants per week", 0, 1e5)
-    capital_mean: float = param(6.0e6, "US$", "mean capital of an entrant (log-normal, sigma 0.5)", 0, 1e13)
+    capital_mean: float = param(2.0e7, "US$", "mean capital of an entrant (log-normal, sigma 0.5); must cover a compound's set-up", 0, 1e13)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,18 +176,19 @@ class PolicyParams:
     type: str = param("none", "-", "policy type", choices=POLICY_TYPES)
     start_week: int = param(52, "week", "first week the policy applies (week 1 is the first recorded week)", 1)
     end_week: int = param(-1, "week", "last week the policy applies (-1: to the end)", -1)
-    jurisdictions: tuple[str, ...] = param((), "names", "jurisdictions applying the policy (empty: all)")
+    jurisdictions: tuple[str, ...] = param(
+        (), "names", "jurisdictions applying raids, sanctions and cuts (empty: all); other levers act region-wide")
     raid_frequency: float = param(24.0, "raids/agency/year", "raids each applying agency makes per year at governance 1", 0, 1e9)
     buffer: tuple[str, ...] = param((), "names", "buffer area for WDQ/TNE (empty: neighbours of the policy jurisdictions)")
     control: tuple[str, ...] = param((), "names", "control area for WDQ/TNE (empty: every other jurisdiction)")
     # hotspot
-    hotspot_radius: int = param(2, "cells", "hotspot: radius of the area kept under pressure after a find", 0, 50)
+    hotspot_radius: int = param(2, "cells", "hotspot: radius of the area kept under pressure after a raid", 0, 50)
     hotspot_weeks: int = param(12, "weeks", "hotspot: weeks an area stays under sustained pressure", 0, 5200)
     hotspot_detection: float = param(3.0, "x", "hotspot: multiplier on detection inside a pressured area", 1, 1000)
     # network
     network_followup: float = param(0.5, "probability", "network: chance each of the raided operator's other compounds is found", 0, 1)
     network_seizure_share: float = param(0.5, "share", "network: share of the operator's capital seized after a raid", 0, 1)
-    network_arrest_probability: float = param(0.25, "probability", "network: chance a raid leads to the boss's arrest", 0, 1)
+    network_arrest_probability: float = param(0.25, "probability", "network: chance a successful raid arrests the boss", 0, 1)
     # coordinated
     intelligence_sharing: float = param(
         0.5, "probability", "coordinated: chance a raided operator's compound across a border is found", 0, 1)
@@ -239,7 +240,7 @@ JURISDICTION_FIELDS = {
     "protection": ("0-1", "elite or armed-group protection sold to operators on ordinary cells"),
     "infrastructure": ("0-1", "power and internet quality; multiplies revenue"),
     "labour_access": ("0-1", "how easily compounds here hire from the pool"),
-    "country": ("-", "country name; jurisdictions of one country share a border-free interior"),
+    "country": ("-", "country it belongs to (default: its own name); moves between jurisdictions of one country cross no border"),
 }
 ZONE_FIELDS = {
     "symbol": ("-", "one character marking the zone in map.zones"),

@@ -31,7 +31,7 @@ def overview(frame: pd.DataFrame, jurisdictions: tuple[str, ...], title: str, pa
     ax.set_title(title)
     ax.legend(loc="upper left", fontsize=7, ncol=2, frameon=False)
     ax2.bar(weeks, frame["raids"], color="tab:red", width=1.0, label="raids")
-    ax2.bar(weeks, frame["raids_succeeded"], color="darkred", width=1.0, label="raids that closed a compound")
+    ax2.bar(weeks, frame["raids_succeeded"], color="darkred", width=1.0, label="successful raids")
     ax2.set_ylabel("raids / week")
     ax2.set_xlabel("week")
     ax2.legend(loc="upper left", fontsize=7, frameon=False)

@@ -51,6 +51,7 @@ class Levers:
 
 
 NEUTRAL = Levers()
+PURSUIT = 0.25  # notoriety at which network policing counts an operator as pursued
 
 
 class Policy:
@@ -105,12 +106,15 @@ class Policy:
         """Known compounds in raid order: the most visible first, after any policy priority.
 
         Hotspot policing puts compounds inside pressured areas first; network policing puts the
-        compounds of operators it is already pursuing first (those with notoriety here).
+        compounds of operators it is already pursuing first (notoriety with this agency, or shared
+        with it under coordination, of at least ``PURSUIT`` - a raid within about two half-lives).
         """
         keys = [-vis]
         if self._on(model.week, jurisdiction):
             if self.network:
-                pursued = model.operator_table.notoriety[model.compound_table.operator[slots]].sum(axis=1) > 0
+                rows = model.operator_table.notoriety[model.compound_table.operator[slots]]
+                here = np.full(len(slots), jurisdiction)
+                pursued = self.carried_notoriety(rows, here, model.week) >= PURSUIT
                 keys.append(~pursued)
             if self.hotspot:
                 sites = model.compound_table.site[slots]

@@ -94,7 +94,8 @@ def summarise(run: RunResult, cf: RunResult | None = None) -> dict[str, Any]:
     raids = _since(f, "raids", start)
     before_level = ops["workers_before"] or 0.0
     treated_series = run.workers[:, run.areas.treated].sum(axis=1) if len(run.areas.treated) else weekly_workers
-    treated_before = float(treated_series[max(0, start - 53): max(0, start - 1)].mean()) if start > 1 else 0.0
+    windows_ok = ops["workers_before"] is not None  # None when the year before and the last year overlap
+    treated_before = float(treated_series[max(0, start - 53): max(0, start - 1)].mean()) if windows_ok else 0.0
     out: dict[str, Any] = {
         "provenance": {
             "scenario": p.run.name,
@@ -140,8 +141,8 @@ def summarise(run: RunResult, cf: RunResult | None = None) -> dict[str, Any]:
             "compounds_dissolved": dissolved,
             "raids_per_compound_eliminated": metrics.ratio(raids, dissolved),
             "capital_seized_usd": _since(f, "capital_seized", start),
-            "recovery_weeks_treated": metrics.recovery_weeks(treated_series, start, treated_before),
-            "recovery_weeks_region": metrics.recovery_weeks(weekly_workers, start, before_level),
+            "recovery_weeks_treated": metrics.recovery_weeks(treated_series, start, treated_before) if windows_ok else None,
+            "recovery_weeks_region": metrics.recovery_weeks(weekly_workers, start, before_level) if windows_ok else None,
         },
     }
     if cf is not None:

@@ -40,6 +40,7 @@ class Region:
     concession: np.ndarray
     jurisdiction_governance: np.ndarray  # one value per jurisdiction: its agency's capacity
     home_protection: np.ndarray  # the host jurisdiction's protection, ignoring zones
+    jurisdiction_country: tuple[str, ...] = ()  # country of each jurisdiction (its own name when none is given)
     adjacency: np.ndarray = field(init=False)  # [j, k] jurisdictions share an edge
     border_cell: np.ndarray = field(init=False)  # cell touches another jurisdiction
     _dist_cache: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
@@ -51,6 +52,10 @@ class Region:
         self.flat_jurisdiction = self.jurisdiction.ravel()
         self.cell_x, self.cell_y = (a.ravel() for a in np.indices((self.width, self.height)))
         self.jurisdiction_cells = np.bincount(self.flat_jurisdiction[self.land.ravel()], minlength=self.n_jurisdictions)
+        countries = self.jurisdiction_country or self.jurisdiction_names
+        names = sorted(set(countries))
+        self.country_of = np.array([names.index(c) for c in countries] + [-1])  # index -1 (outside) -> -1
+        self.flat_country = self.country_of[self.flat_jurisdiction]
 
     @property
     def n_cells(self) -> int:
@@ -77,12 +82,16 @@ class Region:
         return d
 
     def abroad(self, origin: int) -> np.ndarray:
-        """1.0 for cells outside the origin cell's jurisdiction (a border to cross), else 0.0."""
-        j = int(self.flat_jurisdiction[origin])
-        mask = self._abroad_cache.get(j)
+        """1.0 for cells in another country than the origin cell (a border to cross), else 0.0."""
+        c = int(self.flat_country[origin])
+        mask = self._abroad_cache.get(c)
         if mask is None:
-            mask = self._abroad_cache[j] = (self.flat_jurisdiction != j).astype(float)
+            mask = self._abroad_cache[c] = (self.flat_country != c).astype(float)
         return mask
+
+    def crosses_border(self, a: int, b: int) -> bool:
+        """Whether a move from cell a to cell b crosses an international border."""
+        return bool(self.flat_country[a] != self.flat_country[b])
 
     def neighbours_of(self, members: np.ndarray) -> np.ndarray:
         """Jurisdictions adjacent to any of ``members`` but not among them (the buffer ring)."""
@@ -146,6 +155,7 @@ def build_region(spec: MapSpec, km_per_cell: float) -> Region:
         concession=layer("governance", "concession", zone_default=0.0),
         jurisdiction_governance=np.array([j.governance for j in spec.jurisdictions], dtype=float),
         home_protection=layer("protection"),
+        jurisdiction_country=tuple(j.country or j.name for j in spec.jurisdictions),
     )
 
 
