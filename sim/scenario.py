@@ -21,14 +21,12 @@ from typing import Any
 from sim.params import (
     JURISDICTION_FIELDS,
     RAID_MODES,
-    ROOT_CAUSE_LEVERS,
     SECTIONS,
     ZONE_FIELDS,
     ZONE_KINDS,
     JurisdictionSpec,
     MapSpec,
     Params,
-    PolicyParams,
     ZoneSpec,
     to_dict,
 )
@@ -279,14 +277,8 @@ def _check_names(where: str, params: Params, problems: list[str]) -> None:
         if mode not in RAID_MODES:
             problems.append(f"{where}: policy.mix names '{mode}', which is not a raid mode{_suggest(mode, RAID_MODES)}; "
                             f"allowed: {', '.join(RAID_MODES)}")
-    if pol.mix and pol.type != "combined":
-        problems.append(f"{where}: policy.mix is set but policy.type = '{pol.type}'; mix only applies to type 'combined'")
-    if pol.type not in ("root_causes", "combined"):
-        neutral = PolicyParams()
-        for lever in ROOT_CAUSE_LEVERS:
-            if getattr(pol, lever) != getattr(neutral, lever):
-                problems.append(f"{where}: policy.{lever} is set but policy.type = '{pol.type}' does not use root-cause levers; "
-                                f"allowed types for it: root_causes, combined")
+    # Root-cause levers and the raid-mode mix may be set whatever the type (so one sweep can vary the
+    # type over fixed lever settings); a type uses only the mechanisms it has (docs/ODD.md).
     if params.policy.end_week >= 0 and params.policy.end_week < params.policy.start_week:
         problems.append(f"{where}: policy.end_week = {params.policy.end_week} is before policy.start_week = "
                         f"{params.policy.start_week}; allowed: -1 (no end) or a week from start_week on")
