@@ -9,7 +9,9 @@ Controls take effect on Reset, as everywhere in SolaraViz.
 from __future__ import annotations
 
 import html
+import os
 import re
+import sys
 
 import reacton.ipywidgets as rw
 import solara
@@ -21,7 +23,7 @@ from sim.appcli import initial_scenario, resolve_scenario, scenario_names
 from sim.model import ScamModel
 from sim.params import POLICY_TYPES
 from sim.run import counterfactual_params
-from sim.scenario import default_params, load_scenario
+from sim.scenario import ScenarioError, default_params, load_scenario
 
 #: Root-cause levers offered as sliders: (PolicyParams field, label).
 LEVERS = (
@@ -31,14 +33,34 @@ LEVERS = (
     ("demand_reduction", "Demand: revenue removed (share)"),
     ("repatriation_share", "Freed people sent home (share)"),
 )
-PLAY_INTERVAL_MS = 20
-RENDER_INTERVAL = 1
+# Pause between frames while playing. SolaraViz's play loop runs in a thread and asks for a redraw after
+# each frame; if it asks again before the last redraw is done, the request is served by whichever
+# thread holds the render lock, and when that is the thread answering the browser it can keep
+# redrawing without ever sending the result (the page freezes while the model runs on). A pause
+# longer than one redraw (~60 ms here) avoids that, so keep this above the redraw time.
+PLAY_INTERVAL_MS = int(os.environ.get("SCAMSIM_PLAY_INTERVAL_MS", "100"))
+# Weeks per frame (and per click on Step). At 3 the default scenario plays at 10+ weeks a second even on
+# a loaded 2-core machine; at 1 it shows every week at 4-7 weeks a second (docs/app.md, "Speed").
+RENDER_INTERVAL = int(os.environ.get("SCAMSIM_RENDER_INTERVAL", "3"))
 
 
 def scenario_params(name: str):
     """Validated parameters of a picker entry (a file in scenarios/, a path, or the built-in defaults)."""
     path = resolve_scenario(name)
     return default_params() if path is None else load_scenario(path).params
+
+
+def valid_scenario_names() -> list[str]:
+    """The files in scenarios/ that validate (the picker lists only these; problems go to the server log)."""
+    names = []
+    for name in scenario_names():
+        try:
+            scenario_params(name)
+        except (ScenarioError, OSError) as exc:
+            print(f"scamsim app: leaving {name} out of the scenario picker: {exc}", file=sys.stderr)
+        else:
+            names.append(name)
+    return names
 
 
 def _unchanged_repatriation(params) -> float:
@@ -101,7 +123,7 @@ def model_params(scenario_file: str | None = None) -> dict:
     """SolaraViz controls, starting at the values of the scenario the app opens with."""
     scenario_file = scenario_file or initial_scenario()
     params = scenario_params(scenario_file)
-    names = scenario_names()
+    names = valid_scenario_names()
     if scenario_file not in names:
         names = [scenario_file, *names]
     p = params.policy
@@ -152,10 +174,10 @@ def MeasuresView(model: AppModel, week: int):
         for label, value in rows
     )
     with solara.Column(gap="4px", style={"padding": "4px 8px"}) as main:
-        solara.HTML(tag="table", unsafe_innerHTML=body, style={"width": "100%", "font-size": "13px"}, classes=["scamsim-measures"])
-        solara.Text("Controls take effect on Reset. Measures compare the last 52 weeks with the 52 before the policy "
-                    "starts; 'undefined' means a measure has no meaning yet (e.g. nothing was removed from the treated area).",
-                    style={"font-size": "11px", "color": "#666"})
+        solara.HTML(tag="table", unsafe_innerHTML=body, style={"width": "100%", "font-size": "12.5px"}, classes=["scamsim-measures"])
+        solara.Text("Controls take effect on Reset. Persistence: workers held in the last 52 weeks over the 52 before the "
+                    "policy; spread over the last 52 weeks. 'undefined': no meaning yet (e.g. nothing removed from the "
+                    "treated area).", style={"font-size": "11px", "color": "#666", "line-height": "1.3"})
     return main
 
 
@@ -183,9 +205,9 @@ def _grid_layout(num_components: int) -> list[dict]:
     if num_components != len(COMPONENTS):
         return _mesa_grid_layout(num_components)
     return [
-        {"i": 0, "x": 0, "y": 0, "w": 8, "h": 9, "moved": False},  # map
-        {"i": 1, "x": 8, "y": 0, "w": 4, "h": 9, "moved": False},  # measures
-        {"i": 2, "x": 0, "y": 9, "w": 12, "h": 8, "moved": False},  # charts
+        {"i": 0, "x": 0, "y": 0, "w": 8, "h": 10, "moved": False},  # map
+        {"i": 1, "x": 8, "y": 0, "w": 4, "h": 10, "moved": False},  # measures
+        {"i": 2, "x": 0, "y": 10, "w": 12, "h": 8, "moved": False},  # charts
     ]
 
 

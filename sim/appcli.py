@@ -136,7 +136,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
         print(f"error: port {port} is in use; pass another with --port N, or --port 0 for a free one", file=sys.stderr)
         return EXIT_BAD_INPUT
     shown = "localhost" if args.host in ("127.0.0.1", "localhost") else args.host
-    print(f"scamsim viz: serving {picker_name(scenario) if scenario else 'the default scenario'}; "
+    print(f"scamsim viz: serving {picker_name(scenario) if scenario else initial_scenario()}; "
           f"open http://{shown}:{port}/ in a browser (Ctrl-C stops the server)", flush=True)
     proc = subprocess.Popen(server_command(port, args.host, args.open), env=server_env(scenario))
     previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the server too, not only Ctrl-C

@@ -30,12 +30,17 @@ def _progress(total: int, label: str) -> tuple[Callable[[int], None], Callable[[
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Check scenario and experiment files (told apart by an [experiment] table)."""
+    from sim.experiments.design import is_experiment_file, validate_experiment
     from sim.scenario import ScenarioError, load_scenario
 
     bad = 0
     for path in args.files:
         try:
-            load_scenario(path)
+            if is_experiment_file(path):
+                validate_experiment(path)
+            else:
+                load_scenario(path)
         except ScenarioError as exc:
             bad += 1
             for problem in exc.problems:
@@ -97,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scamsim", description="Agent-based simulation of scam compounds under enforcement.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("validate", help="check scenario files without running them")
+    p = sub.add_parser("validate", help="check scenario and experiment files without running them")
     p.add_argument("files", nargs="+")
     p.set_defaults(func=cmd_validate)
 
@@ -109,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: runs/NAME-seedN)")
     p.add_argument("--compare", action="store_true", help="also run the no-policy counterfactual with the same seed")
     p.set_defaults(func=cmd_run)
+
+    from sim import appcli
+    from sim.experiments import cli as experiments_cli
+
+    experiments_cli.register(sub)
+    appcli.register(sub)
     return parser
 
 

@@ -180,6 +180,10 @@ def operation_measures(
     two runs over the same weeks, which removes trends the policy did not cause.
     """
     weeks = workers.shape[0]
+    if weeks == 0:
+        return {k: None for k in ("workers_before", "workers_last_year", "persistence_workers", "revenue_before",
+                                  "revenue_last_year", "persistence_revenue", "wdq_buffer", "tne", "displacement_share",
+                                  "removed_from_treated", "reappeared_elsewhere")} | {"displacement_basis": None}
     before, after = _windows(weeks, start_week)
     out: dict[str, float | None] = {}
     total_w, total_r = workers.sum(axis=1), revenue.sum(axis=1)

@@ -107,7 +107,7 @@ class ScamModel(mesa.Model):
         """
         self.week = -weeks
         for _ in range(weeks):
-            self.step()
+            ScamModel.step(self)  # unwrapped: Mesa's step counter and clock start at week 0
         self.moves.clear()
         self.raid_log.clear()
         self.log = WeeklyLog(self.region.jurisdiction_names)

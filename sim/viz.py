@@ -434,12 +434,20 @@ def lever_text(policy) -> str:
     return ", ".join(parts) or "none"
 
 
+def raid_text(model: ScamModel) -> str:
+    """The policy's raid frequency, or 'background' for types that do not set their own."""
+    if getattr(model.policy, "raids", False):
+        return f"{model.params.policy.raid_frequency:g} per agency-year"
+    return f"background ({model.params.enforcement.background_raid_frequency:g})"
+
+
 def headline(model: ScamModel, counterfactual: ScamModel | None = None) -> list[tuple[str, str]]:
     """(label, value) pairs of the headline measures so far, from the model's weekly log.
 
-    The windows are those of ``sim.metrics.operation_measures``: the 52 weeks before the policy starts
-    against the last 52 weeks simulated, so the values settle as the run goes on. With a counterfactual
-    (same seed, no policy) the displacement share compares the two runs over the same weeks.
+    The windows are those of ``sim.metrics.operation_measures``: persistence is workers held in the
+    last 52 weeks over the 52 weeks before the policy starts, so the values settle as the run goes on.
+    With a counterfactual (same seed, no policy) the displacement share compares the two runs over
+    the same weeks. Spread (jurisdictions hosting, Herfindahl) is over the last 52 weeks' mean.
     """
     from sim.run import areas_for
 
@@ -461,19 +469,40 @@ def headline(model: ScamModel, counterfactual: ScamModel | None = None) -> list[
     rows = [
         ("week", f"{model.week} of {model.params.run.weeks}"),
         ("policy", f"{policy.type}, from week {policy.start_week}"),
-        ("policy raid frequency / seed", f"{policy.raid_frequency:g} per agency-year / {model.seed}"),
-        ("root-cause levers", lever_text(policy)),
-        ("people held now", f"{model.workers_held():,}"),
+        ("raids / seed", f"{raid_text(model)} / {model.seed}"),
+        ("levers", lever_text(policy) if getattr(model.policy, "root_causes", False)
+         else "none" if policy.type == "none" else f"not used by {policy.type}"),
+        ("people held", f"{model.workers_held():,}"),
         ("compounds / operators", f"{len(model.compound_table.slots)} / {model.operator_table.count()}"),
-        ("persistence (last year / year before policy)", fmt(ops["persistence_workers"])),
+        ("persistence", fmt(ops["persistence_workers"])),
     ]
     if cf_w is not None:
-        rows.append(("persistence against no-policy run", fmt(ops["persistence_vs_counterfactual_workers"])))
-    basis = "against no-policy run" if ops["displacement_basis"] == "counterfactual" else "before/after"
+        rows.append(("persistence vs no-policy run", fmt(ops["persistence_vs_counterfactual_workers"])))
+    basis = "vs no-policy run" if ops["displacement_basis"] == "counterfactual" else "before/after"
     rows += [
         (f"displacement share ({basis})", fmt(ops["displacement_share"])),
         ("buffer WDQ", fmt(ops["wdq_buffer"])),
-        ("spread: jurisdictions hosting (last year)", str(int((last_year > 0).sum()))),
-        ("spread: Herfindahl (last year)", fmt(metrics.herfindahl(last_year))),
+        ("jurisdictions hosting", str(int((last_year > 0).sum()))),
+        ("Herfindahl", fmt(metrics.herfindahl(last_year))),
     ]
     return rows
+
+
+def weeks_per_second(model: ScamModel, weeks: int = 100, counterfactual: ScamModel | None = None) -> float:
+    """Weeks per second the app can show off-browser: each week one step, one map, one chart and the measures.
+
+    This is what the app does per week at render interval 1, less the browser's and the websocket's share.
+    """
+    import time
+
+    map_painter, charts_painter = MapPainter(model), ChartsPainter(model, counterfactual)
+    start = time.perf_counter()
+    for _ in range(weeks):
+        model.step()
+        if counterfactual is not None and counterfactual.week < model.week:
+            counterfactual.step()
+        map_painter.update(model).png()
+        charts_painter.update(model).png()
+        headline(model, counterfactual)
+    return weeks / (time.perf_counter() - start)
+
