@@ -8,6 +8,8 @@ overview and scheduling") and is exactly the order of ``step`` below.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
 
 import mesa
@@ -584,6 +586,22 @@ class ScamModel(mesa.Model):
             np.bincount(jur, minlength=n),
             ev.revenue_by_j,
         )
+
+    def branch(self, params: Params) -> ScamModel:
+        """A copy of this model that goes on under another policy, everything else the same.
+
+        Only at week 0 (after the burn-in, before any policy has acted) is this the same as building
+        the model with ``params`` from scratch: sweeps use it to share one burn-in among every policy
+        of a replication.
+        """
+        if self.week != 0:
+            raise ValueError(f"a model can only branch at week 0, not week {self.week}")
+        if dataclasses.replace(params, policy=self.params.policy) != self.params:
+            raise ValueError("a branch may change only the policy")
+        clone = copy.deepcopy(self)
+        clone.params = params
+        clone.policy = make_policy(params.policy, clone.region, params.enforcement)
+        return clone
 
     def run(self, weeks: int | None = None, progress=None) -> ScamModel:
         """Run ``weeks`` weeks (default: the scenario's), calling ``progress(week)`` after each."""

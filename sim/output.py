@@ -56,6 +56,9 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
 
 def save_figure(fig: Any, path: Path) -> None:
     """Save a matplotlib figure without the metadata that would make bytes differ between runs."""
+    import matplotlib
+
     fmt = path.suffix.lstrip(".")
     meta = {"Software": None} if fmt == "png" else {"Creator": None, "Date": None} if fmt == "svg" else {}
-    atomic_write(path, lambda p: fig.savefig(p, format=fmt, dpi=120, metadata=meta))
+    with matplotlib.rc_context({"svg.hashsalt": "scamsim"}):  # fixed SVG element ids
+        atomic_write(path, lambda p: fig.savefig(p, format=fmt, dpi=120, metadata=meta))

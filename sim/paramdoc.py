@@ -50,7 +50,7 @@ MAP_DOCS: dict[str, tuple[str, str]] = {
     "seed": ("whole number 0 up", "generated map: seed of the map (independent of `run.seed`)"),
 }
 
-#: Name-list parameters: what the names must be (checked in ``sim.scenario._check_names``).
+#: Name-list parameters: what the names must be (checked in ``sim.scenario.check_names``).
 NAME_RULES: dict[str, str] = {
     "policy.jurisdictions": "jurisdiction names",
     "policy.buffer": "jurisdiction names",

@@ -58,23 +58,27 @@ def areas_for(model: ScamModel) -> metrics.Areas:
     return metrics.Areas(treated=treated, buffer=buffer, control=control)
 
 
+def result_of(model: ScamModel) -> RunResult:
+    """The records of a model that has been run."""
+    return RunResult(
+        params=model.params,
+        seed=model.seed,
+        frame=model.log.frame(),
+        workers=model.log.workers_matrix(),
+        revenue=model.log.revenue_matrix(),
+        moves=pd.DataFrame(model.moves, columns=MOVE_COLUMNS),
+        jurisdictions=model.region.jurisdiction_names,
+        areas=areas_for(model),
+        totals=dict(model.totals),
+    )
+
+
 def simulate(params: Params, seed: int | None = None, weeks: int | None = None,
              progress: Callable[[int], None] | None = None) -> RunResult:
     """Run one simulation to the end and return its records."""
     model = ScamModel(params, rng=seed)
     model.run(weeks, progress)
-    moves = pd.DataFrame(model.moves, columns=MOVE_COLUMNS)
-    return RunResult(
-        params=params,
-        seed=model.seed,
-        frame=model.log.frame(),
-        workers=model.log.workers_matrix(),
-        revenue=model.log.revenue_matrix(),
-        moves=moves,
-        jurisdictions=model.region.jurisdiction_names,
-        areas=areas_for(model),
-        totals=dict(model.totals),
-    )
+    return result_of(model)
 
 
 def _since(frame: pd.DataFrame, column: str, week: int) -> float:

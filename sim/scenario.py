@@ -257,7 +257,7 @@ def _build_map(where: str, layout: tuple[str, ...], zones_layout: tuple[str, ...
 
 # ---- whole files -----------------------------------------------------------------------------------
 
-def _check_names(where: str, params: Params, problems: list[str]) -> None:
+def check_names(where: str, params: Params, problems: list[str]) -> None:
     """Names a policy refers to must exist on the map."""
     if params.map is None:
         return
@@ -324,7 +324,7 @@ def params_from_dict(data: dict[str, Any], where: str, overrides: tuple[str, ...
     if problems:
         raise ScenarioError(problems)
     params = Params(**{s: SECTIONS[s](**kv) for s, kv in sections.items()}, map=spec)
-    _check_names(where, params, problems)
+    check_names(where, params, problems)
     if problems:
         raise ScenarioError(problems)
     return params

@@ -4,20 +4,30 @@ An experiment file (``experiments/*.toml``) names a base scenario, the parameter
 measures to keep; ``scamsim sweep`` runs every design point and replication (locally or on a Dask
 cluster) into a tidy Parquet store, and ``scamsim plot`` draws figures from that store. See
 docs/experiments.md.
+
+The names below are imported on first use, so ``import sim.experiments.cli`` (done by every
+``scamsim`` command) stays cheap.
 """
 
 from __future__ import annotations
 
-from sim.experiments.design import Experiment, load_experiment, validate_experiment
-from sim.experiments.runner import replication_seed, run_sweep
-from sim.experiments.store import Results, load_results
+import importlib
+from typing import Any
 
-__all__ = [
-    "Experiment",
-    "Results",
-    "load_experiment",
-    "load_results",
-    "replication_seed",
-    "run_sweep",
-    "validate_experiment",
-]
+_EXPORTS = {
+    "Experiment": "sim.experiments.design",
+    "load_experiment": "sim.experiments.design",
+    "validate_experiment": "sim.experiments.design",
+    "replication_seed": "sim.experiments.runner",
+    "run_sweep": "sim.experiments.runner",
+    "Results": "sim.experiments.store",
+    "load_results": "sim.experiments.store",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'sim.experiments' has no attribute {name!r}")

@@ -437,7 +437,7 @@ def _points(where: str, raw: Any, fields: dict[str, dataclasses.Field], problems
 def _check_names(where: str, params: Params, problems: list[str]) -> None:
     from sim import scenario
 
-    scenario._check_names(where, params, problems)
+    scenario.check_names(where, params, problems)
 
 
 def experiment_from_dict(data: dict[str, Any], path: Path, text: str) -> Experiment:

@@ -21,9 +21,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
-from matplotlib.colors import TwoSlopeNorm
+from matplotlib.colors import CenteredNorm, Normalize
 
 from sim.experiments.store import Results
 from sim.output import save_figure
@@ -105,7 +106,9 @@ def measure_label(measure: str, width: int = 52) -> str:
 def value_label(key: str, value: Any) -> str:
     if key == "policy.type" and isinstance(value, str):
         return value.replace("_", " ")
-    if isinstance(value, float):
+    if isinstance(value, (float, np.floating)):
+        if float(value).is_integer() and abs(value) >= 1e4:
+            return f"{value:,.0f}"
         return f"{value:g}"
     return str(value)
 
@@ -192,13 +195,15 @@ def choose(results: Results, x: str | None, y: str | None, hue: str | None, wher
         if key is not None and key not in params:
             raise PlotError(f"{name} {key}: not a parameter of this sweep{_suggest(key, params)}; "
                             f"parameters: {', '.join(params) or 'none'}")
-    y = y or ("persistence.persistence_workers" if "persistence.persistence_workers" in measures else measures[0])
-    if y not in measures:
+    if y is not None and y not in measures:
         raise PlotError(f"--y {y}: not a measure kept by this sweep{_suggest(y, measures)}; measures: {', '.join(measures)}")
     wide = results.wide()
     if wide.empty:
         raise PlotError(f"{results.path}: no finished runs to plot")
     runs = _filter(wide[wide["role"] == "policy"], where)
+    if y is None:  # the first preferred measure that is defined in some run
+        preferred = ["persistence.persistence_workers", "counterfactual.persistence_vs_counterfactual_workers", *measures]
+        y = next((m for m in preferred if m in measures and np.isfinite(runs[m].to_numpy(float)).any()), measures[0])
     varied = [p for p in params if p not in where and runs[p].nunique() > 1]
     numeric = [p for p in varied if _numeric(runs, p)]
     if kind == "relocation":
@@ -229,6 +234,20 @@ def choose(results: Results, x: str | None, y: str | None, hue: str | None, wher
     return {"kind": "line", "x": x, "y": y, "hue": hue, "runs": runs}
 
 
+def _check_defined(runs: pd.DataFrame, y: str) -> None:
+    if not np.isfinite(runs[y].to_numpy(float)).any():
+        raise PlotError(f"{y} is undefined (NaN) in every selected run, so there is nothing to draw (a displacement "
+                        f"measure, for example, needs jurisdictions outside the policy); choose another --y")
+
+
+def _order(key: str, values: Any) -> list[Any]:
+    """Values in display order: policy types in their documented order, others sorted."""
+    values = list(pd.unique(pd.Series(values)))
+    if key == "policy.type":
+        return sorted(values, key=lambda v: POLICY_TYPES.index(v) if v in POLICY_TYPES else len(POLICY_TYPES))
+    return sorted(values)
+
+
 # ---- figures ------------------------------------------------------------------------------------------
 
 def _title(results: Results, where: dict[str, Any]) -> str:
@@ -249,10 +268,11 @@ def _footer(fig: Any, results: Results, n: int) -> None:
 
 def line_figure(results: Results, choice: dict[str, Any], where: dict[str, Any]) -> Any:
     runs, x, y, hue = choice["runs"], choice["x"], choice["y"], choice["hue"]
+    _check_defined(runs, y)
     by = [x] if hue is None else [hue, x]
     table = summary_table(runs, by, y)
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
+        fig, ax = plt.subplots(figsize=(7.2, 4.2), layout="constrained")
         numeric_x = _numeric(runs, x)
         groups = [(None, table)] if hue is None else list(table.groupby(hue, sort=False))
         order = [g for g, _ in groups]
@@ -270,15 +290,18 @@ def line_figure(results: Results, choice: dict[str, Any], where: dict[str, Any])
             ax.axhline(1.0, color="0.4", lw=0.8, ls="--", zorder=0)
         if numeric_x:
             vals = runs[x].to_numpy(float)
-            if vals.min() > 0 and vals.max() / vals.min() >= 50:
+            if vals.min() > 0 and vals.max() / vals.min() >= 20:  # e.g. doubling steps
                 ax.set_xscale("log")
+                ticks = np.unique(vals)
+                ax.set_xticks(ticks, [f"{t:g}" for t in ticks])  # the design's values, in plain numbers
+                ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         else:
             ax.set_xticks(range(len(xcats)), [value_label(x, v) for v in xcats])
         ax.set_xlabel(param_label(x))
         ax.set_ylabel(measure_label(y))
         ax.set_title(_title(results, where))
         if hue is not None:
-            ax.legend(title=param_label(hue, 30), frameon=False, loc="best")
+            ax.legend(title=param_label(hue, 24), frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.grid(True, lw=0.4, alpha=0.4)
         _footer(fig, results, int(table["n"].max()) if len(table) else 0)
     return fig
@@ -286,26 +309,31 @@ def line_figure(results: Results, choice: dict[str, Any], where: dict[str, Any])
 
 def heatmap_figure(results: Results, choice: dict[str, Any], where: dict[str, Any]) -> Any:
     runs, x, y, row = choice["runs"], choice["x"], choice["y"], choice["hue"]
+    _check_defined(runs, y)
     table = summary_table(runs, [row, x], y)
-    grid = table.pivot(index=row, columns=x, values="mean").sort_index().sort_index(axis=1)
+    grid = table.pivot(index=row, columns=x, values="mean")
+    grid = grid.reindex(index=_order(row, grid.index), columns=_order(x, grid.columns))
     data = grid.to_numpy(float)
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
         finite = data[np.isfinite(data)]
-        if y in RATIO_MEASURES and len(finite) and finite.min() < 1 < finite.max():
-            norm, cmap = TwoSlopeNorm(1.0, finite.min(), finite.max()), "RdBu_r"
+        if y in RATIO_MEASURES and len(finite):
+            # Diverging around 1 (no change), symmetric so equal distances from 1 get equal colour.
+            norm, cmap = CenteredNorm(vcenter=1.0, halfrange=max(float(np.abs(finite - 1.0).max()), 1e-9)), "RdBu_r"
         else:
-            norm, cmap = None, "viridis"
+            norm, cmap = Normalize(*((finite.min(), finite.max()) if len(finite) else (0, 1))), "viridis"
         im = ax.imshow(data, origin="lower", aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
+        colormap = plt.get_cmap(cmap)
         ax.set_xticks(range(data.shape[1]), [value_label(x, v) for v in grid.columns])
         ax.set_yticks(range(data.shape[0]), [value_label(row, v) for v in grid.index])
         if data.shape[0] * data.shape[1] <= 150:
-            lo, hi = (np.nanmin(finite), np.nanmax(finite)) if len(finite) else (0, 1)
-            mid = (lo + hi) / 2
             for (i, j), v in np.ndenumerate(data):
                 if np.isfinite(v):
-                    dark = norm is None and v < mid
+                    r, g, b, _ = colormap(norm(v))
+                    dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
                     ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7, color="white" if dark else "black")
+                else:
+                    ax.text(j, i, "undefined", ha="center", va="center", fontsize=6, color="0.4")
         ax.set_xlabel(param_label(x))
         ax.set_ylabel(param_label(row))
         ax.set_title(_title(results, where))
@@ -340,7 +368,7 @@ def relocation_figure(results: Results, choice: dict[str, Any], where: dict[str,
         return np.array(rows).reshape(-1, len(edges) - 1)
 
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+        fig, ax = plt.subplots(figsize=(7.2, 4.0), layout="constrained")
         groups = [(None, runs)] if hue is None else list(runs.groupby(hue, sort=False))
         if hue == "policy.type":
             groups.sort(key=lambda g: POLICY_TYPES.index(g[0]) if g[0] in POLICY_TYPES else 99)
@@ -358,7 +386,7 @@ def relocation_figure(results: Results, choice: dict[str, Any], where: dict[str,
             mean = np.array([st[0] for st in stats])
             hi = np.array([st[2] for st in stats])
             lo = np.clip([st[1] for st in stats], 0, None)  # a share is never negative
-            ax.stairs(mean, edges, color=color, ls=ls, lw=1.5, label=label)
+            ax.stairs(mean, edges, color=color, ls=ls, lw=1.2, label=label)
             band = np.isfinite(lo) & np.isfinite(hi)
             if band.any():
                 ax.stairs(np.where(band, hi, 0), edges, baseline=np.where(band, lo, 0), fill=True, color=color, alpha=0.15, lw=0)
@@ -371,7 +399,7 @@ def relocation_figure(results: Results, choice: dict[str, Any], where: dict[str,
             title += "\n" + "pooled over " + ", ".join(p.split(".")[-1].replace("_", " ") for p in pooled)
         ax.set_title(title)
         ax.set_xlim(0, edges[-1])
-        ax.legend(title=param_label(hue, 30) if hue else None, frameon=False)
+        ax.legend(title=param_label(hue, 24) if hue else None, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.grid(True, lw=0.4, alpha=0.4)
         _footer(fig, results, 0)
     return fig

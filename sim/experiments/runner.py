@@ -20,7 +20,7 @@ Each finished chunk is written at once as Parquet parts (see ``sim.experiments.s
 
 from __future__ import annotations
 
-import copy
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -29,9 +29,10 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Executor, Future, as_completed
 from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -188,21 +189,16 @@ class BurnIn:
         if not self.enabled:
             return simulate(params, seed=seed)
         from sim.model import ScamModel
-        from sim.policies import make_policy
-        from sim.run import MOVE_COLUMNS, areas_for
+        from sim.run import result_of
 
         key = (dataclasses.replace(params, policy=PolicyParams()), seed)
         if key != self.key:
             self.key, self.model = None, None
             self.model = ScamModel(params.replace(policy=dataclasses.replace(params.policy, type="none")), rng=seed)
             self.key = key
-        model = copy.deepcopy(self.model)
-        model.params = params
-        model.policy = make_policy(params.policy, model.region, params.enforcement)
+        model = self.model.branch(params)
         model.run()
-        return RunResult(params=params, seed=model.seed, frame=model.log.frame(), workers=model.log.workers_matrix(),
-                         revenue=model.log.revenue_matrix(), moves=pd.DataFrame(model.moves, columns=MOVE_COLUMNS),
-                         jurisdictions=model.region.jurisdiction_names, areas=areas_for(model), totals=dict(model.totals))
+        return result_of(model)
 
 
 def run_chunk(chunk: Chunk, tick: Callable[[], None] | None = None) -> dict[str, Any]:
@@ -267,6 +263,23 @@ def _init_worker() -> None:
 
 
 # ---- turning a chunk's output into table parts ------------------------------------------------------
+
+def auto_chunk_size(exp: Experiment, pending: list[RunSpec], n_workers: int, serial: bool) -> int:
+    """Runs per task when not given.
+
+    Runs that share a counterfactual also share its simulation and their burn-in, so a task takes all
+    of them (up to MAX_CHUNK) unless there are fewer such units than workers; unpaired runs go in
+    about four tasks per worker, for balance.
+    """
+    if serial:
+        return MAX_CHUNK
+    if exp.counterfactual:
+        units = len({s.run_id if s.role == "counterfactual" else s.counterfactual_id for s in pending})
+        if units >= n_workers:
+            return MAX_CHUNK
+        return max(1, min(MAX_CHUNK, math.ceil(len(pending) / n_workers)))
+    return max(1, min(MAX_CHUNK, math.ceil(len(pending) / (n_workers * 4))))
+
 
 def _meta(spec: RunSpec, parameters: tuple[str, ...]) -> dict[str, Any]:
     row: dict[str, Any] = {"run_id": spec.run_id, "point": spec.point, "replication": spec.replication, "seed": spec.seed,
@@ -481,7 +494,7 @@ def run_sweep(
     all_runs = plan(exp)
     t0 = time.monotonic()
     backend = "dask" if scheduler else ("serial" if workers == 1 else "processes")
-    with store.lock(root):
+    with store.lock(root), _terminate_as_interrupt():
         session = {"started": _now(), "command": command if command is not None else " ".join(sys.argv),
                    "backend": backend, "scheduler": scheduler, "workers": workers, "git_commit": git_commit(),
                    "versions": versions(), "replications": exp.replications}
@@ -516,9 +529,7 @@ def run_sweep(
         elif workers != 1:
             n_workers = workers or default_workers()
         session["workers"] = n_workers
-        # Serial: one chunk per shared counterfactual. Parallel: about four chunks per worker, for balance.
-        auto = MAX_CHUNK if n_workers == 1 and executor is None else math.ceil(len(pending) / (n_workers * 4))
-        size = chunk_size or max(1, min(MAX_CHUNK, auto))
+        size = chunk_size or auto_chunk_size(exp, pending, n_workers, serial=executor is None and n_workers == 1)
         chunks = make_chunks(exp, pending, all_runs, size, fail_runs, share_burn_in)
         bar = Progress(len(pending), f"sweep {exp.name}", enabled=progress)
         succeeded = failed = 0
@@ -577,6 +588,23 @@ def run_sweep(
     return SweepReport(out=root, total=len(all_runs), already=len(done), ran=succeeded + failed, succeeded=succeeded,
                        failed=failed, failed_total=len(failed_ids), pending=remaining, elapsed_s=time.monotonic() - t0,
                        backend=backend, workers=n_workers, interrupted=interrupted)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while sweeping, so workers are stopped and the manifest is written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def _stop(executor: Executor, force: bool) -> None:
