@@ -74,6 +74,34 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_table(args: argparse.Namespace) -> int:
+    """Mean [Student-t 95% interval] (n) of measures per design point, as a Markdown table."""
+    from sim.experiments.plots import measure_label, t_interval
+    from sim.experiments.store import StoreError, load_results
+
+    try:
+        results = load_results(args.results)
+    except StoreError as exc:
+        return _errors([str(exc)])
+    wide = results.wide()
+    wide = wide[wide["role"] != "counterfactual"]
+    measures = args.measures or list(results.measure_names)
+    unknown = [m for m in measures if m not in results.measure_names]
+    if unknown:
+        return _errors([f"{args.results}: no measure {m!r}; recorded: {', '.join(results.measure_names)}" for m in unknown])
+    params = [c for c in results.parameters if c in wide.columns]
+    head = ["point", *params, *(measure_label(m, 10_000) for m in measures)]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for point, g in wide.groupby("point", sort=True):
+        cells = [str(point), *(str(g[p].iloc[0]) for p in params)]
+        for m in measures:
+            mean, lo, hi, n = t_interval(g[m].to_numpy(float))
+            cells.append("undefined" if n == 0 else f"{mean:.3g} [{lo:.3g}, {hi:.3g}] (n={n})" if n > 1 else f"{mean:.3g} (n=1)")
+        print("| " + " | ".join(cells) + " |")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``sweep`` and ``plot`` subcommands to ``scamsim``'s parser."""
     p = subparsers.add_parser(
@@ -106,3 +134,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="figure kind (default: a heatmap when exactly two numeric parameters vary, else lines)")
     p.add_argument("--out", metavar="FILE", help="write FILE.png and FILE.svg (default: RESULTS/figures/...)")
     p.set_defaults(func=cmd_plot)
+
+    p = subparsers.add_parser(
+        "table", help="measures of a sweep per design point: mean [t 95% interval] (n), as Markdown",
+        description="Mean and Student-t 95%% interval across replications (undefined values dropped; n says how many remain).")
+    p.add_argument("results", help="results folder written by scamsim sweep")
+    p.add_argument("--measures", nargs="+", metavar="MEASURE", help="measures to show (default: all recorded)")
+    p.set_defaults(func=cmd_table)
