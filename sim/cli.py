@@ -52,7 +52,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.provenance import git_commit, versions
-    from sim.run import counterfactual_params, simulate, summarise, write_run
+    from sim.run import simulate, simulate_pair, summarise, write_run
     from sim.scenario import ScenarioError, load_scenario
 
     overrides = list(args.set or [])
@@ -68,14 +68,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     params = scenario.params
     weeks = params.run.weeks
-    tick, done = _progress(weeks, params.run.name)
-    run = simulate(params, progress=tick)
+    if args.compare:  # the pair shares its burn-in; progress counts both runs' weeks
+        tick, done = _progress(2 * weeks, f"{params.run.name} and its no-policy counterfactual")
+        count = iter(range(1, 2 * weeks + 1))
+        run, cf = simulate_pair(params, progress=lambda _w: tick(next(count)))
+    else:
+        tick, done = _progress(weeks, params.run.name)
+        run, cf = simulate(params, progress=tick), None
     done()
-    cf = None
-    if args.compare:
-        tick, done = _progress(weeks, f"{params.run.name} (no-policy counterfactual)")
-        cf = simulate(counterfactual_params(params), progress=tick)
-        done()
     summary = summarise(run, cf)
     out = Path(args.out) if args.out else Path("runs") / f"{params.run.name}-seed{params.run.seed}"
     provenance = {

@@ -81,6 +81,16 @@ def simulate(params: Params, seed: int | None = None, weeks: int | None = None,
     return result_of(model)
 
 
+def simulate_pair(params: Params, seed: int | None = None, progress: Callable[[int], None] | None = None
+                  ) -> tuple[RunResult, RunResult]:
+    """A run and its no-policy counterfactual, sharing one burn-in (identical to two ``simulate`` calls)."""
+    model = ScamModel(params, rng=seed)
+    cf_model = model.branch(counterfactual_params(params))
+    model.run(None, progress)
+    cf_model.run(None, progress)
+    return result_of(model), result_of(cf_model)
+
+
 def _since(frame: pd.DataFrame, column: str, week: int) -> float:
     return float(frame.loc[frame["week"] >= week, column].sum())
 
