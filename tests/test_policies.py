@@ -114,10 +114,10 @@ def test_repatriation_at_one_leaves_no_retrafficked_workers():
     assert cf.frame[cf.frame["week"] >= START]["workers_retrafficked"].sum() > 0  # the lever did it
 
 
-def test_inflow_reduction_shrinks_the_pool_and_then_the_workforce():
-    """Fewer people trafficked in: fewer hired, and the number held follows. That needs a labour-limited market (no raids here: with raids the small map
-    is limited by compounds, and the pool is not what binds), and a run long enough for the pool to run
-    down."""
+def test_inflow_reduction_means_fewer_hired_and_fewer_held():
+    """Fewer people trafficked in: fewer hired, and the number held follows. That needs a
+    labour-limited market (no raids here: with raids the small map is limited by compounds and the
+    pool is not what binds)."""
     no_raids = {"run.weeks": 120, "enforcement.background_raid_frequency": 0.0, "enforcement.responsiveness": 0.0}
     run, cf = paired(small({"type": "root_causes", "inflow_reduction": 0.6}, **no_raids))
     assert run.totals["inflow"] < 0.6 * cf.totals["inflow"]
