@@ -115,11 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", action="store_true", help="also run the no-policy counterfactual with the same seed")
     p.set_defaults(func=cmd_run)
 
-    from sim import appcli
+    from sim import appcli, briefing
     from sim.experiments import cli as experiments_cli
 
     experiments_cli.register(sub)
     appcli.register(sub)
+    briefing.register(sub)
     return parser
 
 

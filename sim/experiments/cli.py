@@ -136,7 +136,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_plot)
 
     p = subparsers.add_parser(
-        "table", help="measures of a sweep per design point: mean [t 95% interval] (n), as Markdown",
+        "table", help="measures of a sweep per design point: mean [t 95%% interval] (n), as Markdown",
         description="Mean and Student-t 95%% interval across replications (undefined values dropped; n says how many remain).")
     p.add_argument("results", help="results folder written by scamsim sweep")
     p.add_argument("--measures", nargs="+", metavar="MEASURE", help="measures to show (default: all recorded)")

@@ -1,0 +1,65 @@
+"""The policy briefs (notebooks/*.ipynb) execute in small mode and export to standalone HTML.
+
+Slow: each notebook runs a reduced experiment (about half a minute to a minute on two cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from sim import briefing
+
+NOTEBOOKS = sorted((briefing.NOTEBOOK_DIR).glob("*.ipynb"))
+
+
+def test_notebooks_are_committed_clean() -> None:
+    assert [p.stem for p in NOTEBOOKS] == list(briefing.NOTEBOOKS)
+    for path in NOTEBOOKS:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), f"{path} has outputs"
+        tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(tagged) == 1, f"{path} needs exactly one cell tagged 'parameters'"
+        assert "small = False" in "".join(tagged[0]["source"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_brief_executes_and_exports(path: Path, tmp_path: Path) -> None:
+    out = tmp_path / f"{path.stem}.html"
+    written = briefing.brief(path, out=out, small=True, extra={"cache_dir": str(tmp_path / "runs")})
+    assert written == out and out.is_file()
+    text = out.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in text  # figures embedded, not linked
+    assert re.search(r"<h2[^>]*>Summary", text)
+    assert "not for citation" in text
+    assert "Provenance" in text and briefing.sim.__version__ in text
+    body = re.sub(r"<style.*?</style>|<script.*?</script>", "", text, flags=re.S)
+    # no input code: neither code editors nor prompts nor the notebook's own code
+    assert "jp-CodeMirrorEditor" not in body and "jp-InputPrompt" not in body
+    assert "briefing.obtain(" not in body and "import matplotlib" not in body
+    # no error or warning output
+    assert "Traceback" not in body and "application/vnd.jupyter.stderr" not in body
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scamsim")
+    sub = parser.add_subparsers(dest="command", required=True)
+    briefing.register(sub)
+    return parser
+
+
+def test_brief_command_rejects_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = _parser().parse_args(["brief", "no_such_notebook", "--out", str(tmp_path / "x.html")])
+    assert args.func(args) == briefing.EXIT_BAD_INPUT
+    assert "no such notebook" in capsys.readouterr().err
+    args = _parser().parse_args(["brief", "01", "--small", "--results", str(tmp_path / "missing"),
+                                 "--out", str(tmp_path / "x.html")])
+    assert args.func(args) == briefing.EXIT_BAD_INPUT
+    assert "not a results folder" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
