@@ -67,9 +67,13 @@ def params_hash(params: Params) -> str:
 
 # ---- checking one value ----------------------------------------------------------------------------
 
-def _suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
+def suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
+    """' (did you mean 'x'?)' for the closest option, or '' (every "unknown name" error uses it)."""
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+_suggest = suggest
 
 
 def _kind(default: Any) -> type:

@@ -31,7 +31,6 @@ suggest close matches. Problems raise ``sim.scenario.ScenarioError``.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import hashlib
 import itertools
@@ -46,6 +45,7 @@ import numpy as np
 
 from sim.params import SECTIONS, Params
 from sim.scenario import ScenarioError, check_value, load_scenario, params_hash
+from sim.scenario import suggest as _suggest
 
 EXPERIMENT_KEYS = ("name", "description", "scenario", "replications", "weeks", "seed", "counterfactual", "measures",
                    "series", "moves")
@@ -166,9 +166,6 @@ def column_value(v: Any) -> Any:
 
 # ---- known names -------------------------------------------------------------------------------------
 
-def _suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _fields() -> dict[str, dataclasses.Field]:

@@ -10,7 +10,6 @@ parameters and from ``MEASURE_LABELS`` for measures. Figures are saved as PNG an
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import textwrap
 import tomllib
@@ -29,6 +28,7 @@ from matplotlib.colors import CenteredNorm, Normalize
 from sim.experiments.store import Results
 from sim.output import save_figure
 from sim.params import POLICY_TYPES, SECTIONS
+from sim.scenario import suggest as _suggest
 
 MEASURE_LABELS: dict[str, str] = {
     "persistence.persistence_workers": "Workers held, last year ÷ year before the policy (ratio)",
@@ -149,9 +149,6 @@ def summary_table(frame: pd.DataFrame, by: list[str], y: str) -> pd.DataFrame:
 
 # ---- choosing what to draw ----------------------------------------------------------------------------
 
-def _suggest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def parse_where(items: list[str] | None, parameters: list[str]) -> dict[str, Any]:
