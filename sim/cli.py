@@ -30,15 +30,25 @@ def _progress(total: int, label: str) -> tuple[Callable[[int], None], Callable[[
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check scenario and experiment files (told apart by an [experiment] table)."""
+    """Check scenario, experiment and sensitivity files (told apart by [experiment] and [uncertain] tables)."""
+    import tomllib
+
     from sim.experiments.design import is_experiment_file, validate_experiment
     from sim.scenario import ScenarioError, load_scenario
+    from sim.sensitivity import load_sensitivity
 
     bad = 0
     for path in args.files:
         try:
             if is_experiment_file(path):
-                validate_experiment(path)
+                try:
+                    sensitivity = "uncertain" in tomllib.loads(Path(path).read_text())
+                except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+                    sensitivity = False  # the experiment loader reports the problem
+                if sensitivity:
+                    load_sensitivity(path)
+                else:
+                    validate_experiment(path)
             else:
                 load_scenario(path)
         except ScenarioError as exc:
@@ -115,10 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", action="store_true", help="also run the no-policy counterfactual with the same seed")
     p.set_defaults(func=cmd_run)
 
-    from sim import appcli, briefing, patterns
+    from sim import appcli, briefing, patterns, sensitivity
     from sim.experiments import cli as experiments_cli
 
     experiments_cli.register(sub)
+    sensitivity.register(sub)
     appcli.register(sub)
     briefing.register(sub)
     patterns.register(sub)
