@@ -13,6 +13,13 @@ from pathlib import Path
 EXIT_BAD_INPUT = 2
 
 
+def print_errors(problems: list[str]) -> int:
+    """Every problem on stderr, one line each; the bad-input exit code (every subcommand reports this way)."""
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def _progress(total: int, label: str) -> tuple[Callable[[int], None], Callable[[], None]]:
     """A tqdm bar on a terminal; plain periodic lines when output is piped (logs, CI)."""
     if sys.stderr.isatty():
@@ -73,9 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         scenario = load_scenario(args.scenario, overrides)
     except ScenarioError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return print_errors(exc.problems)
     params = scenario.params
     weeks = params.run.weeks
     if args.compare:  # the pair shares its burn-in; progress counts both runs' weeks

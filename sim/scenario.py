@@ -334,14 +334,17 @@ def params_from_dict(data: dict[str, Any], where: str, overrides: tuple[str, ...
     return params
 
 
-def _read_toml(path: Path) -> tuple[bytes, dict[str, Any]]:
+def read_toml(path: Path, kind: str = "scenario") -> tuple[str, dict[str, Any]]:
+    """A TOML file's text and tables; a ScenarioError naming the file when it cannot be read or parsed."""
     try:
-        raw = path.read_bytes()
+        text = path.read_bytes().decode("utf-8")
     except OSError as exc:
-        raise ScenarioError([f"{path}: cannot read the scenario file ({exc.strerror})"]) from exc
+        raise ScenarioError([f"{path}: cannot read the {kind} file ({exc.strerror})"]) from exc
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"{path}: not valid UTF-8 text: {exc}"]) from exc
     try:
-        return raw, tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"{path}: not valid TOML: {exc}"]) from exc
 
 
@@ -355,7 +358,8 @@ def merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[bytes, dict[str, Any]]:
     """A file's tables merged over those of the file it ``extends`` (recursively), and its hash input."""
-    raw, data = _read_toml(path)
+    text, data = read_toml(path)
+    raw = text.encode("utf-8")
     parent = data.pop("extends", None)
     if parent is None:
         return raw, data

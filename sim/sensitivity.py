@@ -35,12 +35,13 @@ import shlex
 import sys
 import textwrap
 import time
-import tomllib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sim.cli import print_errors
 
 if TYPE_CHECKING:  # imported where used, so that building scamsim's parser stays cheap
     import numpy as np
@@ -278,19 +279,10 @@ def spec_from_dict(data: dict[str, Any], path: Path, text: str) -> SensitivitySp
 
 def load_sensitivity(path: str | Path) -> SensitivitySpec:
     """Read and validate a sensitivity file; raises ScenarioError naming the file and each bad key."""
-    from sim.scenario import ScenarioError
+    from sim.scenario import read_toml
 
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ScenarioError([f"{path}: cannot read the sensitivity file ({exc.strerror})"]) from exc
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([f"{path}: not valid UTF-8 text: {exc}"]) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"{path}: not valid TOML: {exc}"]) from exc
+    text, data = read_toml(path, "sensitivity")
     return spec_from_dict(data, path, text)
 
 
@@ -609,24 +601,18 @@ def indices_figure(table: pd.DataFrame, title: str = "") -> Any:
 
 # ---- command line ------------------------------------------------------------------------------------
 
-def _errors(problems: list[str]) -> int:
-    for problem in problems:
-        print(f"error: {problem}", file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.experiments.store import StoreError
     from sim.scenario import ScenarioError
 
     if args.workers is not None and args.workers < 1:
-        return _errors([f"--workers {args.workers}: give 1 or more worker processes"])
+        return print_errors([f"--workers {args.workers}: give 1 or more worker processes"])
     if args.workers is not None and args.scheduler:
-        return _errors(["--workers and --scheduler cannot be combined: the Dask cluster has its own workers"])
+        return print_errors(["--workers and --scheduler cannot be combined: the Dask cluster has its own workers"])
     try:
         spec = load_sensitivity(args.experiment)
     except ScenarioError as exc:
-        return _errors(exc.problems)
+        return print_errors(exc.problems)
     out = args.out or f"results/{spec.experiment.name}-{args.method}"
     n = spec.settings.runs(args.method, len(spec.uncertain.names))
     print(f"{spec.experiment.name}: {args.method} over {len(spec.uncertain.names)} parameters, {n} design points x "
@@ -637,7 +623,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         report = run_sensitivity(spec, args.method, out=out, workers=args.workers, scheduler=args.scheduler,
                                  resume=args.resume, command=command)
     except (ScenarioError, StoreError) as exc:
-        return _errors(exc.problems if isinstance(exc, ScenarioError) else [str(exc)])
+        return print_errors(exc.problems if isinstance(exc, ScenarioError) else [str(exc)])
     except SensitivityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -10,14 +10,9 @@ import argparse
 import shlex
 import sys
 
-EXIT_BAD_INPUT = 2
+from sim.cli import print_errors
+
 EXIT_INTERRUPTED = 130
-
-
-def _errors(problems: list[str]) -> int:
-    for problem in problems:
-        print(f"error: {problem}", file=sys.stderr)
-    return EXIT_BAD_INPUT
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -27,15 +22,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.scenario import ScenarioError
 
     if args.workers is not None and args.workers < 1:
-        return _errors([f"--workers {args.workers}: give 1 or more worker processes"])
+        return print_errors([f"--workers {args.workers}: give 1 or more worker processes"])
     if args.workers is not None and args.scheduler:
-        return _errors(["--workers and --scheduler cannot be combined: the Dask cluster has its own workers"])
+        return print_errors(["--workers and --scheduler cannot be combined: the Dask cluster has its own workers"])
     if args.chunk_size is not None and args.chunk_size < 1:
-        return _errors([f"--chunk-size {args.chunk_size}: give 1 or more runs per task"])
+        return print_errors([f"--chunk-size {args.chunk_size}: give 1 or more runs per task"])
     try:
         exp = load_experiment(args.experiment)
     except ScenarioError as exc:
-        return _errors(exc.problems)
+        return print_errors(exc.problems)
     command = "scamsim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     out = args.out or f"results/{exp.name}"
     try:
@@ -43,7 +38,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                            retry_failed=args.retry_failed, chunk_size=args.chunk_size, command=command,
                            share_burn_in=args.share_burn_in)
     except (ScenarioError, StoreError) as exc:
-        return _errors(exc.problems if isinstance(exc, ScenarioError) else [str(exc)])
+        return print_errors(exc.problems if isinstance(exc, ScenarioError) else [str(exc)])
     except KeyboardInterrupt:
         print(f"interrupted: finished runs are saved in {out}; continue with: scamsim sweep {args.experiment} "
               f"--out {out} --resume", file=sys.stderr)
@@ -68,7 +63,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         results = load_results(args.results)
         written = plot_results(results, x=args.x, y=args.y, hue=args.hue, where=args.where, kind=args.kind, out=args.out)
     except (PlotError, StoreError) as exc:
-        return _errors([str(exc)])
+        return print_errors([str(exc)])
     for path in written:
         print(f"wrote {path}")
     return 0
@@ -82,13 +77,13 @@ def cmd_table(args: argparse.Namespace) -> int:
     try:
         results = load_results(args.results)
     except StoreError as exc:
-        return _errors([str(exc)])
+        return print_errors([str(exc)])
     wide = results.wide()
     wide = wide[wide["role"] != "counterfactual"]
     measures = args.measures or list(results.measure_names)
     unknown = [m for m in measures if m not in results.measure_names]
     if unknown:
-        return _errors([f"{args.results}: no measure {m!r}; recorded: {', '.join(results.measure_names)}" for m in unknown])
+        return print_errors([f"{args.results}: no measure {m!r}; recorded: {', '.join(results.measure_names)}" for m in unknown])
     params = [c for c in results.parameters if c in wide.columns]
     head = ["point", *params, *(measure_label(m, 10_000) for m in measures)]
     print("| " + " | ".join(head) + " |")

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from sim.params import SECTIONS, Params
-from sim.scenario import ScenarioError, check_value, load_scenario, params_hash
+from sim.scenario import ScenarioError, check_value, load_scenario, params_hash, read_toml
 from sim.scenario import suggest as _suggest
 
 EXPERIMENT_KEYS = ("name", "description", "scenario", "replications", "weeks", "seed", "counterfactual", "measures",
@@ -588,16 +588,7 @@ def _describe(values: dict[str, Any]) -> str:
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file; raises ScenarioError naming the file and each bad key."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ScenarioError([f"{path}: cannot read the experiment file ({exc.strerror})"]) from exc
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([f"{path}: not valid UTF-8 text: {exc}"]) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"{path}: not valid TOML: {exc}"]) from exc
+    text, data = read_toml(path, "experiment")
     return experiment_from_dict(data, path, text)
 
 
