@@ -178,12 +178,13 @@ class ScamModel(mesa.Model):
         jur = self.region.flat_jurisdiction[t.site[slots]].astype(np.int64)
         by_j = np.bincount(jur, minlength=n).astype(float) if expected is None else expected
         known_j = np.bincount(jur[t.known[slots] & (t.relocating[slots] == 0)], minlength=n).astype(float)
-        freq = self.policy.raid_frequency(week)
         gov, e = self.region.jurisdiction_governance, self.params.enforcement
-        self.weekly_raids = enforcement.raid_budget(freq, known_j, gov, e)
+        self.weekly_raids = enforcement.raid_budget(self.policy.raid_frequency(week), known_j, gov, e)
         # Operators plan as if agencies will know of every compound (they eventually do), so the
-        # climate they read is the budget they would face, shared among the compounds present.
-        self.climate = enforcement.raid_climate(enforcement.raid_budget(freq, by_j, gov, e), by_j)
+        # climate they read is the budget they would face, shared among the compounds present; an
+        # announced (or leaked) operation counts from the announcement, before any raid is made.
+        expected = self.policy.expected_raid_frequency(week)
+        self.climate = enforcement.raid_climate(enforcement.raid_budget(expected, by_j, gov, e), by_j)
         self._layers: SiteLayers | None = None
 
     @property

@@ -176,6 +176,9 @@ class PolicyParams:
     type: str = param("none", "-", "policy type", choices=POLICY_TYPES)
     start_week: int = param(52, "week", "first week the policy applies (week 1 is the first recorded week)", 1)
     end_week: int = param(-1, "week", "last week the policy applies (-1: to the end)", -1)
+    announce_weeks: int = param(
+        0, "weeks", "weeks before start_week that the raids are announced or leaked: operators expect them, agencies do not raid yet",
+        0, 520, source="exodus ahead of announced operations (domain.md fact 6)")
     jurisdictions: tuple[str, ...] = param(
         (), "names", "jurisdictions applying raids, sanctions and cuts (empty: all); other levers act region-wide")
     raid_frequency: float = param(24.0, "raids/agency/year", "raids each applying agency makes per year at governance 1", 0, 1e9)

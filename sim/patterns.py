@@ -245,6 +245,9 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             policy={"type": "case_by_case", "start_week": 88, "raid_frequency": 300.0, "jurisdictions": ["Cambodia"],
                     "buffer": ["Thailand", "Laos", "Vietnam"],
                     "control": ["Shan", "Kayin", "MyanmarCentral", "Philippines", "Sabah"]}),
+    Variant("cambodia_announced", "the same sustained raids in Cambodia, announced (or leaked) 8 weeks before they start",
+            policy={"type": "case_by_case", "start_week": 88, "announce_weeks": 8, "raid_frequency": 300.0,
+                    "jurisdictions": ["Cambodia"]}),
     Variant("cambodia_root_causes", "root-cause levers that act on Cambodia from week 88: protectors sanctioned (50%), "
             "the Cambodian enclaves' concessions revoked, 90% of freed people repatriated",
             policy={"type": "root_causes", "start_week": 88, "jurisdictions": ["Cambodia"], "protection_sanctions": 0.5,
@@ -529,6 +532,15 @@ def m_tipoffs(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
     }
 
 
+def m_announced_exodus(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    """People held in the target in the last week before any raid, against the counterfactual."""
+    o, cf = obs["cambodia_announced"], obs["counterfactual"]
+    j = list(o.run.areas.treated)
+    row = _start(o) - 2  # rows are weeks - 1: week start - 1, the last week without the policy's raids
+    held, ref = float(o.run.workers[row, j].sum()), float(cf.run.workers[row, j].sum())
+    return {"exodus_share_before_first_raid": 1.0 - held / ref if ref > 0 else math.nan}
+
+
 def m_utility_cut(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
     cf = obs["counterfactual"]
     out = {}
@@ -661,10 +673,13 @@ PATTERNS: tuple[Pattern, ...] = (
         note="both halves are close to inputs (tipoff_base + tipoff_protection x protection; arrest_probability)"),
     Pattern(
         "P6b", "Announced operations cause an exodus beforehand",
-        "compounds emptied ahead of announced crackdowns", "domain.md fact 6", (), None, (),
-        not_testable="operators read only today's raid climate, heat and notoriety: nothing is announced. It needs an "
-                     "announcement lead time in the policy (sim/policies.py: a lever raising the climate read in "
-                     "sim/model.py _prepare_week for announcement weeks before start_week)"),
+        "compounds emptied ahead of announced crackdowns", "domain.md fact 6",
+        ("cambodia_announced", "counterfactual"), m_announced_exodus,
+        (Criterion("exodus_share_before_first_raid", ">=", 0.1,
+                   "share of the target's people held gone, against the counterfactual, in the week before the first raid",
+                   "'an exodus' read as at least a tenth of the workforce moved out before a single raid"),),
+        note="policy.announce_weeks = 8: operators read the coming raid climate from the announcement; agencies "
+             "raid only from start_week"),
     Pattern(
         "P7", "Cutting one utility has a short effect when substitutes exist; cutting substitutes lasts longer",
         "Thai cuts of Feb 2025: generators, Lao power and Starlink within weeks; rebuilding by spring",

@@ -87,6 +87,10 @@ class Policy:
     def active(self, week: int) -> bool:
         return self.name != "none" and week >= self.p.start_week and (self.p.end_week < 0 or week <= self.p.end_week)
 
+    def announced(self, week: int) -> bool:
+        """The raids are known to be coming (announced or leaked) but have not started."""
+        return self.raids and self.name != "none" and self.p.start_week - self.p.announce_weeks <= week < self.p.start_week
+
     def treated(self) -> np.ndarray:
         """Indices of the jurisdictions the policy targets (for displacement measures)."""
         return np.flatnonzero(self.applies)
@@ -101,6 +105,10 @@ class Policy:
         if self.raids and self.active(week):
             freq[self.applies] = self.p.raid_frequency
         return freq
+
+    def expected_raid_frequency(self, week: int) -> np.ndarray:
+        """The raids operators expect: from the announcement on, the programme that is coming."""
+        return self.raid_frequency(self.p.start_week if self.announced(week) else week)
 
     def order_targets(self, model: ScamModel, jurisdiction: int, slots: np.ndarray, vis: np.ndarray) -> np.ndarray:
         """Known compounds in raid order: the most visible first, after any policy priority.

@@ -160,6 +160,7 @@ def summarise(run: RunResult, cf: RunResult | None = None) -> dict[str, Any]:
         },
     }
     if cf is not None:
+        first = start - p.policy.announce_weeks if p.policy.type != "none" else start  # first week the policy is felt
         cw, cr = cf.frame["workers_held"].to_numpy(), cf.frame["revenue"].to_numpy()
         out["counterfactual"] = {
             "persistence_vs_counterfactual_workers": ops["persistence_vs_counterfactual_workers"],
@@ -167,7 +168,7 @@ def summarise(run: RunResult, cf: RunResult | None = None) -> dict[str, Any]:
             "victim_weeks_averted": float(cw.sum() - weekly_workers.sum()),
             "revenue_averted_usd": float(cr.sum() - f["revenue"].to_numpy().sum()),
             "counterfactual_workers_last_year": float(cw[-52:].mean()),
-            "identical_before_policy": bool(run.frame.iloc[: max(0, start - 1)].equals(cf.frame.iloc[: max(0, start - 1)])),
+            "identical_before_policy": bool(run.frame.iloc[: max(0, first - 1)].equals(cf.frame.iloc[: max(0, first - 1)])),
         }
     return out
 

@@ -309,3 +309,29 @@ def test_a_pair_sharing_its_burn_in_equals_two_separate_runs():
     assert run.frame.equals(simulate(p).frame)
     assert cf.frame.equals(simulate(counterfactual_params(p)).frame)
     assert run.moves.equals(simulate(p).moves)
+
+
+def test_an_announced_operation_empties_the_target_before_any_raid():
+    """Announced (or leaked) raids: operators read the coming raid climate from the announcement, so
+    compounds leave the target jurisdiction before a single raid is made there; without the
+    announcement nothing differs from the counterfactual until the start week."""
+    policy = {"type": "case_by_case", "raid_frequency": 2000.0, "jurisdictions": ["C"]}
+    announced = small({**policy, "announce_weeks": 8})
+    run, cf = paired(announced)
+    quiet, _ = paired(small(policy))
+    c = run.jurisdictions.index("C")
+    before = START - 2  # row of week START - 1, the last week without raids
+    first = START - 8  # first announced week
+    assert run.frame.iloc[: first - 1].equals(cf.frame.iloc[: first - 1])
+    assert summarise(run, cf)["counterfactual"]["identical_before_policy"] is True
+    assert quiet.workers[before, c] == cf.workers[before, c]
+    assert cf.workers[before, c] > 0
+    assert run.workers[before, c] < 0.9 * cf.workers[before, c]  # an exodus...
+    # ...with no raid of the policy's yet: agencies still work at the background rate in those weeks.
+    m = ScamModel(announced)
+    background = m.params.enforcement.background_raid_frequency
+    for week in range(first, START):
+        assert m.policy.announced(week)
+        np.testing.assert_array_equal(m.policy.raid_frequency(week), background)
+        assert m.policy.expected_raid_frequency(week)[c] == 2000.0
+    assert not m.policy.announced(START) and not m.policy.announced(first - 1)
