@@ -130,14 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", action="store_true", help="also run the no-policy counterfactual with the same seed")
     p.set_defaults(func=cmd_run)
 
-    from sim import appcli, briefing, patterns, sensitivity
+    from sim import appcli, briefing, patterns_cli, sensitivity
     from sim.experiments import cli as experiments_cli
 
     experiments_cli.register(sub)
     sensitivity.register(sub)
     appcli.register(sub)
     briefing.register(sub)
-    patterns.register(sub)
+    patterns_cli.register(sub)
     return parser
 
 

@@ -31,7 +31,6 @@ original and then note what happened, consuming no random numbers, so its runs a
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
 import multiprocessing
@@ -53,7 +52,7 @@ from sim.space import build_region
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
-DEFAULT_SCENARIO = SCENARIOS / "mekong.toml"
+DEFAULT_SCENARIO = SCENARIOS / "mekong.toml"  # the patterns command's default too (sim.patterns_cli)
 
 
 # ---- observing a run -------------------------------------------------------------------------------
@@ -1067,42 +1066,8 @@ def format_shocks(shocks: dict[str, dict[str, Any]]) -> str:
 
 # ---- command line ----------------------------------------------------------------------------------
 
-def cmd_patterns(args: argparse.Namespace) -> int:
-    from sim.scenario import ScenarioError, load_scenario
 
-    try:
-        scenario = load_scenario(args.scenario, list(args.set or []))
-    except ScenarioError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        return 2
-    report = run_patterns(scenario.params, args.replications, args.workers, args.first_seed, scenario=str(args.scenario))
-    print(format_markdown(report) if args.markdown else format_text(report))
-    if args.shocks:
-        print()
-        print(format_shocks(run_shocks(scenario.params, args.replications, args.workers, args.first_seed)))
-    return 0  # a failed pattern is a finding, not an error
+if __name__ == "__main__":  # python -m sim.patterns ..., as in docs/validation.md
+    from sim.patterns_cli import main
 
-
-def register(subparsers: Any) -> None:
-    """Add ``scamsim patterns [SCENARIO] [--replications N] [--workers N]`` to the CLI's subparsers."""
-    p = subparsers.add_parser("patterns", help="pattern-oriented validation: does the model reproduce the stylised facts?")
-    p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario file (default: scenarios/mekong.toml)")
-    p.add_argument("--replications", type=int, default=10, help="seeds per variant (default 10)")
-    p.add_argument("--workers", type=int, default=2, help="processes (default 2)")
-    p.add_argument("--first-seed", type=int, default=1, help="seed of the first replication (default 1)")
-    p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="override a parameter (repeatable)")
-    p.add_argument("--markdown", action="store_true", help="print the table as Markdown (docs/validation.md)")
-    p.add_argument("--shocks", action="store_true", help="also replay the shocks of scenarios/shocks/ (docs/shocks.md)")
-    p.set_defaults(func=cmd_patterns)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scamsim")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["patterns", *(sys.argv[1:] if argv is None else argv)])
-    return int(args.func(args))
-
-
-if __name__ == "__main__":
     sys.exit(main())

@@ -19,6 +19,7 @@ from conftest import SCENARIOS
 
 from sim import calibration as cal
 from sim import patterns as pat
+from sim import patterns_cli
 from sim.scenario import ScenarioError, load_scenario
 
 MEKONG = SCENARIOS / "mekong.toml"
@@ -300,7 +301,7 @@ def test_every_pattern_gets_a_verdict_with_numbers(report: pat.Report) -> None:
 @pytest.mark.slow
 def test_patterns_subcommand_prints_the_table_and_exits_0(capsys) -> None:
     parser = argparse.ArgumentParser(prog="scamsim")
-    pat.register(parser.add_subparsers(dest="command", required=True))
+    patterns_cli.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["patterns", str(MEKONG), "--replications", "1", "--workers", "2", "--markdown"])
     assert args.func(args) == 0
     out = capsys.readouterr().out
