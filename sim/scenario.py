@@ -76,6 +76,16 @@ def suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
 _suggest = suggest
 
 
+def unknown_parameter(where: str, table: str, key: str) -> str:
+    """The error for a dotted key (``section.name``) that names no parameter, with a close-match hint."""
+    section, _, name = key.partition(".")
+    if section not in SECTIONS:
+        return (f"{where}: {table}.{key} is not a parameter; its section '{section}' is not one of "
+                f"{', '.join(SECTIONS)}{suggest(section, list(SECTIONS))}")
+    names = [f.name for f in dataclasses.fields(SECTIONS[section])]
+    return f"{where}: {table}.{key} is not a known key of [{section}]{suggest(name, names)}; allowed: {', '.join(names)}"
+
+
 def _kind(default: Any) -> type:
     return type(default) if not isinstance(default, bool) else bool
 

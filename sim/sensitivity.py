@@ -137,8 +137,7 @@ def _is_number(x: Any) -> bool:
 
 def check_uncertain(where: str, table: Any, fixed: dict[str, Any], problems: list[str]) -> Uncertain | None:
     """Validate an [uncertain] table (dotted key -> [low, high]); appends problems naming file and key."""
-    from sim.params import SECTIONS
-    from sim.scenario import check_value
+    from sim.scenario import check_value, unknown_parameter
 
     if not isinstance(table, dict) or not table:
         problems.append(f"{where}: [uncertain] must be a table of parameter = [low, high], e.g. "
@@ -149,14 +148,7 @@ def check_uncertain(where: str, table: Any, fixed: dict[str, Any], problems: lis
     start = len(problems)
     for key, b in _flat(table).items():
         if key not in fields:
-            section, _, name = key.partition(".")
-            if section not in SECTIONS:
-                problems.append(f"{where}: uncertain.{key} is not a parameter; its section '{section}' is not one of "
-                                f"{', '.join(SECTIONS)}{_suggest(section, list(SECTIONS))}")
-            else:
-                allowed = [f.name for f in dataclasses.fields(SECTIONS[section])]
-                problems.append(f"{where}: uncertain.{key} is not a known key of [{section}]{_suggest(name, allowed)}; "
-                                f"allowed: {', '.join(allowed)}")
+            problems.append(unknown_parameter(where, "uncertain", key))
             continue
         if key == "run.seed":
             problems.append(f"{where}: uncertain.run.seed cannot be sampled; seeds come from experiment.seed and the "

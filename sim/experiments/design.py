@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from sim.params import SECTIONS, Params
-from sim.scenario import ScenarioError, check_value, load_scenario, params_hash, read_toml
+from sim.scenario import ScenarioError, check_value, load_scenario, params_hash, read_toml, unknown_parameter
 from sim.scenario import suggest as _suggest
 
 EXPERIMENT_KEYS = ("name", "description", "scenario", "replications", "weeks", "seed", "counterfactual", "measures",
@@ -249,14 +249,7 @@ def _check_key(where: str, table: str, key: str, fields: dict[str, dataclasses.F
         problems.append(f"{where}: {table}.{key} cannot be set by an experiment; seeds come from experiment.seed "
                         f"and the replication number")
         return False
-    section, _, name = key.partition(".")
-    if section not in SECTIONS:
-        problems.append(f"{where}: {table}.{key} is not a parameter; its section '{section}' is not one of "
-                        f"{', '.join(SECTIONS)}{_suggest(section, list(SECTIONS))}")
-    else:
-        names = [f.name for f in dataclasses.fields(SECTIONS[section])]
-        problems.append(f"{where}: {table}.{key} is not a known key of [{section}]{_suggest(name, names)}; "
-                        f"allowed: {', '.join(names)}")
+    problems.append(unknown_parameter(where, table, key))
     return False
 
 
