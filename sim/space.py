@@ -130,14 +130,16 @@ def build_region(spec: MapSpec, km_per_cell: float) -> Region:
             if ch not in OUTSIDE and jurisdiction[x, y] != SEA:
                 zone[x, y] = zone_index[ch]
 
-    def layer(attr: str, zone_attr: str | None = None, zone_default: float | None = None) -> np.ndarray:
-        base = np.array([getattr(j, attr) for j in spec.jurisdictions] + [0.0], dtype=float)
-        out = base[jurisdiction]  # SEA (-1) picks the trailing 0
-        if zone_attr is not None:
-            zvals = np.array([getattr(z, zone_attr) for z in spec.zones] + [0.0], dtype=float)
-            inside = zone >= 0
-            out = np.where(inside, zvals[zone], out if zone_default is None else zone_default)
-        return out
+    def per_jurisdiction(attr: str) -> np.ndarray:
+        return np.array([getattr(j, attr) for j in spec.jurisdictions] + [0.0], dtype=float)[jurisdiction]  # SEA -> 0
+
+    def per_zone(attr: str, outside: np.ndarray | float) -> np.ndarray:
+        values = np.array([getattr(z, attr) for z in spec.zones] + [0.0], dtype=float)
+        return np.where(zone >= 0, values[zone], outside)
+
+    def layer(attr: str) -> np.ndarray:
+        """A jurisdiction attribute, replaced inside zones by the zone's own value."""
+        return per_zone(attr, per_jurisdiction(attr))
 
     return Region(
         width=width,
@@ -148,13 +150,13 @@ def build_region(spec: MapSpec, km_per_cell: float) -> Region:
         zone_kinds=tuple(z.kind for z in spec.zones),
         jurisdiction=jurisdiction,
         zone=zone,
-        governance=layer("governance"),
-        protection=layer("protection", "protection"),
-        infrastructure=layer("infrastructure", "infrastructure"),
-        labour_access=layer("labour_access", "labour_access"),
-        concession=layer("governance", "concession", zone_default=0.0),
+        governance=per_jurisdiction("governance"),
+        protection=layer("protection"),
+        infrastructure=layer("infrastructure"),
+        labour_access=layer("labour_access"),
+        concession=per_zone("concession", 0.0),  # only zones hold concessions
         jurisdiction_governance=np.array([j.governance for j in spec.jurisdictions], dtype=float),
-        home_protection=layer("protection"),
+        home_protection=per_jurisdiction("protection"),
         jurisdiction_country=tuple(j.country or j.name for j in spec.jurisdictions),
     )
 
