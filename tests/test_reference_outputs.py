@@ -1,0 +1,28 @@
+"""Results are byte-identical to the stored reference (tests/reference/checksums.json).
+
+A change meant to leave results alone (refactoring, speed-ups, new outputs) must pass this
+unchanged. A change of the model's results is made on purpose, in its own commit that regenerates
+the checksums (``python tests/reference/outputs.py --write``) and says why.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
+import outputs  # noqa: E402
+
+STORED = json.loads(outputs.CHECKSUMS.read_text())
+
+
+@pytest.mark.parametrize("name", outputs.RUN_SCENARIOS)
+def test_run_outputs_match_reference(name, tmp_path):
+    assert outputs.run_checksums(name, tmp_path) == STORED[f"run/{name}"]
+
+
+def test_sweep_parts_match_reference(tmp_path):
+    assert outputs.sweep_checksums(tmp_path) == STORED[f"sweep/{outputs.SWEEP}"]
