@@ -59,11 +59,11 @@ import numpy as np  # noqa: E402
 from mesa.examples.advanced.wolf_sheep.agents import Sheep, Wolf  # noqa: E402
 from mesa.examples.advanced.wolf_sheep.model import WolfSheep, WolfSheepScenario  # noqa: E402
 
-import sim.model as sim_model  # noqa: E402
-from sim.model import ScamModel  # noqa: E402
-from sim.params import Params  # noqa: E402
-from sim.provenance import git_commit, versions  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+import sim.core.model as sim_model  # noqa: E402
+from sim.common.provenance import git_commit, versions  # noqa: E402
+from sim.core.model import ScamModel  # noqa: E402
+from sim.params.declarations import Params  # noqa: E402
+from sim.scenario.loader import load_scenario  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "baseline.toml"
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
@@ -308,7 +308,7 @@ def run_stepwise(params: Params, seed: int) -> dict[str, Any]:
 def run_instrumented(params: Params, seed: int, window: slice) -> dict[str, float]:
     """An untimed run that counts site choices (``choose_site``) and the time spent in them.
 
-    ``sim.model`` imported ``choose_site`` by name, so the counter wraps that name for this run only.
+    ``sim.core.model`` imported ``choose_site`` by name, so the counter wraps that name for this run only.
     """
     real = sim_model.choose_site
     weeks = params.run.weeks

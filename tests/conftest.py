@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from sim.params import SECTIONS, Params
-from sim.scenario import params_from_dict
+from sim.params.declarations import SECTIONS, Params
+from sim.scenario.loader import params_from_dict
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
@@ -98,12 +98,12 @@ def make_params(values: dict[str, Any] | None = None, region: dict[str, Any] | N
 
 
 def scamsim_command() -> list[str]:
-    """The installed ``scamsim`` console script of this interpreter (or ``python -m sim.cli``)."""
+    """The installed ``scamsim`` console script of this interpreter (or ``python -m sim.cli.main``)."""
     script = Path(sys.executable).with_name("scamsim")
     if script.exists():
         return [str(script)]
     found = shutil.which("scamsim")
-    return [found] if found else [sys.executable, "-m", "sim.cli"]
+    return [found] if found else [sys.executable, "-m", "sim.cli.main"]
 
 
 @pytest.fixture(scope="session")

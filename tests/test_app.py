@@ -1,7 +1,7 @@
 """The browser app without a browser: SolaraViz rendered with ``solara.render``, its widgets clicked.
 
-Also the pieces the app is made of: ``AppModel`` (controls to parameters), ``sim.viz`` (pictures and
-measures) and ``sim.appcli`` (the ``scamsim viz`` wrapper).
+Also the pieces the app is made of: ``AppModel`` (controls to parameters), ``sim.viz.drawing`` (pictures and
+measures) and ``sim.cli.app`` (the ``scamsim viz`` wrapper).
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 import solara
 
-from sim import app, appcli, viz
-from sim.params import POLICY_TYPES
+from sim.cli import app as appcli
+from sim.params.declarations import POLICY_TYPES
+from sim.viz import app
+from sim.viz import drawing as viz
 
 CLICKS = 3
 

@@ -1,6 +1,6 @@
 """The browser app in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright).
 
-Starts ``solara run sim/app.py --production`` on a free localhost port, loads the page with every request that
+Starts ``solara run sim/viz/app.py --production`` on a free localhost port, loads the page with every request that
 leaves localhost blocked (so it also proves the page works without the CDN, from the front-end
 files ``.ci/solara_assets.py`` cached), steps the model, plays it, switches the policy and saves a
 screenshot. Set SCAMSIM_UPDATE_SCREENSHOT=1 to also copy the screenshot to docs/img/app.png.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import appcli
+from sim.cli import app as appcli
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -67,7 +67,7 @@ def server(tmp_path):
     port = appcli.free_port()
     log = tmp_path / "server.log"
     # Production mode: no file watching, so an edit to sim/ during the test cannot reload the page mid-test.
-    cmd = [sys.executable, "-m", "solara", "run", "sim/app.py", "--port", str(port), "--host", "127.0.0.1", "--no-open", "--production"]
+    cmd = [sys.executable, "-m", "solara", "run", "sim/viz/app.py", "--port", str(port), "--host", "127.0.0.1", "--no-open", "--production"]
     proc = serve(cmd, log, {appcli.SCENARIO_ENV: str(REPO / "scenarios" / "baseline.toml")})
     try:
         url = f"http://127.0.0.1:{port}/"
@@ -207,7 +207,7 @@ def docs_screenshot(page, shot: Path, weeks: int = 120) -> None:
 def test_scamsim_viz_serves_the_app(tmp_path):
     """``scamsim viz --port 0`` prints the address and serves the page there (no browser needed)."""
     log = tmp_path / "viz.log"
-    code = ("import argparse, sys; from sim import appcli; p = argparse.ArgumentParser(prog='scamsim'); "
+    code = ("import argparse, sys; from sim.cli import app as appcli; p = argparse.ArgumentParser(prog='scamsim'); "
             "appcli.register(p.add_subparsers()); a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))")
     proc = serve([sys.executable, "-c", code, "viz", "scenarios/baseline.toml", "--port", "0"], log)
     try:

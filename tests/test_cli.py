@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import BASELINE, REPO, SCENARIOS
 
-from sim.cli import EXIT_BAD_INPUT, main
+from sim.cli.main import EXIT_BAD_INPUT, main
 
 OUTPUTS = ("timeseries.csv", "relocations.csv", "overview.png", "summary.json")
 
@@ -123,7 +123,7 @@ def test_seed_option_changes_the_run(tmp_path, capsys):
 
 def test_every_subcommand_has_working_help(capsys):
     """argparse formats help lazily: a stray % in a help string only breaks when someone asks for help."""
-    from sim.cli import build_parser, main
+    from sim.cli.main import build_parser, main
 
     sub = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
     for name in ["", *sub.choices]:

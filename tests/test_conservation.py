@@ -1,6 +1,6 @@
 """People are whole and accounted for: nobody appears or vanishes outside a counted channel.
 
-Flows of people in the model (sim/model.py):
+Flows of people in the model (sim/core/model.py):
   pool  += inflow (_labour)          pool  -= drift (_labour)       pool -> held: hires (_labour)
   held  -= attrition (_labour)       held  -> freed: tip-off escapes, rescues, dissolved compounds (_raid, _dissolve)
   freed -> repatriated (leave)  or  -> retrafficked (back into the pool) (_free)
@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from conftest import BASELINE, FREE_SITES, burn_in_override, make_params
 
-from sim.model import ScamModel
-from sim.scenario import load_scenario
+from sim.core.model import ScamModel
+from sim.scenario.loader import load_scenario
 
 # Every exit channel off, raids frequent and sure to find compounds, sites free (see FREE_SITES):
 #  - no inflow, drift or attrition; the pool starts and stays empty, so nobody is hired;

@@ -1,6 +1,6 @@
 """The documentation cannot drift from the code.
 
-docs/parameters.md is generated from the parameter metadata (sim/paramdoc.py) and must match it exactly;
+docs/parameters.md is generated from the parameter metadata (sim/scenario/paramdoc.py) and must match it exactly;
 docs/outputs.md must document every output column and summary key; docs/ODD.md must keep the ODD
 headings in order, follow the week as ``ScamModel.step`` runs it, and name only parameters that exist,
 with their current defaults.
@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from conftest import REPO, make_params
 
-from sim import paramdoc
-from sim.metrics import COLUMNS
-from sim.model import ScamModel
-from sim.params import SECTIONS
-from sim.run import MOVE_COLUMNS, counterfactual_params, simulate, summarise
-from sim.scenario import MAP_KEYS
+from sim.core.model import ScamModel
+from sim.measures.metrics import COLUMNS
+from sim.measures.run import MOVE_COLUMNS, counterfactual_params, simulate, summarise
+from sim.params.declarations import SECTIONS
+from sim.scenario import paramdoc
+from sim.scenario.loader import MAP_KEYS
 
 DOCS = REPO / "docs"
 
@@ -67,8 +67,8 @@ def test_parameters_md_is_generated_from_the_code():
     generated = paramdoc.render()
     if committed != generated:
         diff = "".join(difflib.unified_diff(committed.splitlines(True), generated.splitlines(True),
-                                            "docs/parameters.md (committed)", "sim.paramdoc.render() (now)", n=1))
-        pytest.fail(f"docs/parameters.md is out of date with sim/params.py; regenerate it with "
+                                            "docs/parameters.md (committed)", "sim.scenario.paramdoc.render() (now)", n=1))
+        pytest.fail(f"docs/parameters.md is out of date with sim/params/declarations.py; regenerate it with "
                     f"`{paramdoc.REGENERATE}` (from the repository root)\n{diff[:5000]}")
 
 
@@ -96,7 +96,7 @@ def test_parameters_md_covers_every_parameter_and_map_key():
 def test_every_parameter_has_a_unit_and_a_meaning(section):
     bad = [f"{section}.{f.name}" for f in dataclasses.fields(SECTIONS[section])
            if not str(f.metadata.get("unit") or "").strip() or not str(f.metadata.get("doc") or "").strip()]
-    assert not bad, f"give these parameters a unit and a one-line meaning in sim/params.py: {bad}"
+    assert not bad, f"give these parameters a unit and a one-line meaning in sim/params/declarations.py: {bad}"
 
 
 # ---- (c) outputs.md documents every output -----------------------------------------------------------
@@ -171,7 +171,7 @@ def test_odd_names_only_existing_parameters():
                 stale.append(f"map.{key}")
         elif key not in FILE_SUFFIXES and difflib.get_close_matches(section, known_prefixes, n=1, cutoff=0.85):
             near_miss.append(f"{section}.{key}")
-    assert not stale, f"docs/ODD.md names parameters that do not exist in sim/params.py: {sorted(set(stale))}"
+    assert not stale, f"docs/ODD.md names parameters that do not exist in sim/params/declarations.py: {sorted(set(stale))}"
     assert not near_miss, f"docs/ODD.md names parameters of a misspelt section: {sorted(set(near_miss))}"
 
 
@@ -192,7 +192,7 @@ def test_odd_states_current_defaults():
         default = _fields(section)[key].default
         if not _same(stated, default):
             wrong.append(f"{section}.{key} = {stated} (default is {paramdoc.fmt_value(default)})")
-    assert not wrong, f"docs/ODD.md states defaults that sim/params.py no longer has: {sorted(set(wrong))}"
+    assert not wrong, f"docs/ODD.md states defaults that sim/params/declarations.py no longer has: {sorted(set(wrong))}"
 
 
 # ---- ODD.md follows the week as ScamModel.step runs it --------------------------------------------------

@@ -19,8 +19,8 @@ import pytest
 from sim.experiments import load_experiment, load_results, replication_seed, run_sweep
 from sim.experiments.design import DEFAULT_MEASURES, flatten, is_experiment_file
 from sim.experiments.store import StoreError
-from sim.run import simulate, summarise
-from sim.scenario import ScenarioError
+from sim.measures.run import simulate, summarise
+from sim.scenario.loader import ScenarioError
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -130,8 +130,8 @@ def test_counterfactual_sharing_matches_direct_runs(reference, tiny):
 def test_shared_burn_in_gives_the_same_runs_as_simulate():
     """Runs that differ only in policy copy one burned-in model; every policy type must match simulate."""
     from sim.experiments.runner import BurnIn
-    from sim.params import POLICY_TYPES
-    from sim.scenario import load_scenario
+    from sim.params.declarations import POLICY_TYPES
+    from sim.scenario.loader import load_scenario
 
     params = load_scenario(BASELINE).params.with_values({"run.weeks": 25, "run.burn_in_weeks": 15, "policy.start_week": 3})
     shared = BurnIn()
@@ -327,7 +327,7 @@ def test_shipped_experiments_are_valid():
 # ---- command line and figures --------------------------------------------------------------------------
 
 def cli(argv: list[str]) -> int:
-    from sim.experiments.cli import register
+    from sim.cli.sweep import register
 
     parser = argparse.ArgumentParser(prog="scamsim")
     register(parser.add_subparsers(dest="command", required=True))

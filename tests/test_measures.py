@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import metrics
+from sim.measures import metrics
 
 # ---- WDQ ---------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import briefing
+from sim.briefs import briefing
 
 NOTEBOOKS = sorted((briefing.NOTEBOOK_DIR).glob("*.ipynb"))
 

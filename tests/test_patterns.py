@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from conftest import SCENARIOS
 
-from sim import calibration as cal
-from sim import patterns as pat
-from sim import patterns_cli
-from sim.scenario import ScenarioError, load_scenario
+from sim.analysis import calibration as cal
+from sim.analysis.validation import patterns as pat
+from sim.cli import patterns as patterns_cli
+from sim.scenario.loader import ScenarioError, load_scenario
 
 MEKONG = SCENARIOS / "mekong.toml"
 VERDICTS = {"reproduced", "failed", "inconclusive", "undefined", "not testable"}
@@ -266,7 +266,7 @@ def report() -> pat.Report:
 @pytest.mark.validation
 @pytest.mark.slow
 def test_observed_runs_are_the_models_runs() -> None:
-    from sim.run import simulate
+    from sim.measures.run import simulate
 
     params = load_scenario(MEKONG, ["run.weeks=60", "policy.start_week=20"]).params
     o = pat.observe(params, 5)

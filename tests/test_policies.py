@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.model import ScamModel
-from sim.params import Params
-from sim.run import counterfactual_params, simulate, summarise
-from sim.scenario import ScenarioError, params_from_dict
+from sim.core.model import ScamModel
+from sim.measures.run import counterfactual_params, simulate, summarise
+from sim.params.declarations import Params
+from sim.scenario.loader import ScenarioError, params_from_dict
 
 START = 15
 WEEKS = 40
@@ -302,7 +302,7 @@ def test_policy_validation(policy, needle):
 
 
 def test_a_pair_sharing_its_burn_in_equals_two_separate_runs():
-    from sim.run import simulate_pair
+    from sim.measures.run import simulate_pair
 
     p = small(ALL_TYPES["combined"])
     run, cf = simulate_pair(p)

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from conftest import FREE_SITES, ONE_JURISDICTION, make_params
 
-from sim.model import ScamModel
+from sim.core.model import ScamModel
 
 GOVERNANCE = ONE_JURISDICTION["jurisdictions"]["A"]["governance"]  # 0.4
 DETECTION_RATE = 0.25

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
-import outputs  # noqa: E402
+import outputs
 
 STORED = json.loads(outputs.CHECKSUMS.read_text())
 

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from conftest import BASELINE, burn_in_override
 
-from sim.model import ScamModel
-from sim.run import simulate
-from sim.scenario import load_scenario
+from sim.core.model import ScamModel
+from sim.measures.run import simulate
+from sim.scenario.loader import load_scenario
 
 WEEKS = 40
 

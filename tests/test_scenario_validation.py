@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import BASELINE, SCENARIOS, TWO_JURISDICTIONS, scenario_dict
 
-from sim.params import POLICY_TYPES
-from sim.scenario import ScenarioError, default_params, load_scenario, params_from_dict
+from sim.params.declarations import POLICY_TYPES
+from sim.scenario.loader import ScenarioError, default_params, load_scenario, params_from_dict
 
 WHERE = "bad.toml"
 

@@ -1,4 +1,4 @@
-"""Sensitivity analysis (sim.sensitivity) and scenario discovery (sim.discovery).
+"""Sensitivity analysis (sim.analysis.sensitivity) and scenario discovery (sim.analysis.discovery).
 
 - The SALib pipeline (sample -> evaluate -> analyse) recovers the analytic Sobol indices of the
   Ishigami function.
@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.discovery import DiscoveryError, prim
-from sim.scenario import ScenarioError
-from sim.sensitivity import (
+from sim.analysis.discovery import DiscoveryError, prim
+from sim.analysis.sensitivity import (
     Settings,
     Uncertain,
     design_experiment,
@@ -28,6 +27,7 @@ from sim.sensitivity import (
     run_sensitivity,
     sample,
 )
+from sim.scenario.loader import ScenarioError
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -135,7 +135,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_morris_over_the_model_ranks_a_parameter_without_effect_last(tmp_path: Path) -> None:
-    """policy.network_followup is read only by network policing (sim.policies: ``follow = ... if
+    """policy.network_followup is read only by network policing (sim.policies.types: ``follow = ... if
     self.network else 0.0``, and with no follow-up and no intelligence sharing ``after_raid`` returns
     before drawing a random number). Under case-by-case raids it therefore changes nothing, not even
     the random stream, so every elementary effect is exactly 0 while the others are not."""

@@ -5,7 +5,7 @@ measures to keep; ``scamsim sweep`` runs every design point and replication (loc
 cluster) into a tidy Parquet store, and ``scamsim plot`` draws figures from that store. See
 docs/experiments.md.
 
-The names below are imported on first use, so ``import sim.experiments.cli`` (done by every
+The names below are imported on first use, so ``import sim.cli.sweep`` (done by every
 ``scamsim`` command) stays cheap.
 """
 

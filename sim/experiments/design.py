@@ -25,7 +25,7 @@ An experiment names a base scenario and what to vary::
 
 Every key is a dotted scenario key (``section.name``) and every value is checked against the
 ``Params`` field metadata exactly as a scenario file is, so errors name the file and the key and
-suggest close matches. Problems raise ``sim.scenario.ScenarioError``.
+suggest close matches. Problems raise ``sim.scenario.loader.ScenarioError``.
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.params import SECTIONS, Params
-from sim.scenario import ScenarioError, check_value, load_scenario, params_hash, read_toml, unknown_parameter
-from sim.scenario import suggest as _suggest
+from sim.params.declarations import SECTIONS, Params
+from sim.scenario.loader import ScenarioError, check_value, load_scenario, params_hash, read_toml, unknown_parameter
+from sim.scenario.loader import suggest as _suggest
 
 EXPERIMENT_KEYS = ("name", "description", "scenario", "replications", "weeks", "seed", "counterfactual", "measures",
                    "series", "moves")
@@ -56,7 +56,7 @@ RANGE_KEYS = ("start", "step", "end")
 #: Keys an experiment may not vary: seeds come from the experiment's base seed and the replication.
 FIXED_KEYS = ("run.seed",)
 
-#: Measures kept when the experiment does not list its own (dotted keys of ``sim.run.summarise``).
+#: Measures kept when the experiment does not list its own (dotted keys of ``sim.measures.run.summarise``).
 DEFAULT_MEASURES = (
     "persistence.persistence_workers",
     "persistence.persistence_revenue",
@@ -191,14 +191,14 @@ def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 @functools.cache
 def known_measures() -> tuple[str, ...]:
-    """Every numeric measure ``sim.run.summarise`` reports, as dotted keys.
+    """Every numeric measure ``sim.measures.run.summarise`` reports, as dotted keys.
 
     Found by summarising a small constructed run, so the list follows ``summarise`` as it changes.
     """
     import pandas as pd
 
-    from sim import metrics
-    from sim.run import MOVE_COLUMNS, RunResult, summarise
+    from sim.measures import metrics
+    from sim.measures.run import MOVE_COLUMNS, RunResult, summarise
 
     n = 120
     frame = pd.DataFrame({c: np.zeros(n) for c in metrics.COLUMNS})
@@ -212,7 +212,7 @@ def known_measures() -> tuple[str, ...]:
 
 
 def _series_columns(params: Params) -> list[str]:
-    from sim import metrics
+    from sim.measures import metrics
 
     names = [j.name for j in params.map.jurisdictions] if params.map is not None else []
     return [*metrics.COLUMNS, *(f"workers_{n}" for n in names)]
@@ -425,7 +425,7 @@ def _points(where: str, raw: Any, fields: dict[str, dataclasses.Field], problems
 
 
 def _check_names(where: str, params: Params, problems: list[str]) -> None:
-    from sim import scenario
+    from sim.scenario import loader as scenario
 
     scenario.check_names(where, params, problems)
 

@@ -43,12 +43,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from sim.common.files import atomic_write
 from sim.experiments import store
 from sim.experiments.design import Experiment, column_value, flatten, load_experiment
-from sim.output import atomic_write
-from sim.params import SECTIONS, Params, PolicyParams
-from sim.run import RunResult, simulate, summarise
-from sim.scenario import ScenarioError
+from sim.measures.run import RunResult, simulate, summarise
+from sim.params.declarations import SECTIONS, Params, PolicyParams
+from sim.scenario.loader import ScenarioError
 
 MAX_CHUNK = 64
 SEED_SCHEME = ("replication r runs with int(numpy.random.SeedSequence(base_seed, spawn_key=(r,)).generate_state(1)[0]) "
@@ -174,7 +174,7 @@ class BurnIn:
     """Runs that differ only in policy share their burn-in: it is simulated once and copied.
 
     The burn-in (``run.burn_in_weeks`` before week 1) runs with the policy not yet started, so a run
-    and its counterfactual share it exactly (sim.model). Here the burned-in model of the latest
+    and its counterfactual share it exactly (sim.core.model). Here the burned-in model of the latest
     (non-policy parameters, seed) is kept, and each run continues from a deep copy of it with its own
     policy, which gives the same result as ``simulate`` (tests/test_experiments.py checks every policy
     type) at about half the cost.
@@ -188,8 +188,8 @@ class BurnIn:
     def simulate(self, params: Params, seed: int) -> RunResult:
         if not self.enabled:
             return simulate(params, seed=seed)
-        from sim.model import ScamModel
-        from sim.run import result_of
+        from sim.core.model import ScamModel
+        from sim.measures.run import result_of
 
         key = (dataclasses.replace(params, policy=PolicyParams()), seed)
         if key != self.key:
@@ -412,7 +412,7 @@ def _now() -> str:
 
 
 def _open_manifest(root: Path, exp: Experiment, resume: bool, session: dict[str, Any], n_runs: int) -> dict[str, Any]:
-    from sim.provenance import git_commit, versions
+    from sim.common.provenance import git_commit, versions
 
     old = store.read_manifest(root)
     if old is None:
@@ -484,10 +484,10 @@ def run_sweep(
     Finished runs in ``out`` are skipped (``resume`` only insists that there is something to resume);
     failed runs are skipped too unless ``retry_failed``. ``on_chunk`` is called after each chunk is
     written; ``fail_runs`` makes the named runs raise (a test hook); ``share_burn_in=False`` simulates
-    every run from scratch with ``sim.run.simulate`` (see ``BurnIn``). Ctrl-C (KeyboardInterrupt) stops
+    every run from scratch with ``sim.measures.run.simulate`` (see ``BurnIn``). Ctrl-C (KeyboardInterrupt) stops
     the workers, keeps every finished part and re-raises.
     """
-    from sim.provenance import git_commit, versions
+    from sim.common.provenance import git_commit, versions
 
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
     root = Path(out) if out is not None else Path("results") / exp.name

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.output import atomic_write, write_json
+from sim.common.files import atomic_write, write_json
 
 TABLES = ("results", "series", "moves", "errors")
 MANIFEST = "manifest.json"

@@ -32,7 +32,7 @@ def _sha(data: bytes) -> str:
 
 
 def run_checksums(name: str, out: Path) -> dict[str, str]:
-    from sim.cli import main
+    from sim.cli.main import main
 
     folder = out / name
     code = main(["run", str(REPO / "scenarios" / f"{name}.toml"), *RUN_ARGS, "--out", str(folder)])
@@ -42,7 +42,7 @@ def run_checksums(name: str, out: Path) -> dict[str, str]:
 
 
 def sweep_checksums(out: Path) -> dict[str, str]:
-    from sim.cli import main
+    from sim.cli.main import main
 
     folder = out / SWEEP
     code = main(["sweep", str(REPO / "experiments" / f"{SWEEP}.toml"), "--workers", "1", "--out", str(folder)])

@@ -1,0 +1,1 @@
+"""Analyses over many runs: sensitivity, scenario discovery, calibration and pattern-oriented validation."""

@@ -1,0 +1,1 @@
+"""Pattern-oriented validation: stylised facts as patterns measured on observed runs."""

@@ -1,0 +1,378 @@
+"""Policy briefs: the notebooks in ``notebooks/`` executed with parameters and exported to HTML.
+
+``scamsim brief NOTEBOOK [--small] [--results DIR] [--out FILE.html]`` runs a briefing notebook
+(parameters injected after its cell tagged ``parameters``, as papermill does), then writes a
+standalone HTML file with the code hidden and the figures embedded, plus a provenance section
+(scamsim version, git commit, parameters). See docs/briefings.md.
+
+The notebooks call ``obtain`` to read the results of ``scamsim sweep`` when they exist, or else to
+run a reduced version of the experiment through the same runner (``sim.experiments.run_sweep``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import html
+import io
+import shlex
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sim
+
+EXIT_BAD_INPUT = 2
+REPO = Path(sim.__file__).resolve().parent.parent
+NOTEBOOK_DIR = REPO / "notebooks"
+NOTEBOOKS = ("01_does_raiding_work", "02_where_raids_work", "03_root_causes")
+#: Results folder each notebook reads (``results_dir``); "levers" is written by notebook 03 itself.
+EXPERIMENT_OF = {"01_does_raiding_work": "douglas", "02_where_raids_work": "phase", "03_root_causes": "levers"}
+KERNEL = "python3"
+
+
+class BriefingError(Exception):
+    """Bad input to a brief (missing notebook, bad results folder); the message says what to change."""
+
+
+# ---- getting results: a sweep's folder, or a reduced run of the experiment ---------------------------
+
+@dataclass
+class Source:
+    """Where a notebook's numbers come from."""
+
+    results: Any  # sim.experiments.store.Results
+    reduced: bool  # the notebook ran the experiment itself (not a full `scamsim sweep`)
+    small: bool
+    name: str
+    path: Path
+    experiment_text: str
+    commands: list[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    @property
+    def n_replications(self) -> int:
+        runs = self.results.runs()
+        return int(runs["replication"].nunique()) if len(runs) else 0
+
+    @property
+    def weeks(self) -> int:
+        return int(self.results.manifest.get("weeks") or 0)
+
+    def banner(self) -> str:
+        """Markdown saying where the numbers come from (and, for a reduced run, not to cite them)."""
+        n = self.n_replications
+        if self.small:
+            return (f"> **Reduced run, not for citation.** These numbers come from a small version of the `{self.name}` "
+                    f"experiment ({n} replications per point, few design points, short runs) made to check that this "
+                    f"brief works. Produce the full results with the commands at the end before quoting any figure.")
+        if self.reduced:
+            return (f"> **Reduced run.** No results of `scamsim sweep` were found, so this brief ran a reduced version "
+                    f"of the `{self.name}` experiment itself ({n} replications per point). Intervals are wider than "
+                    f"those of the full sweep; see the commands at the end.")
+        return f"> Results of the `{self.name}` sweep in `{self.path}` ({n} replications per point)."
+
+
+def experiment_data(path: str | Path) -> dict[str, Any]:
+    """The parsed TOML of an experiment file (relative paths are tried from here, then the repository)."""
+    p = Path(path)
+    if not p.is_file() and (REPO / p).is_file():
+        p = REPO / p
+    return tomllib.loads(p.read_text(encoding="utf-8"))
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return repr(v)
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """An experiment dict as TOML text (tables of scalars and lists; dotted keys quoted)."""
+    lines: list[str] = []
+    for table, body in data.items():
+        if isinstance(body, list):  # an array of tables, e.g. [[points]]
+            for item in body:
+                lines.append(f"[[{table}]]")
+                lines += [f'"{k}" = {_toml_value(v)}' if "." in k else f"{k} = {_toml_value(v)}" for k, v in item.items()]
+                lines.append("")
+            continue
+        lines.append(f"[{table}]")
+        for k, v in body.items():
+            key = f'"{k}"' if "." in k else k
+            lines.append(f"{key} = {_toml_value(v)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _flat(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in table.items():
+        if isinstance(v, dict) and not set(v) <= {"start", "step", "end"}:
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def reduce_experiment(data: dict[str, Any], *, replications: int | None = None, weeks: int | None = None,
+                      factors: dict[str, Any] | None = None, fixed: dict[str, Any] | None = None,
+                      name: str | None = None) -> dict[str, Any]:
+    """A copy of an experiment dict with fewer replications, shorter runs or fewer factor values."""
+    d = copy.deepcopy(data)
+    exp = d.setdefault("experiment", {})
+    d["set"] = _flat(d.get("set", {}))
+    d["factors"] = _flat(d.get("factors", {}))
+    if replications is not None:
+        exp["replications"] = int(replications)
+    if weeks is not None:
+        exp["weeks"] = int(weeks)
+    if name is not None:
+        exp["name"] = name
+    for k, v in (factors or {}).items():
+        d["factors"][k] = v
+    for k, v in (fixed or {}).items():
+        d["factors"].pop(k, None)
+        d["set"][k] = v
+    return d
+
+
+def obtain(experiment: str | Path | dict[str, Any], results_dir: str | Path | None = None, *, small: bool = False,
+           small_design: dict[str, Any] | None = None, replications: int | None = None, weeks: int | None = None,
+           workers: int | None = None, cache_dir: str | Path | None = None) -> Source:
+    """Results for a notebook: a sweep's folder when there is one, else a reduced run of ``experiment``.
+
+    ``experiment`` is an experiment file or its parsed dict (then it is written next to the results).
+    ``results_dir`` given: it must be a results folder (BriefingError otherwise). Not given: outside
+    small mode ``results/NAME`` is used when it exists. Otherwise the experiment is run, reduced, into
+    ``cache_dir`` (default: a temporary folder in small mode, ``results/reduced/NAME-HASH`` otherwise):
+    in small mode with ``small_design`` (keys of ``reduce_experiment``), and ``replications`` / ``weeks``
+    override the experiment's in either mode.
+    """
+    from sim.experiments.design import experiment_from_dict
+    from sim.experiments.runner import run_sweep
+    from sim.experiments.store import StoreError, load_results
+
+    if isinstance(experiment, dict):
+        data, exp_path = copy.deepcopy(experiment), REPO / "experiments" / f"{experiment['experiment']['name']}.toml"
+        text = to_toml(data)
+    else:
+        exp_path = Path(experiment) if Path(experiment).is_file() else REPO / experiment
+        text = exp_path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    name = data.get("experiment", {}).get("name", exp_path.stem)
+    rel_exp = exp_path.relative_to(REPO) if exp_path.is_relative_to(REPO) else exp_path
+    sweep_cmd = f"scamsim sweep {rel_exp} --workers 2 --out results/{name}"
+    if results_dir is not None or (not small and (REPO / "results" / name / "manifest.json").is_file()):
+        path = Path(results_dir) if results_dir is not None else REPO / "results" / name
+        try:
+            results = load_results(path)
+        except StoreError as exc:
+            raise BriefingError(f"results_dir {path}: {exc}") from exc
+        if results.measures.empty:
+            raise BriefingError(f"results_dir {path}: no finished runs; run {sweep_cmd}")
+        return Source(results=results, reduced=False, small=small, name=name, path=path,
+                      experiment_text=results.manifest.get("experiment", {}).get("text", text), commands=[sweep_cmd])
+    reduction: dict[str, Any] = dict(small_design or {}) if small else {}
+    if replications is not None:
+        reduction["replications"] = replications
+    if weeks is not None:
+        reduction["weeks"] = weeks
+    reduced = reduce_experiment(data, **reduction)
+    reduced_text = to_toml(reduced) if reduction or isinstance(experiment, dict) else text
+    exp = experiment_from_dict(reduced, exp_path, reduced_text)
+    if cache_dir is not None:
+        out = Path(cache_dir)
+    elif small:
+        out = Path(tempfile.mkdtemp(prefix=f"scamsim-brief-{name}-"))
+    else:
+        out = REPO / "results" / "reduced" / f"{name}-{exp.design_sha256[:10]}"
+    t0 = time.monotonic()
+    run_sweep(exp, out=out, workers=workers or 2, progress=False, command=f"sim.briefs.briefing.obtain({name!r}, small={small})")
+    results = load_results(out)
+    return Source(results=results, reduced=True, small=small, name=name, path=out, experiment_text=reduced_text,
+                  commands=[sweep_cmd], elapsed_s=time.monotonic() - t0)
+
+
+def require(source: Source, parameters: list[str] = (), measures: list[str] = ()) -> None:  # type: ignore[assignment]
+    """Fail with a clear message when a results folder is not the experiment a notebook needs."""
+    missing = [p for p in parameters if p not in source.results.parameters]
+    missing += [m for m in measures if m not in source.results.measure_names]
+    if missing:
+        raise BriefingError(f"{source.path}: these results do not vary or keep {', '.join(missing)}; "
+                            f"this brief needs the `{source.name}` experiment ({source.commands[0]})")
+
+
+# ---- helpers for the notebooks -------------------------------------------------------------------------
+
+def show(fig: Any, alt: str = "") -> None:
+    """Display a matplotlib figure as an embedded PNG (whatever the backend) and close it."""
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    display(HTML(f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" style="max-width:100%"/>'))
+
+
+def fmt_interval(mean: float, lo: float, hi: float, digits: int = 2, pct: bool = False) -> str:
+    """'0.93 (95% interval 0.90 to 0.96)'; the interval is omitted when undefined."""
+    import math
+
+    def f(v: float) -> str:
+        return f"{v * 100:.{max(digits - 2, 0)}f}%" if pct else f"{v:,.{digits}f}"
+    if not math.isfinite(mean):
+        return "undefined"
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return f"{f(mean)} (too few runs for an interval)"
+    return f"{f(mean)} (95% interval {f(lo)} to {f(hi)})"
+
+
+def md_table(frame: Any, formats: dict[str, str] | None = None) -> str:
+    """A data frame as a Markdown table (no extra dependency); ``formats`` maps columns to format specs."""
+    formats = formats or {}
+    cols = list(frame.columns)
+    rows = ["| " + " | ".join(str(c) for c in cols) + " |", "|" + "---|" * len(cols)]
+    for _, r in frame.iterrows():
+        rows.append("| " + " | ".join(format(r[c], formats[c]) if c in formats else str(r[c]) for c in cols) + " |")
+    return "\n".join(rows)
+
+
+# ---- executing and exporting -------------------------------------------------------------------------
+
+def find_notebook(name: str | Path) -> Path:
+    """A notebook by path, file name or short name ("01", "01_does_raiding_work")."""
+    p = Path(name)
+    if p.is_file():
+        return p
+    candidates = [NOTEBOOK_DIR / p.name, NOTEBOOK_DIR / f"{p.name}.ipynb"]
+    candidates += [NOTEBOOK_DIR / f"{n}.ipynb" for n in NOTEBOOKS if n.startswith(str(name))]
+    for c in candidates:
+        if c.is_file():
+            return c
+    raise BriefingError(f"{name}: no such notebook; briefs: {', '.join(f'notebooks/{n}.ipynb' for n in NOTEBOOKS)}")
+
+
+def inject_parameters(nb: Any, parameters: dict[str, Any]) -> Any:
+    """Insert a cell tagged ``injected-parameters`` after the cell tagged ``parameters`` (as papermill does)."""
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+    index = next((i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if index is None:
+        raise BriefingError("the notebook has no cell tagged 'parameters'")
+    source = "# Parameters\n" + "".join(f"{k} = {v!r}\n" for k, v in parameters.items())
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
+    nb.cells.insert(index + 1, cell)
+    return nb
+
+
+def provenance(parameters: dict[str, Any], notebook: Path) -> dict[str, Any]:
+    from sim.common.provenance import git_commit, versions
+
+    return {"notebook": str(notebook.resolve().relative_to(REPO) if notebook.resolve().is_relative_to(REPO) else notebook),
+            "scamsim_version": sim.__version__, "git_commit": git_commit(), "parameters": parameters,
+            "versions": versions(), "command": "scamsim brief " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+            if len(sys.argv) > 1 and sys.argv[1] == "brief" else None}
+
+
+def execute(notebook: str | Path, parameters: dict[str, Any] | None = None, timeout: int = 3600) -> Any:
+    """Run a notebook with ``parameters`` injected; returns the executed notebook (nbformat node)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = find_notebook(notebook)
+    nb = nbformat.read(path, as_version=4)
+    parameters = dict(parameters or {})
+    nb = inject_parameters(nb, parameters)
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, resources={"metadata": {"path": str(REPO)}})
+    client.execute()
+    prov = provenance(parameters, path)
+    nb.metadata["scamsim"] = prov
+    lines = ["## Provenance", "", "| | |", "|---|---|",
+             f"| notebook | `{prov['notebook']}` |", f"| scamsim version | {prov['scamsim_version']} |",
+             f"| git commit | `{prov['git_commit'] or 'not a git checkout'}` |",
+             *[f"| parameter `{k}` | `{v!r}` |" for k, v in parameters.items()],
+             f"| versions | {', '.join(f'{k} {v}' for k, v in prov['versions'].items())} |"]
+    if prov["command"]:
+        lines.append(f"| command | `{prov['command']}` |")
+    nb.cells.append(nbformat.v4.new_markdown_cell("\n".join(lines)))
+    return nb
+
+
+def export_html(nb: Any) -> str:
+    """Standalone HTML of an executed notebook: code hidden, figures embedded."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def brief(notebook: str | Path, out: str | Path | None = None, small: bool = False,
+          results: str | Path | None = None, extra: dict[str, Any] | None = None) -> Path:
+    """Execute a briefing notebook and write its HTML export atomically; returns the file written."""
+    from sim.common.files import atomic_write
+
+    path = find_notebook(notebook)
+    if results is not None:
+        from sim.experiments.store import StoreError, load_results
+
+        try:
+            load_results(results)
+        except StoreError as exc:
+            raise BriefingError(f"--results {results}: {exc}") from exc
+    parameters: dict[str, Any] = {"small": bool(small)}
+    if results is not None:
+        parameters["results_dir"] = str(Path(results).resolve())
+    parameters.update(extra or {})
+    target = Path(out) if out is not None else REPO / "briefs" / f"{path.stem}{'-small' if small else ''}.html"
+    nb = execute(path, parameters)
+    text = export_html(nb)
+    atomic_write(target, lambda p: p.write_text(text, encoding="utf-8"))
+    return target
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    from nbclient.exceptions import CellExecutionError
+
+    try:
+        written = brief(args.notebook, out=args.out, small=args.small, results=args.results)
+    except BriefingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except CellExecutionError as exc:
+        if getattr(exc, "ename", "") == "BriefingError":
+            print(f"error: {exc.evalue}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"error: the notebook failed:\n{str(exc)[-3000:]}", file=sys.stderr)
+        return 1
+    print(f"wrote {written}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``brief`` subcommand to ``scamsim``'s parser."""
+    p = subparsers.add_parser(
+        "brief", help="execute a briefing notebook and export it to standalone HTML (code hidden)",
+        description="Execute notebooks/NOTEBOOK with parameters and write a standalone HTML brief with the code "
+                    "hidden, the figures embedded and a provenance section. See docs/briefings.md.")
+    p.add_argument("notebook", help="notebook path or name: 01_does_raiding_work, 02_where_raids_work, 03_root_causes "
+                                    "(a prefix such as 01 is enough)")
+    p.add_argument("--small", action="store_true", help="reduced run for checks and CI (numbers not for citation)")
+    p.add_argument("--results", metavar="DIR", help="results folder written by scamsim sweep (default: results/EXPERIMENT "
+                                                    "if present, else the notebook runs a reduced experiment)")
+    p.add_argument("--out", metavar="FILE.html", help="HTML file to write (default: briefs/NOTEBOOK.html)")
+    p.set_defaults(func=cmd_brief)

@@ -1,0 +1,195 @@
+"""One simulation, optionally paired with its no-policy counterfactual, and its outputs.
+
+``simulate`` is the function a sweep, a notebook and ``scamsim run`` all call, so a parameter scan
+runs exactly what a user runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import sim
+from sim.core.model import ScamModel
+from sim.measures import metrics
+from sim.params.declarations import Params
+from sim.scenario.loader import params_hash
+
+MOVE_COLUMNS = ["week", "from_cell", "to_cell", "km", "cross_border", "forced"]
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced, as data (the model itself is not kept)."""
+
+    params: Params
+    seed: int
+    frame: pd.DataFrame
+    workers: np.ndarray  # weeks x jurisdictions
+    revenue: np.ndarray  # weeks x jurisdictions
+    moves: pd.DataFrame
+    jurisdictions: tuple[str, ...]
+    areas: metrics.Areas
+    totals: dict[str, int]
+
+
+def counterfactual_params(params: Params) -> Params:
+    """The same scenario with the policy switched off (background enforcement continues)."""
+    return params.replace(policy=dataclasses.replace(params.policy, type="none"))
+
+
+def areas_for(model: ScamModel) -> metrics.Areas:
+    """Treated, buffer and control areas: named in the scenario, or derived from the policy."""
+    region, p = model.region, model.params.policy
+    names = region.jurisdiction_names
+    treated = model.policy.treated()
+    buffer = np.array([names.index(n) for n in p.buffer], dtype=int) if p.buffer else region.neighbours_of(treated)
+    if p.control:
+        control = np.array([names.index(n) for n in p.control], dtype=int)
+    else:
+        control = np.setdiff1d(np.arange(region.n_jurisdictions), np.union1d(treated, buffer))
+    return metrics.Areas(treated=treated, buffer=buffer, control=control)
+
+
+def result_of(model: ScamModel) -> RunResult:
+    """The records of a model that has been run."""
+    return RunResult(
+        params=model.params,
+        seed=model.seed,
+        frame=model.log.frame(),
+        workers=model.log.workers_matrix(),
+        revenue=model.log.revenue_matrix(),
+        moves=pd.DataFrame(model.moves, columns=MOVE_COLUMNS),
+        jurisdictions=model.region.jurisdiction_names,
+        areas=areas_for(model),
+        totals=dict(model.totals),
+    )
+
+
+def simulate(params: Params, seed: int | None = None, weeks: int | None = None,
+             progress: Callable[[int], None] | None = None) -> RunResult:
+    """Run one simulation to the end and return its records."""
+    model = ScamModel(params, rng=seed)
+    model.run(weeks, progress)
+    return result_of(model)
+
+
+def simulate_pair(params: Params, seed: int | None = None, progress: Callable[[int], None] | None = None
+                  ) -> tuple[RunResult, RunResult]:
+    """A run and its no-policy counterfactual, sharing one burn-in (identical to two ``simulate`` calls)."""
+    model = ScamModel(params, rng=seed)
+    cf_model = model.branch(counterfactual_params(params))
+    model.run(None, progress)
+    cf_model.run(None, progress)
+    return result_of(model), result_of(cf_model)
+
+
+def _since(frame: pd.DataFrame, column: str, week: int) -> float:
+    return float(frame.loc[frame["week"] >= week, column].sum())
+
+
+def summarise(run: RunResult, cf: RunResult | None = None) -> dict[str, Any]:
+    """Headline figures and displacement measures of a run (and its effect against ``cf``)."""
+    p, f = run.params, run.frame
+    start = p.policy.start_week
+    ops = metrics.operation_measures(run.workers, run.revenue, run.areas, start,
+                                     None if cf is None else cf.workers, None if cf is None else cf.revenue)
+    weekly_workers = f["workers_held"].to_numpy()
+    last = f.iloc[-1]
+    share = run.workers[-52:].mean(axis=0) if len(run.workers) else np.zeros(len(run.jurisdictions))
+    dissolved = _since(f, "compounds_dissolved", start)
+    raids = _since(f, "raids", start)
+    before_level = ops["workers_before"] or 0.0
+    treated_series = run.workers[:, run.areas.treated].sum(axis=1) if len(run.areas.treated) else weekly_workers
+    windows_ok = ops["workers_before"] is not None  # None when the year before and the last year overlap
+    treated_before = float(treated_series[max(0, start - 53): max(0, start - 1)].mean()) if windows_ok else 0.0
+    out: dict[str, Any] = {
+        "provenance": {
+            "scenario": p.run.name,
+            "parameters_sha256": params_hash(p),
+            "seed": run.seed,
+            "weeks": len(f),
+            "scamsim_version": sim.__version__,
+            "python": platform.python_version(),
+        },
+        "areas": {k: [run.jurisdictions[i] for i in getattr(run.areas, k)] for k in ("treated", "buffer", "control")},
+        "end": {
+            "compounds": int(last["compounds"]),
+            "workers_held": int(last["workers_held"]),
+            "operators": int(last["operators"]),
+            "weekly_revenue_usd": float(last["revenue"]),
+            "jurisdictions_hosting": int((run.workers[-1] > 0).sum()) if len(run.workers) else 0,
+        },
+        "persistence": {k: ops[k] for k in ("workers_before", "workers_last_year", "persistence_workers", "revenue_before",
+                                             "revenue_last_year", "persistence_revenue")},
+        "displacement": {
+            "basis": ops["displacement_basis"],
+            "removed_from_treated": ops["removed_from_treated"],
+            "reappeared_elsewhere": ops["reappeared_elsewhere"],
+            "displacement_share": ops["displacement_share"],
+            "wdq_buffer": ops["wdq_buffer"],
+            "tne": ops["tne"],
+            "spread_jurisdictions_last_year": int((share > 0).sum()),
+            "herfindahl_last_year": metrics.herfindahl(share),
+        },
+        "relocation_since_policy": metrics.relocation_measures(run.moves, start),
+        "victims": {
+            "victim_weeks": float(weekly_workers.sum()),
+            "victim_weeks_since_policy": _since(f, "workers_held", start),
+            "rescued_since_policy": _since(f, "workers_rescued", start),
+            "repatriated_since_policy": _since(f, "workers_repatriated", start),
+            "retrafficked_since_policy": _since(f, "workers_retrafficked", start),
+        },
+        "enforcement_since_policy": {
+            "raids": raids,
+            "raids_succeeded": _since(f, "raids_succeeded", start),
+            "raids_tipped_off": _since(f, "raids_tipped_off", start),
+            "bosses_arrested": _since(f, "bosses_arrested", start),
+            "compounds_dissolved": dissolved,
+            "raids_per_compound_eliminated": metrics.ratio(raids, dissolved),
+            "capital_seized_usd": _since(f, "capital_seized", start),
+            "recovery_weeks_treated": metrics.recovery_weeks(treated_series, start, treated_before) if windows_ok else None,
+            "recovery_weeks_region": metrics.recovery_weeks(weekly_workers, start, before_level) if windows_ok else None,
+        },
+    }
+    if cf is not None:
+        first = start - p.policy.announce_weeks if p.policy.type != "none" else start  # first week the policy is felt
+        cw, cr = cf.frame["workers_held"].to_numpy(), cf.frame["revenue"].to_numpy()
+        out["counterfactual"] = {
+            "persistence_vs_counterfactual_workers": ops["persistence_vs_counterfactual_workers"],
+            "persistence_vs_counterfactual_revenue": ops["persistence_vs_counterfactual_revenue"],
+            "victim_weeks_averted": float(cw.sum() - weekly_workers.sum()),
+            "revenue_averted_usd": float(cr.sum() - f["revenue"].to_numpy().sum()),
+            "counterfactual_workers_last_year": float(cw[-52:].mean()),
+            "identical_before_policy": bool(run.frame.iloc[: max(0, first - 1)].equals(cf.frame.iloc[: max(0, first - 1)])),
+        }
+    return out
+
+
+def write_run(out: Path, run: RunResult, summary: dict[str, Any], provenance: dict[str, Any], cf: RunResult | None = None) -> None:
+    """timeseries.csv, summary.json and overview.png (plus the counterfactual's series), each atomic."""
+    from sim.common.files import write_csv, write_json
+    from sim.viz import overview as plots
+
+    frame = run.frame
+    if cf is not None:
+        frame = frame.copy()
+        frame["cf_workers_held"] = cf.frame["workers_held"].to_numpy()
+        frame["cf_revenue"] = cf.frame["revenue"].to_numpy()
+        frame["effect_workers_held"] = frame["workers_held"] - frame["cf_workers_held"]
+        frame["effect_revenue"] = frame["revenue"] - frame["cf_revenue"]
+    write_csv(out / "timeseries.csv", frame)
+    write_csv(out / "relocations.csv", run.moves)
+    summary = {**summary, "provenance": {**summary["provenance"], **provenance}}
+    write_json(out / "summary.json", summary)
+    p = run.params
+    plots.overview(run.frame, run.jurisdictions, f"{p.run.name}: workers held by jurisdiction (policy: {p.policy.type})",
+                   out / "overview.png", p.policy.start_week if p.policy.type != "none" else None,
+                   None if cf is None else cf.frame)

@@ -1,0 +1,1 @@
+"""Parameter declarations: every parameter once, with its type, unit, range, default and source."""

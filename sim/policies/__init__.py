@@ -1,0 +1,1 @@
+"""Policy types: what agencies and governments do differently once an intervention starts."""

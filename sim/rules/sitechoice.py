@@ -1,0 +1,146 @@
+"""Where operators put a compound: a logit choice over every cell of the region at once.
+
+This is the heart of displacement. An operator scores each cell by the weekly net income it expects
+there over its planning horizon (revenue at the cell's infrastructure, minus protection rent, upkeep,
+running cost, and the expected loss from raids it reads into heat and its own notoriety), minus the
+cost of getting there (distance, crossing a border, rebuilding what it leaves behind), plus the value
+of neighbouring compounds (agglomeration). It picks a cell with logit probabilities
+``p ~ exp(beta * utility)``, drawn exactly by the Gumbel-max trick so one choice costs one vector of
+draws. Cells it cannot afford, full cells and cells that would lose money are never chosen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.params.declarations import EnforcementParams, RelocationParams
+from sim.rules.enforcement import perceived_hazard
+from sim.rules.market import Prices
+from sim.world.space import Region, box_sum
+
+MILLION = 1.0e6
+
+
+@dataclass(frozen=True, slots=True)
+class SiteLayers:
+    """This week's flat (one value per cell) inputs to site choice, shared by every mover."""
+
+    net_per_worker: np.ndarray  # US$/week a worker nets the operator at each cell
+    fixed_cost: np.ndarray  # US$/week running cost of a compound at each cell
+    climate: np.ndarray  # raid capacity per compound in each cell's jurisdiction
+    exposure: np.ndarray  # heat at each cell
+    protection: np.ndarray
+    labour_access: np.ndarray
+    jurisdiction: np.ndarray  # int, -1 outside the region
+    open_cell: np.ndarray  # land cell with room for another compound
+    agglomeration: np.ndarray  # utility (US$M) of the compounds around each cell
+    base_hazard: np.ndarray  # perceived weekly raid hazard for an operator with no notoriety
+
+
+def site_layers(
+    region: Region,
+    p: Prices,
+    infrastructure: np.ndarray,
+    protection: np.ndarray,
+    concession: np.ndarray,
+    heat: np.ndarray,
+    climate: np.ndarray,
+    compound_counts: np.ndarray,
+    cell_capacity: int,
+    r: RelocationParams,
+    e: EnforcementParams,
+) -> SiteLayers:
+    """Precompute the per-cell terms once a week, so each mover only adds its own."""
+    keep = p.keep_share - p.protection_fee_share * protection
+    net_per_worker = p.revenue_per_worker_week * infrastructure * keep - p.worker_cost_week
+    agg = r.agglomeration * np.log1p(box_sum(compound_counts, r.agglomeration_radius))
+    climate_cells = np.append(climate, 0.0)[region.flat_jurisdiction]
+    return SiteLayers(
+        net_per_worker=net_per_worker.ravel(),
+        fixed_cost=(p.site_cost_week * (1.0 - p.concession_discount * concession)).ravel(),
+        climate=climate_cells,
+        exposure=heat.ravel(),
+        protection=protection.ravel(),
+        labour_access=region.labour_access.ravel(),
+        jurisdiction=region.flat_jurisdiction.astype(np.int64),
+        open_cell=(region.land & (compound_counts < cell_capacity)).ravel(),
+        agglomeration=agg.ravel(),
+        base_hazard=perceived_hazard(climate_cells, heat.ravel(), protection.ravel(), e),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The chosen cell (or -1 when no cell is feasible), its move cost and expected weekly net."""
+
+    cell: int
+    move_cost: float
+    expected_net: float
+
+
+NO_SITE = Choice(-1, 0.0, 0.0)
+
+
+def expected_net(
+    layers: SiteLayers,
+    workers: float | np.ndarray,
+    notoriety: np.ndarray,
+    value_at_risk: float,
+    e: EnforcementParams,
+) -> np.ndarray:
+    """Weekly net income an operator expects at each cell, after its expected raid losses."""
+    if notoriety.any():
+        carried = np.append(notoriety, 0.0)[layers.jurisdiction]  # index -1 (outside) picks the 0
+        hazard = perceived_hazard(layers.climate, layers.exposure + carried, layers.protection, e)
+    else:  # the common case: an operator no agency has noticed yet
+        hazard = layers.base_hazard
+    return workers * layers.net_per_worker - layers.fixed_cost - hazard * value_at_risk
+
+
+def choose_site(
+    layers: SiteLayers,
+    region: Region,
+    rng: np.random.Generator,
+    *,
+    workers: float | np.ndarray,
+    notoriety: np.ndarray,
+    capital: float,
+    value_at_risk: float,
+    origin: int,
+    stay_allowed: bool,
+    fixed_move_cost: float,
+    leave_origin: bool = False,
+    r: RelocationParams,
+    e: EnforcementParams,
+) -> Choice:
+    """Pick a cell for one compound.
+
+    ``origin`` is the current cell of a moving compound (or an operator's base for a new one; -1 for
+    an entrant with no base). ``fixed_move_cost`` is what any destination costs (rebuilding, or a new
+    compound's set-up). ``workers`` may be a per-cell array (a new compound expects to hire more where
+    labour access is better). ``leave_origin`` rules out the origin itself (a raided site cannot
+    simply be reoccupied).
+    """
+    net = expected_net(layers, workers, notoriety, value_at_risk, e)
+    if origin >= 0:
+        move = fixed_move_cost + r.cost_per_km * region.distance_km(origin) + r.border_cost * region.abroad(origin)
+        if stay_allowed:
+            move[origin] = 0.0
+    else:
+        move = np.full(net.shape, fixed_move_cost)
+    feasible = layers.open_cell & (move <= capital) & (net > 0)
+    if stay_allowed and origin >= 0:
+        feasible[origin] = net[origin] > 0
+    elif leave_origin:
+        feasible[origin] = False
+    # Gumbel(0, 1) noise as -log of a standard exponential (about twice as fast as rng.gumbel); drawn
+    # whatever the outcome, so every choice costs the same random numbers.
+    gumbel = -np.log(rng.standard_exponential(size=net.shape))
+    if not feasible.any():
+        return NO_SITE
+    utility = (r.horizon_weeks * net - move) / MILLION + layers.agglomeration
+    score = np.where(feasible, r.logit_beta * utility + gumbel, -np.inf)
+    cell = int(np.argmax(score))
+    return Choice(cell, float(move[cell]), float(net[cell]))

@@ -1,0 +1,1 @@
+"""Scenario files: TOML with ``extends`` and overrides, validated against the parameter declarations."""

@@ -1,0 +1,251 @@
+"""The region: jurisdictions, enclave zones and the cell layers built from a scenario's map.
+
+Everything here is whole-grid numpy. Arrays are indexed ``[x, y]`` like Mesa's property layers, with
+``y`` growing northwards, so the first line of a character map is the northern edge. Cells are also
+numbered flat (``i = x * height + y``), the order in which site choice scores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.params.declarations import MapSpec
+
+SEA = -1
+#: Characters that mark cells outside every jurisdiction (sea, or land outside the region).
+OUTSIDE = frozenset(".~ ")
+
+#: Static layers every region carries, in the order they are exposed as Mesa property layers.
+STATIC_LAYERS = ("jurisdiction", "zone", "governance", "protection", "infrastructure", "labour_access", "concession")
+
+
+@dataclass
+class Region:
+    """Static geography of a run plus the derived lookups site choice needs."""
+
+    width: int
+    height: int
+    km_per_cell: float
+    jurisdiction_names: tuple[str, ...]
+    zone_names: tuple[str, ...]
+    zone_kinds: tuple[str, ...]
+    jurisdiction: np.ndarray  # int, SEA outside
+    zone: np.ndarray  # int, -1 outside every zone
+    governance: np.ndarray
+    protection: np.ndarray
+    infrastructure: np.ndarray
+    labour_access: np.ndarray
+    concession: np.ndarray
+    jurisdiction_governance: np.ndarray  # one value per jurisdiction: its agency's capacity
+    home_protection: np.ndarray  # the host jurisdiction's protection, ignoring zones
+    jurisdiction_country: tuple[str, ...] = ()  # country of each jurisdiction (its own name when none is given)
+    adjacency: np.ndarray = field(init=False)  # [j, k] jurisdictions share an edge
+    border_cell: np.ndarray = field(init=False)  # cell touches another jurisdiction
+    _dist_cache: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
+    _abroad_cache: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.adjacency, self.border_cell = _borders(self.jurisdiction, len(self.jurisdiction_names))
+        self.land = self.jurisdiction != SEA
+        self.flat_jurisdiction = self.jurisdiction.ravel()
+        self.cell_x, self.cell_y = (a.ravel() for a in np.indices((self.width, self.height)))
+        self.jurisdiction_cells = np.bincount(self.flat_jurisdiction[self.land.ravel()], minlength=self.n_jurisdictions)
+        countries = self.jurisdiction_country or self.jurisdiction_names
+        names = sorted(set(countries))
+        self.country_of = np.array([names.index(c) for c in countries] + [-1])  # index -1 (outside) -> -1
+        self.flat_country = self.country_of[self.flat_jurisdiction]
+
+    @property
+    def n_cells(self) -> int:
+        return self.width * self.height
+
+    @property
+    def n_jurisdictions(self) -> int:
+        return len(self.jurisdiction_names)
+
+    def flat(self, x: int, y: int) -> int:
+        return x * self.height + y
+
+    def xy(self, i: int) -> tuple[int, int]:
+        return int(i // self.height), int(i % self.height)
+
+    def distance_km(self, origin: int) -> np.ndarray:
+        """Straight-line km from one cell to every cell (cached: movers reuse a few origins)."""
+        d = self._dist_cache.get(origin)
+        if d is None:
+            ox, oy = self.xy(origin)
+            d = np.hypot(self.cell_x - ox, self.cell_y - oy) * self.km_per_cell
+            if len(self._dist_cache) < 4096:
+                self._dist_cache[origin] = d
+        return d
+
+    def abroad(self, origin: int) -> np.ndarray:
+        """1.0 for cells in another country than the origin cell (a border to cross), else 0.0."""
+        c = int(self.flat_country[origin])
+        mask = self._abroad_cache.get(c)
+        if mask is None:
+            mask = self._abroad_cache[c] = (self.flat_country != c).astype(float)
+        return mask
+
+    def crosses_border(self, a: int, b: int) -> bool:
+        """Whether a move from cell a to cell b crosses an international border."""
+        return bool(self.flat_country[a] != self.flat_country[b])
+
+    def neighbours_of(self, members: np.ndarray) -> np.ndarray:
+        """Jurisdictions adjacent to any of ``members`` but not among them (the buffer ring)."""
+        mask = np.zeros(self.n_jurisdictions, dtype=bool)
+        mask[members] = True
+        return np.flatnonzero(self.adjacency[mask].any(axis=0) & ~mask)
+
+    def zone_mask(self, names: list[str] | tuple[str, ...]) -> np.ndarray:
+        """Cells inside the named zones or jurisdictions (names already validated)."""
+        mask = np.zeros((self.width, self.height), dtype=bool)
+        for name in names:
+            if name in self.zone_names:
+                mask |= self.zone == self.zone_names.index(name)
+            else:
+                mask |= self.jurisdiction == self.jurisdiction_names.index(name)
+        return mask
+
+
+def build_region(spec: MapSpec, km_per_cell: float) -> Region:
+    """Turn a validated map specification into the region's layers."""
+    height = len(spec.layout)
+    width = len(spec.layout[0])
+    jur_index = {j.symbol: k for k, j in enumerate(spec.jurisdictions)}
+    zone_index = {z.symbol: k for k, z in enumerate(spec.zones)}
+
+    jurisdiction = np.full((width, height), SEA, dtype=np.int16)
+    zone = np.full((width, height), -1, dtype=np.int16)
+    for row, line in enumerate(spec.layout):
+        y = height - 1 - row
+        for x, ch in enumerate(line):
+            if ch not in OUTSIDE:
+                jurisdiction[x, y] = jur_index[ch]
+    for row, line in enumerate(spec.zones_layout):
+        y = height - 1 - row
+        for x, ch in enumerate(line):
+            if ch not in OUTSIDE and jurisdiction[x, y] != SEA:
+                zone[x, y] = zone_index[ch]
+
+    def per_jurisdiction(attr: str) -> np.ndarray:
+        return np.array([getattr(j, attr) for j in spec.jurisdictions] + [0.0], dtype=float)[jurisdiction]  # SEA -> 0
+
+    def per_zone(attr: str, outside: np.ndarray | float) -> np.ndarray:
+        values = np.array([getattr(z, attr) for z in spec.zones] + [0.0], dtype=float)
+        return np.where(zone >= 0, values[zone], outside)
+
+    def layer(attr: str) -> np.ndarray:
+        """A jurisdiction attribute, replaced inside zones by the zone's own value."""
+        return per_zone(attr, per_jurisdiction(attr))
+
+    return Region(
+        width=width,
+        height=height,
+        km_per_cell=km_per_cell,
+        jurisdiction_names=tuple(j.name for j in spec.jurisdictions),
+        zone_names=tuple(z.name for z in spec.zones),
+        zone_kinds=tuple(z.kind for z in spec.zones),
+        jurisdiction=jurisdiction,
+        zone=zone,
+        governance=per_jurisdiction("governance"),
+        protection=layer("protection"),
+        infrastructure=layer("infrastructure"),
+        labour_access=layer("labour_access"),
+        concession=per_zone("concession", 0.0),  # only zones hold concessions
+        jurisdiction_governance=np.array([j.governance for j in spec.jurisdictions], dtype=float),
+        home_protection=per_jurisdiction("protection"),
+        jurisdiction_country=tuple(j.country or j.name for j in spec.jurisdictions),
+    )
+
+
+def _borders(jurisdiction: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Jurisdiction adjacency (edge-sharing, Moore) and the cells that lie on a border."""
+    adjacency = np.zeros((n, n), dtype=bool)
+    border = np.zeros(jurisdiction.shape, dtype=bool)
+    w, h = jurisdiction.shape
+    for dx, dy in ((1, 0), (0, 1), (1, 1), (1, -1)):
+        a = jurisdiction[max(0, -dx) : w - max(0, dx), max(0, -dy) : h - max(0, dy)]
+        b = jurisdiction[max(0, dx) : w - max(0, -dx) : 1, max(0, dy) : h - max(0, -dy)]
+        differ = (a != b) & (a != SEA) & (b != SEA)
+        adjacency[a[differ], b[differ]] = True
+        border[max(0, -dx) : w - max(0, dx), max(0, -dy) : h - max(0, dy)] |= differ
+        border[max(0, dx) : w - max(0, -dx), max(0, dy) : h - max(0, -dy)] |= differ
+    adjacency |= adjacency.T
+    return adjacency, border
+
+
+def box_sum(counts: np.ndarray, radius: int) -> np.ndarray:
+    """Sum of ``counts`` over the (2r+1)^2 square around each cell, by an integral image."""
+    if radius <= 0:
+        return counts.astype(float)
+    w, h = counts.shape
+    s = np.zeros((w + 1, h + 1))
+    s[1:, 1:] = counts.cumsum(0).cumsum(1)
+    x0 = np.clip(np.arange(w) - radius, 0, w)
+    x1 = np.clip(np.arange(w) + radius + 1, 0, w)
+    y0 = np.clip(np.arange(h) - radius, 0, h)
+    y1 = np.clip(np.arange(h) + radius + 1, 0, h)
+    return s[np.ix_(x1, y1)] - s[np.ix_(x0, y1)] - s[np.ix_(x1, y0)] + s[np.ix_(x0, y0)]
+
+
+def gaussian_kernel(radius_cells: float) -> np.ndarray:
+    """Normalised 2-D Gaussian stencil used to spread raid heat to nearby cells (peak cell = 1)."""
+    if radius_cells <= 0:
+        return np.ones((1, 1))
+    r = int(np.ceil(2 * radius_cells))
+    ax = np.arange(-r, r + 1)
+    k = np.exp(-(ax[:, None] ** 2 + ax[None, :] ** 2) / (2 * radius_cells**2))
+    return k / k.max()
+
+
+def stamp(grid: np.ndarray, x: int, y: int, kernel: np.ndarray, amount: float) -> None:
+    """Add ``amount * kernel`` centred on (x, y), clipped at the grid's edge, in place."""
+    r = kernel.shape[0] // 2
+    w, h = grid.shape
+    gx0, gx1 = max(0, x - r), min(w, x + r + 1)
+    gy0, gy1 = max(0, y - r), min(h, y + r + 1)
+    grid[gx0:gx1, gy0:gy1] += amount * kernel[gx0 - (x - r) : gx1 - (x - r), gy0 - (y - r) : gy1 - (y - r)]
+
+
+def seeded_map(
+    width: int, height: int, n_jurisdictions: int, n_zones: int, seed: int
+) -> tuple[tuple[str, ...], tuple[str, ...], list[dict], list[dict]]:
+    """A map of Voronoi jurisdictions around seeded centres, with zones on their borders.
+
+    Returns character layouts plus jurisdiction and zone attribute tables, the same shape a scenario
+    file gives, so a generated map goes through exactly the same validation and building path.
+    """
+    rng = np.random.default_rng(seed)
+    symbols = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    centres = np.column_stack([rng.uniform(0, width, n_jurisdictions), rng.uniform(0, height, n_jurisdictions)])
+    xs, ys = np.indices((width, height))
+    d = (xs[..., None] - centres[:, 0]) ** 2 + (ys[..., None] - centres[:, 1]) ** 2
+    owner = d.argmin(axis=-1)
+    layout = tuple("".join(symbols[owner[x, y]] for x in range(width)) for y in reversed(range(height)))
+    jurisdictions = [
+        {
+            "name": f"J{symbols[k]}",
+            "symbol": symbols[k],
+            "governance": round(float(rng.uniform(0.2, 0.9)), 3),
+            "protection": round(float(rng.uniform(0.0, 0.3)), 3),
+            "infrastructure": round(float(rng.uniform(0.5, 1.0)), 3),
+            "labour_access": round(float(rng.uniform(0.5, 1.0)), 3),
+        }
+        for k in range(n_jurisdictions)
+    ]
+    # Zones sit on border cells, like the enclaves of the real region.
+    _, border = _borders(owner, n_jurisdictions)
+    bx, by = np.nonzero(border)
+    zone_grid = np.full((width, height), ".", dtype="<U1")
+    zones = []
+    zone_symbols = "abcdefghijklmnopqrstuvwxyz"
+    for z in range(min(n_zones, len(bx))):
+        k = int(rng.integers(len(bx)))
+        cx, cy = int(bx[k]), int(by[k])
+        zone_grid[max(0, cx - 1) : cx + 2, max(0, cy - 1) : cy + 2] = zone_symbols[z]
+        zones.append({"name": f"Z{z + 1}", "symbol": zone_symbols[z], "kind": "sez" if z % 2 == 0 else "armed_group"})
+    zones_layout = tuple("".join(zone_grid[x, y] for x in range(width)) for y in reversed(range(height)))
+    return layout, zones_layout, jurisdictions, zones
