@@ -16,6 +16,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
 
+from sim.core import hooks
 from sim.core.agents import COMPOUND_COLUMNS, Agency, Compound, Operator, operator_columns
 from sim.core.tables import SlotTable
 from sim.measures.metrics import WeekEvents, WeeklyLog
@@ -73,6 +74,7 @@ class ScamModel(mesa.Model):
         self.raid_log: list[tuple[int, int, bool]] = []  # week, cell, succeeded
         self.events = WeekEvents()
         self.log = WeeklyLog(r.jurisdiction_names)
+        self.hooks = hooks.Hooks()  # observers subscribe after construction: they never see the burn-in
         self.totals = {"repatriated": 0, "retrafficked": 0, "rescued": 0, "attrition": 0, "drifted": 0, "inflow": 0}
 
         # Initial operators expect compounds spread over the land in proportion to area, so where the
@@ -149,6 +151,8 @@ class ScamModel(mesa.Model):
         self._age()
         self.policy.end_of_week(self.week)
         self._record()
+        if self.hooks.wants(hooks.WeekEnded):
+            self.hooks.announce(hooks.WeekEnded(self.week))
 
     def _decay(self) -> None:
         """A week of forgetting: heat and the notoriety operators carry both decay."""
@@ -316,6 +320,7 @@ class ScamModel(mesa.Model):
         comp = self.compound_by_slot[slot]
         op = comp.operator
         site = comp.site
+        workers_before = comp.workers
         j = int(self.region.flat_jurisdiction[site])
         prot = float(self.protection_eff.ravel()[site])
         out = enforcement.resolve_raid(comp.workers, prot, e, self.policy.arrest_probability(self.week, j), self.enforcement_rng)
@@ -343,13 +348,17 @@ class ScamModel(mesa.Model):
             ev.seized += seized
             if out.boss_arrested:
                 ev.arrests += 1
-                self._end_operator(op)
+                self._end_operator(op, "arrest")
             elif comp.workers > 0:
                 self._relocate(comp, forced=True)
             else:
                 self._dissolve(comp)
         if op.slot in self.operator_by_slot:
             self.policy.after_raid(self, op.slot, j, site, out)
+        if self.hooks.wants(hooks.RaidResolved):
+            self.hooks.announce(hooks.RaidResolved(
+                self.week, comp.unique_id, op.unique_id, site, j, workers_before, out.tipped_off, out.succeeded,
+                out.boss_arrested, self.compound_by_slot.get(slot) is not comp))
 
     def _count_down_moves(self) -> None:
         """A week of a move has passed (counted after the books, so every move costs its full weeks)."""
@@ -387,13 +396,13 @@ class ScamModel(mesa.Model):
         if o.bankruptcy:
             for s in slots[ot.negative_weeks[slots] >= o.bankruptcy_weeks]:
                 ev.bankruptcies += 1
-                self._end_operator(self.operator_by_slot[int(s)])
+                self._end_operator(self.operator_by_slot[int(s)], "bankruptcy")
         open_cost = self.params.compounds.open_cost
         slots = ot.slots
         idle = slots[(ot.n_compounds[slots] == 0) & (ot.capital[slots] < open_cost)]
         for s in idle:
             ev.exits_other += 1
-            self.operator_by_slot[int(s)].leave()
+            self._leave(self.operator_by_slot[int(s)], "idle")
         if not self._market_return_ok():
             return
         if o.expansion_rate <= 0:
@@ -408,7 +417,7 @@ class ScamModel(mesa.Model):
             op = self.operator_by_slot[int(s)]
             if self._open_compound(op) is None and op.n_compounds == 0:
                 ev.exits_other += 1
-                op.leave()
+                self._leave(op, "no_site")
 
     def _entry(self) -> None:
         """New operators arrive in proportion to how far the best site's return beats the threshold."""
@@ -420,8 +429,10 @@ class ScamModel(mesa.Model):
             op = self._new_operator(en.capital_mean)
             self.events.entrants += 1
             if self._open_compound(op) is None:
-                op.leave()
+                op.leave()  # never ran a compound: not an entrant
                 self.events.entrants -= 1
+            elif self.hooks.wants(hooks.OperatorEntered):
+                self.hooks.announce(hooks.OperatorEntered(self.week, op.unique_id))
 
     def _age(self) -> None:
         t = self.compound_table
@@ -471,6 +482,8 @@ class ScamModel(mesa.Model):
         self._count_site(choice.cell, +1)
         comp.place(choice.cell)
         comp.relocating = r.weeks
+        if self.hooks.wants(hooks.CompoundMoved):
+            self.hooks.announce(hooks.CompoundMoved(self.week, comp.unique_id, op.unique_id, origin, choice.cell, km, cross, forced))
 
     def _choose_new_site(self, op: Operator, workers: float | np.ndarray | None = None, fixed_cost: float | None = None,
                          capital: float | None = None):
@@ -500,6 +513,8 @@ class ScamModel(mesa.Model):
         comp = Compound(self, op, choice.cell, self._draw_capacity(), 0)
         self._count_site(choice.cell, +1)
         self.events.opened += 1
+        if self.hooks.wants(hooks.CompoundOpened):
+            self.hooks.announce(hooks.CompoundOpened(self.week, comp.unique_id, op.unique_id, choice.cell))
         return comp
 
     def _best_return(self) -> float:
@@ -530,15 +545,25 @@ class ScamModel(mesa.Model):
 
     def _dissolve(self, comp: Compound) -> None:
         """Close a compound for good; its workers are released."""
-        self._free(comp.workers)
-        self._count_site(comp.site, -1)
+        released, cell = comp.workers, comp.site
+        self._free(released)
+        self._count_site(cell, -1)
         comp.close()
         self.events.dissolved += 1
+        if self.hooks.wants(hooks.CompoundClosed):
+            self.hooks.announce(hooks.CompoundClosed(self.week, comp.unique_id, comp.operator.unique_id, cell, released))
 
-    def _end_operator(self, op: Operator) -> None:
+    def _end_operator(self, op: Operator, reason: str) -> None:
+        """The operator is gone (its boss arrested, or bankrupt): its compounds close with it."""
+        compounds = op.n_compounds
         for comp in op.compounds:
             self._dissolve(comp)
+        self._leave(op, reason, compounds)
+
+    def _leave(self, op: Operator, reason: str, compounds: int = 0) -> None:
         op.leave()
+        if self.hooks.wants(hooks.OperatorLeft):
+            self.hooks.announce(hooks.OperatorLeft(self.week, op.unique_id, reason, compounds))
 
     # ---- observation ------------------------------------------------------------------------------
     def workers_held(self) -> int:
@@ -599,7 +624,7 @@ class ScamModel(mesa.Model):
             raise ValueError(f"a model can only branch at week 0, not week {self.week}")
         if dataclasses.replace(params, policy=self.params.policy) != self.params:
             raise ValueError("a branch may change only the policy")
-        clone = copy.deepcopy(self)
+        clone = copy.deepcopy(self, memo={id(self.hooks): hooks.Hooks()})  # observers stay with the original
         clone.params = params
         clone.policy = make_policy(params.policy, clone.region, params.enforcement)
         return clone

@@ -23,9 +23,8 @@ A failed pattern is a finding, never an error: ``scamsim patterns`` exits 0 what
 
 The model's ``RunResult`` records workers and revenue by jurisdiction only. Several patterns need
 more (compound identities across raids and moves, zone-level series, where compounds stand at the
-end), so runs here go through ``ObservedModel``, a subclass of ``ScamModel`` that only records: it
-overrides ``step``, ``_raid``, ``_relocate``, ``_end_operator`` and ``_burn_in`` to call the
-original and then note what happened, consuming no random numbers, so its runs are identical to
+end), so runs here carry an ``Instrument``: an observer subscribed to the model's hooks
+(``sim.core.hooks``) that only reads and draws no random number, so its runs are identical to
 ``sim.measures.run.simulate``'s (checked in tests/test_patterns.py).
 """
 
@@ -46,6 +45,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.common.resources import shipped
+from sim.core import hooks
 from sim.core.model import ScamModel
 from sim.measures.run import MOVE_COLUMNS, RunResult, areas_for, counterfactual_params, summarise
 from sim.params.declarations import Params, PolicyParams
@@ -73,43 +73,31 @@ RAID_COLUMNS = ["week", "compound", "cell", "jurisdiction", "zone", "workers", "
 EXIT_COLUMNS = ["week", "operator", "compounds"]
 
 
-class ObservedModel(ScamModel):
-    """``ScamModel`` with extra records; every override calls the original and only observes."""
+class Instrument:
+    """Records what the patterns need beyond ``RunResult``, through the model's hooks (reads only)."""
 
-    def _rec(self) -> _Records:
-        rec = self.__dict__.get("_observed")
-        if rec is None:
-            rec = self.__dict__["_observed"] = _Records()
-        return rec
+    def __init__(self, model: ScamModel) -> None:
+        self.model = model
+        self.rec = _Records()
+        model.hooks.subscribe(hooks.RaidResolved, self._raid)
+        model.hooks.subscribe(hooks.CompoundMoved, self._moved)
+        model.hooks.subscribe(hooks.OperatorLeft, self._left)
+        model.hooks.subscribe(hooks.WeekEnded, self._week)
 
-    def _burn_in(self, weeks: int) -> None:
-        super()._burn_in(weeks)
-        self.__dict__["_observed"] = _Records()  # nothing of the burn-in is recorded, as in the model
+    def _raid(self, e: hooks.RaidResolved) -> None:
+        zone = int(self.model.region.zone.ravel()[e.cell])
+        self.rec.raids.append((e.week, e.compound, e.cell, e.jurisdiction, zone, e.workers, e.tipped_off, e.succeeded, e.closed))
 
-    def _raid(self, slot: int) -> None:
-        comp = self.compound_by_slot[slot]
-        uid, site, workers = comp.unique_id, comp.site, comp.workers
-        tipped_before = self.events.raids_tipped_off
-        super()._raid(slot)
-        succeeded = bool(self.raid_log[-1][2])
-        closed = self.compound_by_slot.get(slot) is not comp
-        r = self.region
-        self._rec().raids.append((self.week, uid, site, int(r.flat_jurisdiction[site]), int(r.zone.ravel()[site]), workers,
-                                  self.events.raids_tipped_off > tipped_before, succeeded, closed))
+    def _moved(self, e: hooks.CompoundMoved) -> None:
+        self.rec.move_ids.append(e.compound)
 
-    def _relocate(self, comp, forced: bool) -> None:
-        n = len(self.moves)
-        super()._relocate(comp, forced)
-        if len(self.moves) > n:
-            self._rec().move_ids.append(comp.unique_id)
+    def _left(self, e: hooks.OperatorLeft) -> None:
+        if e.reason in ("arrest", "bankruptcy"):
+            self.rec.exits.append((e.week, e.operator, e.compounds))
 
-    def _end_operator(self, op) -> None:
-        self._rec().exits.append((self.week, op.unique_id, op.n_compounds))
-        super()._end_operator(op)
-
-    def step(self) -> None:
-        super().step()
-        rec, t, r = self._rec(), self.compound_table, self.region
+    def _week(self, e: hooks.WeekEnded) -> None:
+        model, rec = self.model, self.rec
+        t, r = model.compound_table, model.region
         slots = t.slots
         nz = len(r.zone_names)
         z = r.zone.ravel()[t.site[slots]].astype(np.int64)
@@ -118,9 +106,9 @@ class ObservedModel(ScamModel):
         rec.zone_revenue.append(np.bincount(z, weights=t.revenue[slots], minlength=nz + 1))
         rec.zone_compounds.append(np.bincount(z, minlength=nz + 1))
         for s in slots:
-            uid = self.compound_by_slot[int(s)].unique_id
-            rec.first_seen.setdefault(uid, self.week)
-            rec.last_seen[uid] = self.week
+            uid = model.compound_by_slot[int(s)].unique_id
+            rec.first_seen.setdefault(uid, e.week)
+            rec.last_seen[uid] = e.week
 
 
 @dataclass
@@ -142,9 +130,9 @@ class Observation:
 
 def observe(params: Params, seed: int | None = None) -> Observation:
     """Run ``params`` like ``sim.measures.run.simulate`` and keep the extra records."""
-    model = ObservedModel(params, rng=seed)
+    model = ScamModel(params, rng=seed)
+    rec = Instrument(model).rec
     model.run()
-    rec = model._rec()
     moves = pd.DataFrame(model.moves, columns=MOVE_COLUMNS)
     run = RunResult(params=params, seed=model.seed, frame=model.log.frame(), workers=model.log.workers_matrix(),
                     revenue=model.log.revenue_matrix(), moves=moves, jurisdictions=model.region.jurisdiction_names,
