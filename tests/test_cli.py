@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import BASELINE, REPO, SCENARIOS
 
-from sim.cli.main import EXIT_BAD_INPUT, main
+from sim.cli.common import EXIT_BAD_INPUT
+from sim.cli.main import main
 
 OUTPUTS = ("timeseries.csv", "relocations.csv", "overview.png", "summary.json")
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.cli.main import print_errors
+from sim.cli.common import print_errors
 
 if TYPE_CHECKING:  # imported where used, so that building scamsim's parser stays cheap
     import numpy as np

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sim.cli.main import print_errors
+from sim.cli.common import print_errors
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "mekong.toml"  # = sim.analysis.validation.patterns.DEFAULT_SCENARIO
 

@@ -10,7 +10,7 @@ import argparse
 import shlex
 import sys
 
-from sim.cli.main import print_errors
+from sim.cli.common import print_errors
 
 EXIT_INTERRUPTED = 130
 

@@ -10,7 +10,6 @@ import dataclasses
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -171,25 +170,3 @@ def summarise(run: RunResult, cf: RunResult | None = None) -> dict[str, Any]:
             "identical_before_policy": bool(run.frame.iloc[: max(0, first - 1)].equals(cf.frame.iloc[: max(0, first - 1)])),
         }
     return out
-
-
-def write_run(out: Path, run: RunResult, summary: dict[str, Any], provenance: dict[str, Any], cf: RunResult | None = None) -> None:
-    """timeseries.csv, summary.json and overview.png (plus the counterfactual's series), each atomic."""
-    from sim.common.files import write_csv, write_json
-    from sim.viz import overview as plots
-
-    frame = run.frame
-    if cf is not None:
-        frame = frame.copy()
-        frame["cf_workers_held"] = cf.frame["workers_held"].to_numpy()
-        frame["cf_revenue"] = cf.frame["revenue"].to_numpy()
-        frame["effect_workers_held"] = frame["workers_held"] - frame["cf_workers_held"]
-        frame["effect_revenue"] = frame["revenue"] - frame["cf_revenue"]
-    write_csv(out / "timeseries.csv", frame)
-    write_csv(out / "relocations.csv", run.moves)
-    summary = {**summary, "provenance": {**summary["provenance"], **provenance}}
-    write_json(out / "summary.json", summary)
-    p = run.params
-    plots.overview(run.frame, run.jurisdictions, f"{p.run.name}: workers held by jurisdiction (policy: {p.policy.type})",
-                   out / "overview.png", p.policy.start_week if p.policy.type != "none" else None,
-                   None if cf is None else cf.frame)

@@ -1,0 +1,33 @@
+"""What every ``scamsim`` command shares: exit codes, error printing and progress lines."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from sim.common.errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_OK", "print_errors", "progress"]
+
+
+def print_errors(problems: list[str]) -> int:
+    """Every problem on stderr, one line each; the bad-input exit code (every subcommand reports this way)."""
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def progress(total: int, label: str) -> tuple[Callable[[int], None], Callable[[], None]]:
+    """A tqdm bar on a terminal; plain periodic lines when output is piped (logs, CI)."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, desc=label, unit="week", leave=False)
+        return (lambda _w: bar.update(1)), bar.close
+    step = max(1, total // 10)
+
+    def tick(week: int) -> None:
+        if week % step == 0 or week == total:
+            print(f"{label}: week {week}/{total}", file=sys.stderr, flush=True)
+
+    return tick, lambda: None
