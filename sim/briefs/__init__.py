@@ -1,0 +1,1 @@
+"""Policy briefs: parameterised notebooks executed and exported to standalone HTML."""
