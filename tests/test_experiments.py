@@ -241,7 +241,7 @@ BAD = [
     ('"policy.raid_frequency" = {start = 10, step = 0, end = 50}', "factors.policy.raid_frequency.step", "never gets"),
     ('"policy.raid_frequency" = {start = 10, end = 50}', "factors.policy.raid_frequency range lacks step", ""),
     ('"run.seed" = [1, 2]', "factors.run.seed", "cannot be set"),
-    ('"policy.jurisdictions" = [["Atlantis"]]', "policy names 'Atlantis'", "not a jurisdiction"),
+    ('"policy.jurisdictions" = [["Atlantis"]]', "policy.jurisdictions names 'Atlantis'", "not a jurisdiction"),
 ]
 
 

@@ -8,7 +8,9 @@ success, 2 bad input (the message names the file and the key), 1 anything else.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from typing import Any
 
 from sim.cli.common import EXIT_INTERRUPTED
 
@@ -31,10 +33,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate_as_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    # SIGTERM ends a command the way Ctrl-C does: partial outputs are removed, no traceback is printed.
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
         return int(args.func(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

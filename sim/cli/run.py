@@ -33,11 +33,36 @@ def write_run(out: Path, run: RunResult, summary: dict[str, Any], provenance: di
                    None if cf is None else cf.frame)
 
 
+def _flag_problems(args: argparse.Namespace) -> list[str]:
+    """``--weeks`` and ``--seed`` checked under their own names, and never silently against ``--set``."""
+    import dataclasses
+
+    from sim.params.declarations import RunParams
+    from sim.scenario.checks import check_value
+
+    fields = {f.name: f for f in dataclasses.fields(RunParams)}
+    problems = []
+    for flag in ("weeks", "seed"):
+        value = getattr(args, flag)
+        if value is None:
+            continue
+        if any(item.strip().startswith(f"run.{flag}") for item in args.set or []):
+            problems.append(f"--{flag} and --set run.{flag} both given; give one")
+        _, problem = check_value(f"--{flag}", f"run.{flag}", value, fields[flag])
+        if problem:
+            problems.append(problem)
+    return problems
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.common.files import folder_problem, write_folder
     from sim.common.provenance import git_commit, versions
     from sim.measures.run import simulate, simulate_pair, summarise
     from sim.scenario.loader import ScenarioError, load_scenario
 
+    problems = _flag_problems(args)
+    if problems:
+        return print_errors(problems)
     overrides = list(args.set or [])
     if args.weeks is not None:
         overrides.append(f"run.weeks={args.weeks}")
@@ -48,6 +73,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         return print_errors(exc.problems)
     params = scenario.params
+    out = Path(args.out) if args.out else Path("runs") / f"{params.run.name}-seed{params.run.seed}"
+    problem = folder_problem(out)
+    if problem:
+        return print_errors([f"--out: {problem}; give a folder that can be written"])
     weeks = params.run.weeks
     if args.compare:  # the pair shares its burn-in; progress counts both runs' weeks
         tick, done = progress(2 * weeks, f"{params.run.name} and its no-policy counterfactual")
@@ -58,7 +87,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         run, cf = simulate(params, progress=tick), None
     done()
     summary = summarise(run, cf)
-    out = Path(args.out) if args.out else Path("runs") / f"{params.run.name}-seed{params.run.seed}"
     provenance = {
         "scenario_file": scenario.path,
         "scenario_file_sha256": scenario.file_sha256,
@@ -67,7 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "git_commit": git_commit(),
         "versions": versions(),
     }
-    write_run(out, run, summary, provenance, cf)
+    write_folder(out, lambda tmp: write_run(tmp, run, summary, provenance, cf))
     s = summary
     print(f"wrote {out}/timeseries.csv, summary.json, overview.png, relocations.csv")
     pers = s["persistence"]["persistence_workers"]

@@ -8,29 +8,35 @@ from pathlib import Path
 
 from sim.cli.common import EXIT_BAD_INPUT
 
+SENSITIVITY_TABLES = ("uncertain", "sensitivity")
+EXPERIMENT_TABLES = ("experiment", "factors", "points", "sample")
+
+
+def file_kind(data: dict) -> str:
+    """``scenario``, ``experiment`` or ``sensitivity``, from the tables only that kind of file has.
+
+    A file with any table of its kind is checked as that kind, so a missing ``[experiment]`` table is
+    reported as such rather than as an unknown table of a scenario.
+    """
+    if any(t in data for t in SENSITIVITY_TABLES):
+        return "sensitivity"
+    if any(t in data for t in EXPERIMENT_TABLES):
+        return "experiment"
+    return "scenario"
+
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check scenario, experiment and sensitivity files (told apart by [experiment] and [uncertain] tables)."""
-    import tomllib
-
+    """Check scenario, experiment and sensitivity files (told apart by the tables each kind has)."""
     from sim.analysis.sensitivity import load_sensitivity
-    from sim.experiments.design import is_experiment_file, validate_experiment
-    from sim.scenario.loader import ScenarioError, load_scenario
+    from sim.experiments.design import validate_experiment
+    from sim.scenario.loader import ScenarioError, load_scenario, read_toml
 
+    loaders = {"scenario": load_scenario, "experiment": validate_experiment, "sensitivity": load_sensitivity}
     bad = 0
     for path in args.files:
         try:
-            if is_experiment_file(path):
-                try:
-                    sensitivity = "uncertain" in tomllib.loads(Path(path).read_text())
-                except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-                    sensitivity = False  # the experiment loader reports the problem
-                if sensitivity:
-                    load_sensitivity(path)
-                else:
-                    validate_experiment(path)
-            else:
-                load_scenario(path)
+            _, data = read_toml(Path(path), "scamsim")
+            loaders[file_kind(data)](path)
         except ScenarioError as exc:
             bad += 1
             for problem in exc.problems:

@@ -62,3 +62,53 @@ def save_figure(fig: Any, path: Path) -> None:
     meta = {"Software": None} if fmt == "png" else {"Creator": None, "Date": None} if fmt == "svg" else {}
     with matplotlib.rc_context({"svg.hashsalt": "scamsim"}):  # fixed SVG element ids
         atomic_write(path, lambda p: fig.savefig(p, format=fmt, dpi=120, metadata=meta))
+
+
+def is_folder_name(name: object) -> bool:
+    """Whether ``name`` can name one output folder: not empty, no path separator, not hidden, not '..'."""
+    return (isinstance(name, str) and 0 < len(name) <= 200 and not any(c in name for c in "/\\\0")
+            and not name.startswith(".") and name.strip() == name)
+
+
+def folder_problem(path: Path) -> str | None:
+    """Why ``path`` cannot become an output folder (checked before any work), or None when it can."""
+    if path.exists() and not path.is_dir():
+        return f"{path} exists and is not a folder"
+    ancestor = path
+    while not ancestor.exists():
+        if ancestor.parent == ancestor:
+            break
+        ancestor = ancestor.parent
+    if ancestor.exists() and not ancestor.is_dir():
+        return f"{path} lies under {ancestor}, which is a file, not a folder"
+    if ancestor.exists() and not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"{path} cannot be created: {ancestor} is not writable"
+    return None
+
+
+def write_folder(out: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a fresh folder beside ``out``, then put it in place of ``out`` whole.
+
+    An interrupted or failed write leaves ``out`` as it was (absent, or the previous complete
+    folder) and removes the partial folder: a reader never sees a half-written set of files.
+    """
+    import shutil
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    old = None
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o755)  # mkdtemp makes 0700; outputs are for sharing
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.rmdir(old)
+            os.replace(out, old)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and old.exists() and not out.exists():
+            os.replace(old, out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
