@@ -22,11 +22,11 @@ from sim.analysis.sensitivity import (
     Uncertain,
     design_experiment,
     load_sensitivity,
-    register,
     run_pipeline,
     run_sensitivity,
     sample,
 )
+from sim.cli.sensitivity import register
 from sim.scenario.loader import ScenarioError
 
 REPO = Path(__file__).resolve().parents[1]
