@@ -5,28 +5,31 @@
 - A tiny Morris run of the model, through the sweep runner, ranks a parameter with no effect last.
 - PRIM finds a known box in a constructed dataset.
 - Bad [uncertain] / [sensitivity] tables give errors naming the file and the key (exit code 2).
+- The commands (sim.cli.sensitivity) register on any parser; the analysis modules never import the CLI.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.discovery import DiscoveryError, prim
+from sim.analysis.discovery import DiscoveryError, discover, prim
 from sim.analysis.sensitivity import (
     Settings,
     Uncertain,
     design_experiment,
     load_sensitivity,
-    register,
     run_pipeline,
     run_sensitivity,
     sample,
 )
+from sim.cli.sensitivity import register
 from sim.scenario.loader import ScenarioError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -166,6 +169,17 @@ def test_morris_over_the_model_ranks_a_parameter_without_effect_last(tmp_path: P
     assert (out / "discovery" / "trajectory.csv").is_file()
     assert cli("discover", str(out), "--measure", "victims.victim_wekes", "--above", "1") == 2
 
+    # The same from Python: the box written is the box returned.
+    threshold = float(np.median(report_values(out)))
+    found = discover(out, "victims.victim_weeks", above=threshold, mass_min=0.2, out=tmp_path / "disc")
+    assert found.condition == f"victims.victim_weeks > {threshold}"
+    assert int(found.y.sum()) == int((report_values(out) > threshold).sum())
+    assert [f.name for f in found.files] == ["trajectory.csv", "box.csv", "trajectory.png", "trajectory.svg"]
+    box = pd.read_csv(tmp_path / "disc" / "box.csv", index_col="parameter")
+    assert box["coverage"].iloc[0] == pytest.approx(found.result.box.coverage, abs=1e-6)
+    assert set(box.index) == set(found.X.columns)
+    assert found.summary().startswith(f"{int(found.y.sum())} of 20 runs have victims.victim_weeks > ")
+
 
 def report_values(out: Path) -> np.ndarray:
     return pd.read_parquet(out / "sensitivity" / "sample.parquet")["victims.victim_weeks"].to_numpy()
@@ -267,3 +281,49 @@ def test_shipped_file_is_valid() -> None:
     assert spec.experiment.counterfactual and spec.experiment.base.policy.type == "case_by_case"
     assert spec.settings.outcomes[0] == "counterfactual.persistence_vs_counterfactual_workers"
     assert spec.settings.runs("morris", 8) == 90 and spec.settings.runs("sobol", 8) == 320
+
+
+# ---- the commands and the layers -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("command", "options"), [
+    ("sensitivity", ["--method {morris,sobol}", "--workers N", "--scheduler ADDRESS", "--resume"]),
+    ("discover", ["--measure M", "--above X", "--below X", "--where PARAM=VALUE", "--mass-min"]),
+])
+def test_commands_register_on_a_fresh_parser(capsys: pytest.CaptureFixture[str], command: str, options: list[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        parser().parse_args([command, "--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"usage: scamsim {command}")
+    for option in options:
+        assert option in text
+
+
+def test_discover_rejects_a_where_without_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("discover", str(tmp_path), "--measure", "m", "--above", "1", "--where", "policy.type") == 2
+    assert capsys.readouterr().err == "error: --where 'policy.type': give PARAM=VALUE\n"
+
+
+def test_discover_reports_a_missing_results_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("discover", str(tmp_path / "none"), "--measure", "m", "--above", "1") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and str(tmp_path / "none") in err
+
+
+def test_analysis_does_not_import_the_cli_and_the_parser_stays_light() -> None:
+    """Analysis sits below the CLI (layers in sim/__init__.py); building the commands' parser imports no numpy."""
+    def run(code: str) -> str:
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO).stdout.strip()
+
+    assert run("import sys, sim.analysis.discovery, sim.analysis.ema, sim.analysis.sensitivity\n"
+               "print(sorted(m for m in sys.modules if m.startswith('sim.cli')))") == "[]"
+    assert run("import sys, argparse, sim.cli.sensitivity as s\n"
+               "s.register(argparse.ArgumentParser().add_subparsers())\n"
+               "print('numpy' in sys.modules, 'pandas' in sys.modules)") == "False False"
+
+
+def test_dotted_keys_accepts_both_spellings() -> None:
+    from sim.analysis.sensitivity import dotted_keys
+
+    table = {"relocation": {"base_cost": 1e6, "weeks": 3}, "labour.inflow_per_week": 900.0}
+    assert dotted_keys(table) == {"relocation.base_cost": 1e6, "relocation.weeks": 3, "labour.inflow_per_week": 900.0}

@@ -16,22 +16,22 @@ trajectory*: coverage falls as density rises. A box is chosen from the trajector
 with the highest coverage whose density reaches ``threshold``), then *pasted*: widened again by slices
 of about ``alpha`` of its runs wherever that does not lower its density.
 
-Implemented on numpy and pandas only; the ``scamsim discover`` command is in ``sim.analysis.sensitivity``.
-``run_once`` and ``ema_model`` expose the model to EMA Workbench users (its own PRIM, CART and
-samplers) without making it a dependency.
+Implemented on numpy and pandas only. ``discover`` runs PRIM on a results folder and writes the
+box, the trajectory and its figure; the ``scamsim discover`` command (``sim.cli.sensitivity``) calls
+it. ``sim.analysis.ema`` exposes the model to EMA Workbench users (its own PRIM, CART and samplers).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from sim.analysis.figure_files import save_figure_pair
 
 
 class DiscoveryError(ValueError):
@@ -296,74 +296,55 @@ def trajectory_figure(result: PrimResult, title: str = "") -> Any:
     return fig
 
 
-# ---- EMA Workbench adapter ---------------------------------------------------------------------------
+# ---- a results folder in, the box and its files out ----------------------------------------------------
 
-def run_once(scenario: str = "scenarios/baseline.toml", seed: int = 1, counterfactual: bool = True,
-             measures: tuple[str, ...] | None = None, **params: Any) -> dict[str, float]:
-    """One run of the model as ``run_once(**params) -> dict``: dotted scenario keys in, flat measures out.
+def condition(measure: str, above: float | None, below: float | None) -> str:
+    """The runs of interest in words, e.g. ``victims.victim_weeks > 1.5``."""
+    return f"{measure} {'>' if above is not None else '<'} {above if above is not None else below}"
 
-    ``params`` are dotted scenario keys (``"relocation.base_cost"``; EMA passes them as keyword
-    arguments), checked like a scenario file's values. Whole-number parameters given as floats with
-    integral values are accepted. Returns the numeric measures of ``sim.measures.run.summarise`` (dotted keys;
-    ``measures`` selects some).
+
+@dataclass
+class Discovery:
+    """What ``discover`` found in a results folder and the files it wrote."""
+
+    result: PrimResult
+    X: pd.DataFrame  # the parameters PRIM boxed, one row per run kept
+    y: np.ndarray  # runs of interest
+    dropped: int  # runs whose measure was undefined
+    condition: str
+    files: list[Path]
+
+    def summary(self) -> str:
+        dropped = f" ({self.dropped} undefined runs dropped)" if self.dropped else ""
+        return f"{int(self.y.sum())} of {len(self.y)} runs have {self.condition}{dropped}\n{self.result.summary(self.X)}"
+
+
+def write_discovery(folder: Path, result: PrimResult, title: str) -> list[Path]:
+    """``trajectory.csv``, ``box.csv`` (the pasted box with its coverage, density and mass) and the figure."""
+    from sim.common.files import atomic_write
+
+    folder.mkdir(parents=True, exist_ok=True)
+    box = result.box.limits.assign(coverage=result.box.coverage, density=result.box.density, mass=result.box.mass)
+    files = [folder / "trajectory.csv", folder / "box.csv"]
+    atomic_write(files[0], lambda p: result.trajectory.to_csv(p, index=False, float_format="%.6g"))
+    atomic_write(files[1], lambda p: box.to_csv(p, index_label="parameter", float_format="%.6g"))
+    return files + save_figure_pair(trajectory_figure(result, title), folder / "trajectory")
+
+
+def discover(results: str | Path, measure: str, above: float | None = None, below: float | None = None,
+             where: dict[str, str] | None = None, parameters: list[str] | None = None, alpha: float = 0.05,
+             mass_min: float = 0.05, threshold: float | None = 0.8, out: str | Path | None = None) -> Discovery:
+    """PRIM on a results folder (``scamsim sweep`` or ``scamsim sensitivity``), written to ``out``.
+
+    ``out`` defaults to ``RESULTS/discovery``. Raises ``StoreError`` for an unreadable folder and
+    ``DiscoveryError`` for data PRIM cannot work on; nothing is written then.
     """
-    from sim.experiments.design import flatten
-    from sim.measures.run import counterfactual_params, simulate, summarise
-    from sim.params.declarations import SECTIONS
-    from sim.scenario.loader import ScenarioError, check_value, load_scenario
+    from sim.experiments.store import load_results
 
-    fields = {f"{s}.{f.name}": f for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)}
-    values, problems = {}, []
-    for key, v in params.items():
-        if key not in fields:
-            problems.append(f"run_once: {key} is not a parameter (dotted scenario key, e.g. relocation.base_cost)")
-            continue
-        if isinstance(fields[key].default, int) and not isinstance(fields[key].default, bool) and isinstance(v, float) \
-                and v.is_integer():
-            v = int(v)
-        v, problem = check_value("run_once", key, v, fields[key])
-        if problem:
-            problems.append(problem)
-        values[key] = v
-    if problems:
-        raise ScenarioError(problems)
-    p = load_scenario(scenario).params.with_values(values)
-    run = simulate(p, seed=seed)
-    cf = simulate(counterfactual_params(p), seed=seed) if counterfactual else None
-    flat = flatten(summarise(run, cf))
-    out = {k: float(v) for k, v in flat.items()
-           if isinstance(v, (bool, int, float, np.number)) and not k.startswith("provenance.")}
-    return {k: out.get(k, math.nan) for k in measures} if measures else out
-
-
-def ema_model(sensitivity_file: str | Path, name: str = "scamsim") -> Any:
-    """An ``ema_workbench.Model`` over a sensitivity file's [uncertain] parameters and outcomes.
-
-    Needs ``pip install ema_workbench`` (imported here only). The model calls ``run_once`` with the
-    file's scenario and [set] values as constants; [uncertain] bounds become Real/IntegerParameters
-    and [sensitivity] outcomes ScalarOutcomes (names are the dotted keys)::
-
-        from ema_workbench import perform_experiments
-        experiments, outcomes = perform_experiments(ema_model("experiments/sensitivity.toml"), 200)
-    """
-    import ema_workbench as ema
-
-    from sim.analysis.sensitivity import _flat, load_sensitivity
-
-    spec = load_sensitivity(sensitivity_file)
-    exp = spec.experiment
-    model = ema.Model(name, function=run_once)
-    model.uncertainties = [ema.IntegerParameter(n, int(lo), int(hi)) if i else ema.RealParameter(n, lo, hi)
-                           for n, (lo, hi), i in zip(spec.uncertain.names, spec.uncertain.bounds, spec.uncertain.integer,
-                                                     strict=True)]
-    model.constants = [ema.Constant("scenario", exp.scenario_path), ema.Constant("seed", exp.seed),
-                       ema.Constant("counterfactual", exp.counterfactual),
-                       ema.Constant("measures", tuple(spec.settings.outcomes))]
-    base = exp.base
-    for key in _flat(tomllib.loads(exp.text).get("set", {})):
-        section, _, field = key.partition(".")
-        value = getattr(getattr(base, section), field)
-        model.constants.append(ema.Constant(key, list(value) if isinstance(value, tuple) else value))
-    model.constants.append(ema.Constant("run.weeks", base.run.weeks))
-    model.outcomes = [ema.ScalarOutcome(m) for m in spec.settings.outcomes]
-    return model
+    data = load_results(results)
+    X, y, dropped = discovery_data(data, measure, above, below, where, parameters)
+    result = prim(X, y, alpha=alpha, mass_min=mass_min, threshold=threshold)
+    cond = condition(measure, above, below)
+    folder = Path(out) if out is not None else Path(results) / "discovery"
+    files = write_discovery(folder, result, f"PRIM: {cond}")
+    return Discovery(result, X, y, dropped, cond, files)
