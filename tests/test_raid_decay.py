@@ -10,6 +10,10 @@ relocation off a raided compound closes (model._relocate -> _dissolve). Nothing 
 compound: no bankruptcy, no costs, no entry or expansion. Compounds are therefore independent and
 each survives a week with probability q = 1 - p, so after t weeks the count is Binomial(N0, q^t):
     E[N_t] = N0 q^t,   Var[N_t] = N0 q^t (1 - q^t).
+
+The same set-up also checks the heat raids leave: on a model run, the fast and residual heat grids
+equal the sum over the raids the model announced of each raid's declared stamp, halved every
+declared half-life since the raid.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 import pytest
 from conftest import FREE_SITES, ONE_JURISDICTION, make_params
 
+from sim.core.hooks import RaidResolved
 from sim.core.model import ScamModel
 
 GOVERNANCE = ONE_JURISDICTION["jurisdictions"]["A"]["governance"]  # 0.4
@@ -91,14 +96,62 @@ def test_mean_decays_as_n0_q_to_the_t(counts, t):
     assert abs(mean - expected) <= 4.0 * se, f"week {t}: mean {mean:.3f}, expected {expected:.3f} +/- {4 * se:.3f}"
 
 
-def test_the_check_has_power():
-    # The tolerance is tight enough to reject a one-week timing error (N0 q^(t+1)) at week 12, and
-    # a detection rate that ignored governance (p = 1 - exp(-detection_rate)).
+def test_the_measured_decay_rejects_nearby_wrong_models(counts):
+    # The check above has power: the measured mean at week 12 lies outside the same four-standard-error
+    # band around what a one-week timing error (N0 q^(t+1)) or a detection rate that ignored governance
+    # (p = 1 - exp(-detection_rate)) would give, so a model with either bug could not pass it.
     t = WEEKS
-    q = (1.0 - P_WEEK) ** t
-    tol = 4.0 * math.sqrt(N0 * q * (1.0 - q) / SEEDS)
-    assert N0 * q - N0 * (1.0 - P_WEEK) ** (t + 1) > tol
-    assert N0 * q - N0 * math.exp(-DETECTION_RATE * t) > tol
+    mean = counts[:, t - 1].mean()
+    for name, q in (("one week late", (1.0 - P_WEEK) ** (t + 1)), ("governance ignored", math.exp(-DETECTION_RATE * t))):
+        tol = 4.0 * math.sqrt(N0 * q * (1.0 - q) / SEEDS)
+        assert abs(mean - N0 * q) > tol, f"{name}: mean {mean:.3f} is within {tol:.3f} of {N0 * q:.3f}"
+
+
+# ---- heat: what raids leave behind decays at the declared half-lives ----------------------------
+
+HEAT = {
+    "enforcement.heat_per_raid": 2.0,
+    "enforcement.heat_spread_cells": 1.0,
+    "enforcement.heat_half_life": 3.0,
+    "enforcement.residual_share": 0.3,
+    "enforcement.residual_half_life": 20.0,
+}
+HEAT_WEEKS = 9
+
+
+def declared_heat(raids: list[tuple[int, int]], region, week: int, share: float, half_life: float) -> np.ndarray:
+    """Heat at the end of ``week`` from the declared parameters alone: each raid (week, cell) stamps a
+    Gaussian of radius ``heat_spread_cells`` (cut at twice the radius, peak ``heat_per_raid * share``)
+    that halves every ``half_life`` weeks from the week after the raid."""
+    e = HEAT
+    sigma, peak = e["enforcement.heat_spread_cells"], e["enforcement.heat_per_raid"] * share
+    reach = math.ceil(2 * sigma)
+    xs, ys = np.indices((region.width, region.height))
+    heat = np.zeros((region.width, region.height))
+    for raid_week, cell in raids:
+        x, y = region.xy(cell)
+        near = (np.abs(xs - x) <= reach) & (np.abs(ys - y) <= reach)
+        bump = np.exp(-((xs - x) ** 2 + (ys - y) ** 2) / (2 * sigma**2))
+        heat += np.where(near, peak * bump, 0.0) * 0.5 ** ((week - raid_week) / half_life)
+    return heat
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_heat_decays_from_each_raid_at_the_declared_half_lives(seed):
+    m = ScamModel(make_params({**DECAY, **HEAT}, ONE_JURISDICTION), rng=seed)
+    raids: list[tuple[int, int]] = []
+    m.hooks.subscribe(RaidResolved, lambda ev: raids.append((ev.week, ev.cell)))
+    for week in range(1, HEAT_WEEKS + 1):
+        m.step()
+        share = HEAT["enforcement.residual_share"]
+        fast = declared_heat(raids, m.region, week, 1.0 - share, HEAT["enforcement.heat_half_life"])
+        residual = declared_heat(raids, m.region, week, share, HEAT["enforcement.residual_half_life"])
+        np.testing.assert_allclose(m.grid.heat_fast.data, fast, rtol=1e-9, atol=1e-12, err_msg=f"week {week}")
+        np.testing.assert_allclose(m.grid.heat_residual.data, residual, rtol=1e-9, atol=1e-12, err_msg=f"week {week}")
+        np.testing.assert_allclose(m.grid.heat.data, fast + residual, rtol=1e-9, atol=1e-12, err_msg=f"week {week}")
+    # The raids were there to decay: several, in different weeks, some before the last half-life.
+    assert len(raids) >= 5 and len({w for w, _ in raids}) >= 3
+    assert min(w for w, _ in raids) <= HEAT_WEEKS - HEAT["enforcement.heat_half_life"]
 
 
 def test_binomial_spread(counts):

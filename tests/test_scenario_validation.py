@@ -6,14 +6,17 @@ real TOML files in ``tmp_path`` through ``load_scenario``, which must name the f
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 from pathlib import Path
 
 import pytest
 from conftest import BASELINE, SCENARIOS, TWO_JURISDICTIONS, scenario_dict
 
-from sim.params.declarations import POLICY_TYPES
-from sim.scenario.loader import ScenarioError, default_params, load_scenario, params_from_dict
+from sim.core.model import ScamModel
+from sim.params.declarations import POLICY_TYPES, SECTIONS
+from sim.scenario.loader import GENERATED_MAP, ScenarioError, default_params, load_scenario, params_from_dict
 
 WHERE = "bad.toml"
 
@@ -52,8 +55,50 @@ def test_the_small_map_and_the_shipped_scenarios_are_valid():
         load_scenario(path)
 
 
-def test_defaults_are_the_empty_scenario():
-    assert params_from_dict({}, "<defaults>") == default_params()
+def toml_value(value) -> str:
+    """A parameter value as TOML (the loader only reads TOML, so the test writes it by hand)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    raise TypeError(f"no TOML spelling for {value!r}")
+
+
+def test_every_declared_default_passes_the_validation_a_file_gets(tmp_path):
+    # Every default written out explicitly, as a user would, must be accepted: a default outside its
+    # own declared range or of the wrong type would be refused here (defaults never pass through
+    # validation when a key is left out). The file must then give exactly the built-in parameters.
+    defaults = default_params()
+    lines = ["[map]", *(f"{k} = {toml_value(v)}" for k, v in GENERATED_MAP.items())]
+    for section in SECTIONS:
+        lines.append(f"\n[{section}]")
+        for f in dataclasses.fields(SECTIONS[section]):
+            lines.append(f"{f.name} = {toml_value(getattr(getattr(defaults, section), f.name))}")
+    path = tmp_path / "all_defaults.toml"
+    path.write_text("\n".join(lines) + "\n")
+    assert load_scenario(path).params == defaults
+    # ... and an empty file, which leaves every key out, gives the same parameters.
+    empty = tmp_path / "empty.toml"
+    empty.write_text("# nothing set: every parameter takes its default\n")
+    assert load_scenario(empty).params == defaults
+
+
+def test_a_run_on_the_defaults_accounts_for_every_person():
+    # What ``ScamModel()`` runs with no scenario must be a working model, not only a valid one:
+    # people are conserved (see tests/test_conservation.py) and the market does something.
+    m = ScamModel(default_params(), rng=2)
+    held0, pool0 = m.workers_held(), m.pool
+    assert held0 > 0 and m.compound_table.count() > 0
+    m.run(26)
+    t = m.totals
+    assert t["inflow"] > 0 and t["attrition"] > 0
+    assert held0 + pool0 + t["inflow"] == m.workers_held() + m.pool + t["repatriated"] + t["attrition"] + t["drifted"]
+    f = m.log.frame()
+    assert len(f) == 26 and f["raids"].sum() > 0
 
 
 # ---- keys and tables ---------------------------------------------------------------------------
