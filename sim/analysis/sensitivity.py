@@ -182,11 +182,3 @@ def run_sensitivity(spec: SensitivitySpec | str | Path, method: str, out: str | 
     assert report is not None
     return SensitivityReport(root, method, len(analysis.X), report.total, report.ran, time.monotonic() - t0,
                              analysis.table, replaced, files)
-
-
-def register(subparsers: object) -> None:
-    """TRANSITIONAL: ``sim.cli.main`` still calls ``sim.analysis.sensitivity.register``; the commands now live in
-    ``sim.cli.sensitivity``. Delete this function once main.py does ``from sim.cli import sensitivity``."""
-    from sim.cli.sensitivity import register as register_commands
-
-    register_commands(subparsers)  # type: ignore[arg-type]

@@ -19,9 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scamsim", description="Agent-based simulation of scam compounds under enforcement.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from sim.analysis import sensitivity
     from sim.briefs import briefing
-    from sim.cli import app, patterns, run, sweep, validate
+    from sim.cli import app, patterns, run, sensitivity, sweep, validate
 
     validate.register(sub)
     run.register(sub)
