@@ -275,6 +275,13 @@ def test_calibrate_keeps_sets_that_reproduce_everything_or_else_the_best_k(monke
     assert not res.all_reproduced and len(res.kept) == 2
 
 
+def test_calibration_command_refuses_a_bad_scenario_before_running(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[labour]\nattrition = 2.0\n", encoding="utf-8")
+    assert cal.main([str(bad), "--csv", str(tmp_path / "out.csv")]) == EXIT_BAD_INPUT
+    assert "labour.attrition" in capsys.readouterr().err and not (tmp_path / "out.csv").exists()
+
+
 # ---- shock replays on constructed observations --------------------------------------------------------
 
 def _geo() -> Geo:
@@ -430,3 +437,4 @@ def test_the_runner_pairs_variants_by_seed_and_reports_missing_places() -> None:
                                           for a, b in zip(sq, cf, strict=True)])
     z = rep.results[1]
     assert z.verdict == "not testable" and "Atlantis" in z.reason and not z.criteria
+

@@ -268,7 +268,9 @@ def best_scenario_toml(result: CalibrationResult, extends: str = "mekong.toml") 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.scenario.loader import load_scenario
+    """``python -m sim.analysis.calibration``; bad input is printed to stderr (this module does not use the CLI's helpers)."""
+    from sim.common.errors import EXIT_BAD_INPUT
+    from sim.scenario.loader import ScenarioError, load_scenario
 
     ap = argparse.ArgumentParser(prog="python -m sim.analysis.calibration", description=__doc__.split("\n\n")[0])
     ap.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))
@@ -282,8 +284,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kept-ranges", default=str(SCENARIOS / "calibration" / "mekong_calibrated_ranges.toml"))
     ap.add_argument("--scenario-out", default=str(SCENARIOS / "mekong_calibrated.toml"))
     args = ap.parse_args(argv)
-    params = load_scenario(args.scenario).params
-    result = calibrate(params, load_ranges(args.ranges), args.samples, args.replications, args.workers, args.seed, args.keep)
+    try:
+        params = load_scenario(args.scenario).params
+        ranges = load_ranges(args.ranges)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    result = calibrate(params, ranges, args.samples, args.replications, args.workers, args.seed, args.keep)
     Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
     result.table.to_csv(args.csv, index=False, float_format="%.6g")
     Path(args.kept_ranges).write_text(kept_ranges_toml(result, Path(args.scenario).name), encoding="utf-8")
