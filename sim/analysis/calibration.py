@@ -7,7 +7,7 @@ The uncertain parameters of a scenario and their plausible ranges are declared i
 ``zones.Myawaddy.protection``).
 
 ``calibrate`` draws a seeded Latin hypercube (``scipy.stats.qmc``) over those ranges, runs every
-variant the patterns of ``sim.analysis.validation.patterns`` need for each set and a few seeds, and keeps the sets that
+variant the patterns of ``sim.analysis.validation.mekong`` need for each set and a few seeds, and keeps the sets that
 reproduce every testable pattern together, judged on the mean over the replications (too few for
 intervals). When no set does, it keeps the ``k`` sets that meet the most criteria and says so. For
 every set it also reports the headline answer: persistence of workers held under the scenario's
@@ -39,11 +39,17 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from sim.analysis.validation import patterns as pat
+from sim.analysis.validation.catalogue import SCENARIOS, VariantUnavailable, variant_params
+from sim.analysis.validation.criteria import pattern_metrics
+from sim.analysis.validation.geography import Geo
+from sim.analysis.validation.mekong import CATALOGUE, DEFAULT_SCENARIO
+from sim.analysis.validation.observe import observe
+from sim.analysis.validation.runner import process_pool
+from sim.common.stats import t_interval
 from sim.measures.run import summarise
 from sim.params.declarations import Params
 
-DEFAULT_RANGES = pat.SCENARIOS / "calibration" / "mekong_ranges.toml"
+DEFAULT_RANGES = SCENARIOS / "calibration" / "mekong_ranges.toml"
 
 
 @dataclass(frozen=True)
@@ -124,20 +130,21 @@ def sample(ranges: list[Range], n: int, seed: int = 7) -> list[dict[str, float]]
 def _evaluate_set(args: tuple[Params, int]) -> dict[str, Any]:
     """Run every variant the patterns need for one parameter set and one seed; return measures only."""
     params, seed = args
-    names = [v for p in pat.PATTERNS for v in p.variants]
+    names = [v for p in CATALOGUE.patterns for v in p.variants]
     obs = {}
     for name in dict.fromkeys(names):
         try:
-            obs[name] = pat.observe(pat.variant_params(params, pat.VARIANTS[name]), seed)
-        except pat.VariantUnavailable:
+            obs[name] = observe(variant_params(params, CATALOGUE.variants[name]), seed)
+        except VariantUnavailable:
             continue
-    geo = pat.Geo.of(params)
+    geo = Geo.of(params)
     measures = {}
-    for p in pat.PATTERNS:
+    for p in CATALOGUE.patterns:
         if p.not_testable or any(v not in obs for v in p.variants):
             continue
-        measures[p.id] = pat.pattern_metrics(p, obs, geo)
-    headline = summarise(obs["status_quo"].run, obs["counterfactual"].run)["counterfactual"]["persistence_vs_counterfactual_workers"]
+        measures[p.id] = pattern_metrics(p, obs, geo)
+    vs_cf = summarise(obs[CATALOGUE.scenario_variant].run, obs[CATALOGUE.counterfactual_variant].run)["counterfactual"]
+    headline = vs_cf["persistence_vs_counterfactual_workers"]
     return {"measures": measures, "headline": math.nan if headline is None else float(headline)}
 
 
@@ -168,14 +175,14 @@ def calibrate(params: Params, ranges: list[Range], n: int = 32, replications: in
     jobs = [(i, s) for i in range(n) for s in seeds]
     args = [(built[i], s) for i, s in jobs]
     if workers > 1:
-        with pat.process_pool(workers) as pool:
+        with process_pool(workers) as pool:
             results = list(pool.map(_evaluate_set, args, chunksize=1))
     else:
         results = [_evaluate_set(a) for a in args]
     by_set: dict[int, list[dict[str, Any]]] = {i: [] for i in range(n)}
     for (i, _s), res in zip(jobs, results, strict=True):
         by_set[i].append(res)
-    testable = [p for p in pat.PATTERNS if not p.not_testable]
+    testable = [p for p in CATALOGUE.patterns if not p.not_testable]
     rows = []
     for i in range(n):
         row: dict[str, Any] = {"set": i, **sets[i]}
@@ -184,7 +191,7 @@ def calibrate(params: Params, ranges: list[Range], n: int = 32, replications: in
             per_seed = [r["measures"].get(p.id, {}) for r in by_set[i]]
             ok_p = True
             for c in p.criteria:
-                mean, _lo, _hi, m = pat.t_interval([x.get(c.metric, math.nan) for x in per_seed])
+                mean, _lo, _hi, m = t_interval([x.get(c.metric, math.nan) for x in per_seed])
                 ok = m > 0 and c.passes(mean)
                 row[f"{p.id}:{c.metric}"] = mean
                 met_c += ok
@@ -261,10 +268,12 @@ def best_scenario_toml(result: CalibrationResult, extends: str = "mekong.toml") 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.scenario.loader import load_scenario
+    """``python -m sim.analysis.calibration``; bad input is printed to stderr (this module does not use the CLI's helpers)."""
+    from sim.common.errors import EXIT_BAD_INPUT
+    from sim.scenario.loader import ScenarioError, load_scenario
 
     ap = argparse.ArgumentParser(prog="python -m sim.analysis.calibration", description=__doc__.split("\n\n")[0])
-    ap.add_argument("scenario", nargs="?", default=str(pat.DEFAULT_SCENARIO))
+    ap.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))
     ap.add_argument("--ranges", default=str(DEFAULT_RANGES))
     ap.add_argument("--samples", type=int, default=32)
     ap.add_argument("--replications", type=int, default=2)
@@ -272,11 +281,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7, help="seed of the Latin hypercube")
     ap.add_argument("--keep", type=int, default=5, help="sets kept when none reproduces every pattern")
     ap.add_argument("--csv", default="docs/mekong_calibration.csv")
-    ap.add_argument("--kept-ranges", default=str(pat.SCENARIOS / "calibration" / "mekong_calibrated_ranges.toml"))
-    ap.add_argument("--scenario-out", default=str(pat.SCENARIOS / "mekong_calibrated.toml"))
+    ap.add_argument("--kept-ranges", default=str(SCENARIOS / "calibration" / "mekong_calibrated_ranges.toml"))
+    ap.add_argument("--scenario-out", default=str(SCENARIOS / "mekong_calibrated.toml"))
     args = ap.parse_args(argv)
-    params = load_scenario(args.scenario).params
-    result = calibrate(params, load_ranges(args.ranges), args.samples, args.replications, args.workers, args.seed, args.keep)
+    try:
+        params = load_scenario(args.scenario).params
+        ranges = load_ranges(args.ranges)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    result = calibrate(params, ranges, args.samples, args.replications, args.workers, args.seed, args.keep)
     Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
     result.table.to_csv(args.csv, index=False, float_format="%.6g")
     Path(args.kept_ranges).write_text(kept_ranges_toml(result, Path(args.scenario).name), encoding="utf-8")
@@ -289,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
                                               f"none reproduced all; best {len(result.kept)} by patterns then criteria met"))
     print("headline, persistence vs counterfactual (workers): " + ", ".join(
         f"{k} {v:.3f}" for k, v in result.headline_summary().items()))
-    print("pass rate by pattern: " + ", ".join(f"{p.id} {t[p.id].mean():.2f}" for p in pat.PATTERNS if p.id in t))
+    print("pass rate by pattern: " + ", ".join(f"{p.id} {t[p.id].mean():.2f}" for p in CATALOGUE.patterns if p.id in t))
     print(f"wrote {args.csv}, {args.kept_ranges} and {args.scenario_out}")
     return 0
 

@@ -1,34 +1,38 @@
-"""``scamsim patterns``: the command line of the pattern-oriented validation (``sim.analysis.validation.patterns``).
+"""``scamsim patterns``: the command line of the pattern-oriented validation (``sim.analysis.validation``).
 
-Kept apart from ``sim.analysis.validation.patterns`` because that module imports the model, pandas and scipy: every
-``scamsim`` command builds the whole parser, and none should pay for the validation suite's imports.
+The validation modules are imported only when the command runs, because they import the model, pandas
+and scipy: every ``scamsim`` command builds the whole parser, and none should pay for the validation
+suite's imports.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from sim.cli.common import print_errors
+from sim.common.resources import shipped
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "mekong.toml"  # = sim.analysis.validation.patterns.DEFAULT_SCENARIO
+DEFAULT_SCENARIO = shipped("scenarios") / "mekong.toml"  # = sim.analysis.validation.mekong.DEFAULT_SCENARIO
 
 
 def cmd_patterns(args: argparse.Namespace) -> int:
-    from sim.analysis.validation.patterns import format_markdown, format_shocks, format_text, run_patterns, run_shocks
+    from sim.analysis.validation.mekong import CATALOGUE
+    from sim.analysis.validation.report import format_markdown, format_shocks, format_text
+    from sim.analysis.validation.runner import run_patterns, run_shocks
     from sim.scenario.loader import ScenarioError, load_scenario
 
     try:
         scenario = load_scenario(args.scenario, list(args.set or []))
     except ScenarioError as exc:
         return print_errors(exc.problems)
-    report = run_patterns(scenario.params, args.replications, args.workers, args.first_seed, scenario=str(args.scenario))
+    report = run_patterns(scenario.params, CATALOGUE, args.replications, args.workers, args.first_seed, scenario=str(args.scenario))
     print(format_markdown(report) if args.markdown else format_text(report))
     if args.shocks:
         print()
-        print(format_shocks(run_shocks(scenario.params, args.replications, args.workers, args.first_seed)))
+        shocks = run_shocks(scenario.params, CATALOGUE.shocks, args.replications, args.workers, args.first_seed)
+        print(format_shocks(shocks, CATALOGUE.last_year))
     return 0  # a failed pattern is a finding, not an error
 
 

@@ -1,0 +1,222 @@
+"""The Mekong validation suite as data: its stylised facts and anchors, the runs they need, its shock replays.
+
+Each stylised fact of docs/domain (``domain.md``, "Stylised facts a model should be able to
+reproduce") is a ``Pattern``: what was observed and where it was reported, the variants it needs (the
+scenario as it is, its no-policy counterfactual, a shock replay from ``scenarios/shocks/`` or a policy
+written here), a measure from ``mekong_measures`` and one or more ``Criterion`` with a threshold
+declared here, before any run, with the reason for it. The numeric anchors (workforce by country,
+proceeds, compound counts) are patterns too, marked ``anchor``. ``CATALOGUE`` is what the generic
+runner and report take (``scamsim patterns``).
+"""
+
+from __future__ import annotations
+
+from sim.analysis.validation.catalogue import SCENARIOS, Catalogue, Variant
+from sim.analysis.validation.criteria import Criterion, Pattern
+from sim.analysis.validation.mekong_measures import (
+    m_anchors,
+    m_announced_exodus,
+    m_clustering,
+    m_moves,
+    m_never_raided,
+    m_ping_pong,
+    m_protector_shock,
+    m_recovery,
+    m_tipoffs,
+    m_totals,
+    m_utility_cut,
+    m_wdq,
+)
+
+DEFAULT_SCENARIO = SCENARIOS / "mekong.toml"  # the patterns command's default too (sim.cli.patterns)
+
+VARIANTS: dict[str, Variant] = {v.name: v for v in (
+    Variant("status_quo", "the scenario as it is (mekong: case-by-case raids everywhere from Sept 2022)"),
+    Variant("counterfactual", "the scenario with its policy switched off (background enforcement only)", counterfactual=True),
+    Variant("cambodia_2022", "Cambodian raids of Sept-Oct 2022", shock_file="shocks/cambodia_2022.toml"),
+    Variant("thai_cut", "Thai power/internet cut of Feb 2025, substitutes after 3 weeks", shock_file="shocks/thai_cut_2025.toml"),
+    Variant("thai_cut_no_substitutes", "the same cut with the substitutes cut too",
+            shock_file="shocks/thai_cut_2025_no_substitutes.toml"),
+    Variant("shan_laos_uncoordinated", "case-by-case raids in Shan and Laos (300/yr at governance 1) from week 88, no sharing",
+            policy={"type": "case_by_case", "start_week": 88, "raid_frequency": 300.0, "jurisdictions": ["Shan", "Laos"]}),
+    Variant("shan_laos_coordinated", "the same raids with Shan and Laos sharing intelligence (coordinated, sharing 0.5)",
+            policy={"type": "coordinated", "start_week": 88, "raid_frequency": 300.0, "jurisdictions": ["Shan", "Laos"],
+                    "intelligence_sharing": 0.5}),
+    Variant("myanmar_sanctions", "sanctions on protectors in Myanmar (80% of protection removed) for a year from Dec 2023",
+            policy={"type": "root_causes", "start_week": 156, "end_week": 208, "protection_sanctions": 0.8,
+                    "jurisdictions": ["Shan", "Kayin", "MyanmarCentral"]}),
+    Variant("myanmar_raids", "case-by-case raids in Myanmar (300/yr at governance 1) over the same year",
+            policy={"type": "case_by_case", "start_week": 156, "end_week": 208, "raid_frequency": 300.0,
+                    "jurisdictions": ["Shan", "Kayin", "MyanmarCentral"]}),
+    Variant("cambodia_raids", "sustained case-by-case raids in Cambodia (300/yr at governance 1) from week 88",
+            policy={"type": "case_by_case", "start_week": 88, "raid_frequency": 300.0, "jurisdictions": ["Cambodia"],
+                    "buffer": ["Thailand", "Laos", "Vietnam"],
+                    "control": ["Shan", "Kayin", "MyanmarCentral", "Philippines", "Sabah"]}),
+    Variant("cambodia_announced", "the same sustained raids in Cambodia, announced (or leaked) 8 weeks before they start",
+            policy={"type": "case_by_case", "start_week": 88, "announce_weeks": 8, "raid_frequency": 300.0,
+                    "jurisdictions": ["Cambodia"]}),
+    Variant("cambodia_root_causes", "root-cause levers that act on Cambodia from week 88: protectors sanctioned (50%), "
+            "the Cambodian enclaves' concessions revoked, 90% of freed people repatriated",
+            policy={"type": "root_causes", "start_week": 88, "jurisdictions": ["Cambodia"], "protection_sanctions": 0.5,
+                    "revoke_concessions": ["Sihanoukville", "Poipet", "Bavet", "OSmach"], "repatriation_share": 0.9,
+                    "buffer": ["Thailand", "Laos", "Vietnam"],
+                    "control": ["Shan", "Kayin", "MyanmarCentral", "Philippines", "Sabah"]}),
+)}
+
+#: Shock replays reported by ``shock_table`` (docs/shocks.md), in historical order.
+SHOCKS: dict[str, str] = {
+    "cambodia_2022": "shocks/cambodia_2022.toml",
+    "operation_1027": "shocks/operation_1027.toml",
+    "philippines_pogo_ban_2024": "shocks/philippines_pogo_ban_2024.toml",
+    "laos_sez_2024": "shocks/laos_sez_2024.toml",
+    "thai_cut_2025": "shocks/thai_cut_2025.toml",
+    "thai_cut_2025_no_substitutes": "shocks/thai_cut_2025_no_substitutes.toml",
+    "kk_park_2025": "shocks/kk_park_2025.toml",
+}
+
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern(
+        "P1", "Regional totals stay flat or grow under site-by-site raids",
+        "fraud 'continued to intensify' despite enforcement; US losses +66% in 2024",
+        "UNODC Oct 2024; domain.md fact 1", ("status_quo",), m_totals,
+        (Criterion("persistence_workers", ">=", 0.95, "workers held, last year / year before raids",
+                   "flat or growing: a fall of more than 5% would be a visible decline; 5% allows for sampling noise"),
+         Criterion("persistence_revenue", ">=", 0.95, "proceeds, last year / year before raids", "as for workers")),
+        note="with a fixed trafficking inflow the total held is bounded by inflow/attrition, so only exits through raids "
+             "(rescue, repatriation, dissolution) can pull it down"),
+    Pattern(
+        "P2", "A raided cluster is back to its former level within about 2-6 months",
+        "business 'back in a few months' after raids", "UNODC (Hofmann, Mar 2024); domain.md fact 2",
+        ("cambodia_2022", "counterfactual"), m_recovery,
+        (Criterion("recovery_weeks", "between", (4.0, 30.0), "weeks from the Cambodian raids until workers in Cambodia are "
+                   "back to 90% of the no-raid counterfactual",
+                   "2-6 months is 9-26 weeks; 'about' widened by one month either side; measured against the paired "
+                   "counterfactual so a trend the raids did not cause is not counted"),),
+        note="undefined in a replication where the raids never pushed Cambodia 10% below the counterfactual"),
+    Pattern(
+        "P3", "Most moves are short; a minority cross borders",
+        "moves within the same corridor or to the next enclave, tens to a few hundred km; a minority cross borders",
+        "domain.md fact 3 (UNODC 2023; reports after each crackdown)", ("status_quo",), m_moves,
+        (Criterion("share_moves_within_300km", ">=", 0.5, "share of moves of at most 300 km",
+                   "'most' means more than half; 'a few hundred km' read as at most 300 km"),
+         Criterion("share_moves_cross_country", "<", 0.5, "share of moves into another country",
+                   "'a minority' means fewer than half; Shan, Kayin and the rest of Myanmar are one country")),
+        note="the third part of the fact (a small, growing share goes overseas: Africa, Pacific, Middle East) is P3b"),
+    Pattern(
+        "P3b", "A small, growing share of moves goes overseas (Africa, Pacific, Middle East)",
+        "operations found in Africa, the Pacific and the Middle East", "domain.md fact 3; INTERPOL Jun 2025",
+        (), None, (),
+        not_testable="the map is the only world: no destination outside it. It needs an 'overseas' exit in site choice "
+                     "(sim/rules/sitechoice.py choose_site: an outside option with its own cost and revenue) or overseas "
+                     "jurisdictions on the map, with the moves that take it recorded in model.moves"),
+    Pattern(
+        "P4", "Compounds cluster at jurisdiction edges and in armed-group or SEZ enclaves",
+        "Myawaddy, Tachileik, Golden Triangle SEZ, Kokang, Poipet, Bavet, O'Smach: border towns and enclaves",
+        "domain.md fact 4 (C4ADS 2025; Amnesty 2025; RFA 2024)", ("status_quo",), m_clustering,
+        (Criterion("border_enrichment", ">=", 2.0, "share of compounds on border cells / share of land on border cells",
+                   "'cluster' read as at least twice the density of placement by area"),
+         Criterion("enclave_enrichment", ">=", 2.0, "share of compounds in armed-group/SEZ enclaves / their share of land",
+                   "as for borders"))),
+    Pattern(
+        "P5", "Uncoordinated neighbours produce back-and-forth flows; coordination removes them",
+        "operations shuttled between Tachileik (Myanmar) and the Golden Triangle SEZ (Laos), 45 minutes apart by boat",
+        "domain.md fact 5; reports after the Aug 2024 Laos SEZ raid",
+        ("shan_laos_uncoordinated", "shan_laos_coordinated"), m_ping_pong,
+        (Criterion("back_and_forth_per_year_uncoordinated", ">=", 1.0,
+                   "moves a year in the lesser direction between Shan and Laos (uncoordinated raids)",
+                   "back-and-forth needs both directions; one move a year each way is the weakest reading"),
+         Criterion("reduction_by_coordination", ">=", 0.5, "1 - back-and-forth coordinated / uncoordinated (paired)",
+                   "'removes the oscillation' read as at least halving it")),
+        note="jurisdiction level (Shan <-> Laos); raids cannot be aimed at the Tachileik or SEZ cells alone"),
+    Pattern(
+        "P6", "Tip-offs cause an exodus before raids; arrests are mostly low-level workers",
+        "KK Park (Oct 2025): 2,198 detained while operations were moved out beforehand; no kingpins among those detained",
+        "domain.md fact 6 and shocks table", ("status_quo",), m_tipoffs,
+        (Criterion("tipped_off_share_protected_enclaves", ">=", 0.5,
+                   "share of raids on protected enclaves (protection >= 0.5) pre-empted by a tip-off",
+                   "reports describe moving out before the raid as the rule in protected enclaves: at least half"),
+         Criterion("boss_share_of_people_detained", "<=", 0.01, "bosses arrested / (bosses + people detained)",
+                   "hundreds to thousands detained per raid (771, 2,198) with no boss among them: under 1%")),
+        note="both halves are close to inputs (tipoff_base + tipoff_protection x protection; arrest_probability)"),
+    Pattern(
+        "P6b", "Announced operations cause an exodus beforehand",
+        "compounds emptied ahead of announced crackdowns", "domain.md fact 6",
+        ("cambodia_announced", "counterfactual"), m_announced_exodus,
+        (Criterion("exodus_share_before_first_raid", ">=", 0.1,
+                   "share of the target's people held gone, against the counterfactual, in the week before the first raid",
+                   "'an exodus' read as at least a tenth of the workforce moved out before a single raid"),),
+        note="policy.announce_weeks = 8: operators read the coming raid climate from the announcement; agencies "
+             "raid only from start_week"),
+    Pattern(
+        "P7", "Cutting one utility has a short effect when substitutes exist; cutting substitutes lasts longer",
+        "Thai cuts of Feb 2025: generators, Lao power and Starlink within weeks; rebuilding by spring",
+        "domain.md fact 7 and shocks table", ("thai_cut", "thai_cut_no_substitutes", "counterfactual"), m_utility_cut,
+        (Criterion("effect_weeks_with_substitutes", "<=", 13.0,
+                   "weeks (of 52) the cut zones' proceeds are below 90% of the counterfactual, substitutes available",
+                   "'short': within about three months (cut in February, rebuilding by spring)"),
+         Criterion("extra_weeks_when_substitutes_cut", ">=", 13.0, "extra weeks of effect when the substitutes are cut too",
+                   "'lasts longer' read as at least one more quarter"))),
+    Pattern(
+        "P8", "Shocks to protectors and kingpins cause larger multi-site exits than raids",
+        "sanctions and extraditions emptied several sites of a group at once", "domain.md fact 8",
+        ("myanmar_sanctions", "myanmar_raids", "counterfactual"), m_protector_shock,
+        (Criterion("closures_sanctions_minus_raids", ">", 0.0,
+                   "compounds closed for good beyond the counterfactual: sanctions minus raids (same year, same places)",
+                   "'larger' means more; a paired difference above zero"),
+         Criterion("multi_site_exits_sanctions_minus_raids", ">", 0.0,
+                   "operators ended with two or more compounds, beyond the counterfactual: sanctions minus raids",
+                   "as above")),
+        note="the model's sanctions lever removes protection; it has no targeted asset freeze and no arrest without a raid"),
+    Pattern(
+        "P9", "More than two-thirds of identified compounds are never raided or keep operating",
+        "of 53 confirmed compounds in Cambodia more than two-thirds never raided or still operating",
+        "Amnesty International, Jun 2025", ("status_quo",), m_never_raided,
+        (Criterion("share_never_raided_or_operating", ">=", 0.67,
+                   "share of compounds operating since the raids began never raided, or still operating at the end",
+                   "Amnesty's 'more than two-thirds'"),),
+        note="an operation that moved after a raid counts as still operating (the model follows operations, not buildings)"),
+    Pattern(
+        "P10", "Buffer WDQ below -1 under site-by-site raids; near or above 0 under root-cause levers",
+        "displacement exceeding the direct effect under raids; none under root-cause measures",
+        "domain.md fact 10 (WDQ: Bowers & Johnson 2003)", ("cambodia_raids", "cambodia_root_causes", "counterfactual"), m_wdq,
+        (Criterion("wdq_case_by_case", "<", -1.0, "buffer WDQ, sustained case-by-case raids in Cambodia",
+                   "the fact's own threshold"),
+         Criterion("wdq_root_causes", ">=", -0.25, "buffer WDQ, root-cause levers acting on Cambodia",
+                   "'near or above 0' read as no lower than -0.25")),
+        note="buffer: Thailand, Laos, Vietnam; control: Myanmar, the Philippines, Sabah; WDQ undefined where the treated "
+             "area did not change relative to control"),
+    Pattern(
+        "A1", "People held in the region, 2023", "Myanmar >= 120,000, Cambodia ~100,000 (OHCHR), Laos ~85,000 (USIP)",
+        "OHCHR Aug 2023; USIP May 2024", ("status_quo",), m_anchors,
+        (Criterion("held_total_2023", "between", (300000.0, 500000.0), "people held, mean over 2023",
+                   "sum of the country figures (>= 305,000) up to the higher Myanmar and Cambodia estimates"),),
+        anchor=True),
+    Pattern(
+        "A2", "People held by country", "Myanmar >= 120,000; Cambodia 100,000-150,000; Laos ~85,000",
+        "OHCHR Aug 2023; USAID via The Diplomat 2024; USIP May 2024", ("status_quo",), m_anchors,
+        (Criterion("held_myanmar_2023", ">=", 120000.0, "Myanmar (Shan, Kayin, rest), mean over 2023", "OHCHR lower bound"),
+         Criterion("held_cambodia_2023", "between", (100000.0, 150000.0), "Cambodia, mean over 2023", "OHCHR and USAID figures"),
+         Criterion("held_laos_2024", "between", (60000.0, 110000.0), "Laos, mean over 2024",
+                   "USIP's 85,000 with the +-30% plausible range of docs/mekong.md")),
+        anchor=True),
+    Pattern(
+        "A3", "Annual proceeds", "US$43.8bn/yr by Mekong-based groups; profits just under US$40bn/yr",
+        "USIP May 2024; UNODC Apr 2025", ("status_quo",), m_anchors,
+        (Criterion("proceeds_usd_per_year_2024", "between", (40e9, 64e9), "gross proceeds over 2024, US$",
+                   "gross proceeds must exceed UNODC's ~US$40bn profits and stay under USIP's US$64bn world total"),),
+        anchor=True),
+    Pattern(
+        "A4", "Compound counts", "53 confirmed + 45 suspected compounds in Cambodia; 21 compounds in Myawaddy",
+        "Amnesty Jun 2025; C4ADS 2025", ("status_quo",), m_anchors,
+        (Criterion("compounds_cambodia_2025", "between", (53.0, 98.0), "compounds in Cambodia, mean over 2025",
+                   "confirmed to confirmed + suspected"),
+         Criterion("compounds_myawaddy_2025", "between", (14.0, 28.0), "compounds in the Myawaddy zone, mean over 2025",
+                   "C4ADS's 21 +- one third")),
+        anchor=True),
+)
+
+
+CATALOGUE = Catalogue(PATTERNS, VARIANTS, SHOCKS, scenario_variant="status_quo", counterfactual_variant="counterfactual",
+                      last_year="2025")

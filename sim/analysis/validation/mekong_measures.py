@@ -1,0 +1,169 @@
+"""The measures of the Mekong patterns: which variants, jurisdictions, zones and calendar weeks each reads.
+
+Each takes one replication's observed runs by variant name (the variants of ``mekong.VARIANTS``) and
+the map's ``Geo``, and returns named values that the criteria of ``mekong.PATTERNS`` judge. A name the
+map lacks raises KeyError or ValueError, which ``runner.run_patterns`` reports as "not testable".
+Week numbers are the Mekong calendar: week 1 is the first week of 2021 (105-156 = 2023, 157-208 =
+2024, 209-260 = 2025).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.validation.geography import Geo
+from sim.analysis.validation.measures import (
+    closures_and_multi_site_exits,
+    effect_weeks,
+    enrichment,
+    flows_between,
+    mean_held,
+    never_raided_or_surviving,
+    policy_end,
+    policy_start,
+    share_of_moves,
+    trough_ratio,
+    value_or_nan,
+    weeks_to_regain_reference,
+)
+from sim.analysis.validation.observe import Observation
+from sim.measures.run import summarise
+
+
+def m_totals(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    s = summarise(obs["status_quo"].run)["persistence"]
+    return {"persistence_workers": value_or_nan(s["persistence_workers"]), "persistence_revenue": value_or_nan(s["persistence_revenue"])}
+
+
+def m_recovery(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    o, cf = obs["cambodia_2022"], obs["counterfactual"]
+    j = list(o.run.areas.treated)
+    weeks, censored = weeks_to_regain_reference(o.run.workers[:, j].sum(axis=1), cf.run.workers[:, j].sum(axis=1), policy_start(o))
+    trough = trough_ratio(o.run.workers[:, j].sum(axis=1), cf.run.workers[:, j].sum(axis=1), policy_start(o), 26)
+    return {"recovery_weeks": weeks, "recovery_censored": float(censored), "trough_vs_counterfactual": trough}
+
+
+def m_moves(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    o = obs["status_quo"]
+    country = np.array((*geo.countries, ""))[geo.cell_jurisdiction]
+
+    def cross_country(m: pd.DataFrame) -> np.ndarray:
+        return country[m["from_cell"].to_numpy(dtype=np.int64)] != country[m["to_cell"].to_numpy(dtype=np.int64)]
+
+    return {
+        "share_moves_within_300km": share_of_moves(o.run.moves, policy_start(o), lambda m: m["km"].to_numpy() <= 300),
+        "median_move_km": float(o.run.moves.loc[o.run.moves["week"] >= policy_start(o), "km"].median()),
+        "share_moves_cross_country": share_of_moves(o.run.moves, policy_start(o), cross_country),
+        "share_moves_cross_jurisdiction": share_of_moves(o.run.moves, policy_start(o), lambda m: m["cross_border"].to_numpy()),
+    }
+
+
+def m_clustering(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    sites = obs["status_quo"].final_sites
+    enclave = geo.cell_zone >= 0
+    kinds = np.array([*geo.zone_kinds, ""])[geo.cell_zone]
+    protected = enclave & np.isin(kinds, ["armed_group", "sez"])
+    return {
+        "border_enrichment": enrichment(sites, geo.border, geo.land),
+        "enclave_enrichment": enrichment(sites, protected, geo.land),
+        "share_on_border_or_enclave": float((geo.border | enclave)[sites].mean()) if len(sites) else math.nan,
+    }
+
+
+def m_ping_pong(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    out = {}
+    a, b = geo.j("Shan"), geo.j("Laos")
+    for key in ("shan_laos_uncoordinated", "shan_laos_coordinated"):
+        o = obs[key]
+        ab, ba = flows_between(o.run.moves, geo.cell_jurisdiction, a, b, policy_start(o))
+        years = (geo.weeks - policy_start(o) + 1) / 52.0
+        out[key] = min(ab, ba) / years
+        out[key + "_total"] = (ab + ba) / years
+    unc, coord = out["shan_laos_uncoordinated"], out["shan_laos_coordinated"]
+    return {
+        "back_and_forth_per_year_uncoordinated": unc,
+        "back_and_forth_per_year_coordinated": coord,
+        "cross_moves_per_year_uncoordinated": out["shan_laos_uncoordinated_total"],
+        "reduction_by_coordination": 1.0 - coord / unc if unc > 0 else math.nan,
+    }
+
+
+def m_tipoffs(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    o = obs["status_quo"]
+    r = o.raids[o.raids["week"] >= policy_start(o)]
+    protected = r[(r["zone"] >= 0) & (geo.protection[r["cell"].to_numpy(dtype=np.int64)] >= 0.5)] if len(r) else r
+    f = o.run.frame[o.run.frame["week"] >= policy_start(o)]
+    bosses, rescued = float(f["bosses_arrested"].sum()), float(f["workers_rescued"].sum())
+    return {
+        "tipped_off_share_protected_enclaves": float(protected["tipped_off"].mean()) if len(protected) else math.nan,
+        "raids_on_protected_enclaves": float(len(protected)),
+        "boss_share_of_people_detained": bosses / (bosses + rescued) if bosses + rescued > 0 else math.nan,
+    }
+
+
+def m_announced_exodus(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    """People held in the target in the last week before any raid, against the counterfactual."""
+    o, cf = obs["cambodia_announced"], obs["counterfactual"]
+    j = list(o.run.areas.treated)
+    row = policy_start(o) - 2  # rows are weeks - 1: week start - 1, the last week without the policy's raids
+    held, ref = float(o.run.workers[row, j].sum()), float(cf.run.workers[row, j].sum())
+    return {"exodus_share_before_first_raid": 1.0 - held / ref if ref > 0 else math.nan}
+
+
+def m_utility_cut(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    cf = obs["counterfactual"]
+    out = {}
+    for key in ("thai_cut", "thai_cut_no_substitutes"):
+        o = obs[key]
+        zones = [geo.z(z) for z in o.run.params.policy.cut_zones if z in geo.zones]
+        out[key] = effect_weeks(o.zone_revenue[:, zones].sum(axis=1), cf.zone_revenue[:, zones].sum(axis=1), policy_start(o))
+    return {"effect_weeks_with_substitutes": out["thai_cut"],
+            "effect_weeks_substitutes_cut": out["thai_cut_no_substitutes"],
+            "extra_weeks_when_substitutes_cut": out["thai_cut_no_substitutes"] - out["thai_cut"]}
+
+
+def m_protector_shock(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    cf = obs["counterfactual"]
+    s, r = obs["myanmar_sanctions"], obs["myanmar_raids"]
+    lo, hi = policy_start(s), min(geo.weeks, policy_end(s) + 26)
+    cf_d, cf_m = closures_and_multi_site_exits(cf, lo, hi)
+    s_d, s_m = closures_and_multi_site_exits(s, lo, hi)
+    r_d, r_m = closures_and_multi_site_exits(r, lo, hi)
+    return {
+        "excess_closures_sanctions": s_d - cf_d,
+        "excess_closures_raids": r_d - cf_d,
+        "closures_sanctions_minus_raids": (s_d - cf_d) - (r_d - cf_d),
+        "multi_site_exits_sanctions_minus_raids": (s_m - cf_m) - (r_m - cf_m),
+    }
+
+
+def m_never_raided(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    o = obs["status_quo"]
+    return {"share_never_raided_or_operating": never_raided_or_surviving(o.first_seen, o.last_seen, o.raids, policy_start(o), geo.weeks)}
+
+
+def m_wdq(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    cf = obs["counterfactual"].run
+    return {"wdq_case_by_case": value_or_nan(summarise(obs["cambodia_raids"].run, cf)["displacement"]["wdq_buffer"]),
+            "wdq_root_causes": value_or_nan(summarise(obs["cambodia_root_causes"].run, cf)["displacement"]["wdq_buffer"])}
+
+
+def m_anchors(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    o = obs["status_quo"]
+    myanmar = [k for k, c in enumerate(geo.countries) if c == "Myanmar"]
+    out = {
+        "held_total_2023": mean_held(o, list(range(len(geo.jurisdictions))), 105, 156),
+        "held_myanmar_2023": mean_held(o, myanmar, 105, 156) if myanmar else math.nan,
+        "held_cambodia_2023": mean_held(o, [geo.j("Cambodia")], 105, 156) if "Cambodia" in geo.jurisdictions else math.nan,
+        "held_laos_2024": mean_held(o, [geo.j("Laos")], 157, 208) if "Laos" in geo.jurisdictions else math.nan,
+        "proceeds_usd_per_year_2024": float(o.run.frame["revenue"].iloc[156:208].sum()),
+    }
+    if "Cambodia" in geo.jurisdictions:
+        out["compounds_cambodia_2025"] = float(o.compounds_by_jurisdiction[208:260, geo.j("Cambodia")].mean())
+    if "Myawaddy" in geo.zones:
+        out["compounds_myawaddy_2025"] = float(o.zone_compounds[208:260, geo.z("Myawaddy")].mean())
+    return out
+
