@@ -16,6 +16,7 @@ import pytest
 from sim.core.model import ScamModel
 from sim.measures.run import counterfactual_params, simulate, summarise
 from sim.params.declarations import Params
+from sim.policies.types import Compounds
 from sim.scenario.loader import ScenarioError, params_from_dict
 
 START = 15
@@ -157,7 +158,7 @@ def test_infrastructure_cut_bites_until_substitution_unless_substitutes_are_cut(
 def test_protection_sanctions_cut_protection_in_applying_jurisdictions_only():
     p = small({"type": "root_causes", "protection_sanctions": 0.5, "jurisdictions": ["B"]})
     m = ScamModel(p)
-    base = m.grid.protection.data.copy()
+    base = m.region.protection.copy()
     m.run(START)
     in_b = m.region.jurisdiction == m.region.jurisdiction_names.index("B")
     np.testing.assert_allclose(m.protection_eff[in_b], 0.5 * base[in_b])
@@ -207,7 +208,7 @@ def test_hotspot_pressure_follows_raids_and_expires():
     assert m.policy.pressure[x, y] == 4 - 1  # set to hotspot_weeks at the raid, one week run down
     t = m.compound_table
     slots = t.slots
-    mult = m.policy.detection_multiplier(m, slots, m.week)
+    mult = m.policy.detection_multiplier(t.site[slots], m.week)
     hot = m.policy.pressure.ravel()[t.site[slots]] > 0
     assert np.all(np.asarray(mult)[hot] == 5.0) and np.all(np.asarray(mult)[~hot] == 1.0)
     # With raids switched off (end of policy), pressure runs out after hotspot_weeks.
@@ -245,9 +246,11 @@ def test_network_follow_up_finds_the_operators_other_compounds():
     j = int(m.region.flat_jurisdiction[t.site[mine[0]]])
     t.known[mine] = False
     t.relocating[mine] = 0
-    m.policy.after_raid(m, op, j, int(t.site[mine[0]]), None)
+    assert m.policy.after_raid(m.week, j, int(t.site[mine[0]]))  # a raid here is followed up
+    view = Compounds(slots, t.operator[slots], t.site[slots], t.known[slots], t.relocating[slots])
+    found = m.policy.follow_up(op, j, view, np.random.default_rng(0))
     same = m.region.flat_jurisdiction[t.site[mine]] == j
-    assert t.known[mine[same]].all()
+    assert set(mine[same]) <= set(found)
 
 
 def test_coordination_makes_notoriety_follow_the_operator_across_borders():
