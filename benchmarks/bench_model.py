@@ -59,7 +59,7 @@ import numpy as np  # noqa: E402
 from mesa.examples.advanced.wolf_sheep.agents import Sheep, Wolf  # noqa: E402
 from mesa.examples.advanced.wolf_sheep.model import WolfSheep, WolfSheepScenario  # noqa: E402
 
-import sim.core.model as sim_model  # noqa: E402
+import sim.core.moves as sim_moves  # noqa: E402
 from sim.common.provenance import git_commit, versions  # noqa: E402
 from sim.core.model import ScamModel  # noqa: E402
 from sim.params.declarations import Params  # noqa: E402
@@ -302,15 +302,16 @@ def run_stepwise(params: Params, seed: int) -> dict[str, Any]:
             cpu[w] = cpu_clock() - c0
             wall[w] = clock() - t0
     return {"setup": setup, "per_week": wall, "cpu_per_week": cpu, "compounds": np.asarray(model.log.rows["compounds"], dtype=float),
-            "fullest": int(model._compound_counts().max())}
+            "fullest": int(model.compound_counts().max())}
 
 
 def run_instrumented(params: Params, seed: int, window: slice) -> dict[str, float]:
     """An untimed run that counts site choices (``choose_site``) and the time spent in them.
 
-    ``sim.core.model`` imported ``choose_site`` by name, so the counter wraps that name for this run only.
+    ``sim.core.moves`` (where every move and opening is decided) imported ``choose_site`` by name, so the
+    counter wraps that name for this run only.
     """
-    real = sim_model.choose_site
+    real = sim_moves.choose_site
     weeks = params.run.weeks
     calls, inside, total = np.zeros(weeks), np.zeros(weeks), np.zeros(weeks)
     week = [0]
@@ -323,7 +324,7 @@ def run_instrumented(params: Params, seed: int, window: slice) -> dict[str, floa
         calls[week[0]] += 1
         return out
 
-    sim_model.choose_site = counted
+    sim_moves.choose_site = counted
     try:
         with NoGC():
             model = ScamModel(params, rng=seed)
@@ -335,7 +336,7 @@ def run_instrumented(params: Params, seed: int, window: slice) -> dict[str, floa
                 model.step()
                 total[w] = clock() - t0
     finally:
-        sim_model.choose_site = real
+        sim_moves.choose_site = real
     frame = model.log.frame().iloc[window]
     n = float(frame["compounds"].mean())
     per_week = float(calls[window].mean())

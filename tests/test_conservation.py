@@ -1,9 +1,9 @@
 """People are whole and accounted for: nobody appears or vanishes outside a counted channel.
 
-Flows of people in the model (sim/core/model.py):
-  pool  += inflow (_labour)          pool  -= drift (_labour)       pool -> held: hires (_labour)
-  held  -= attrition (_labour)       held  -> freed: tip-off escapes, rescues, dissolved compounds (_raid, _dissolve)
-  freed -> repatriated (leave)  or  -> retrafficked (back into the pool) (_free)
+Flows of people in the model (sim/core/phases.py and sim/core/moves.py):
+  pool  += inflow (hire)             pool  -= drift (hire)          pool -> held: hires (hire)
+  held  -= attrition (hire)          held  -> freed: tip-off escapes, rescues, dissolved compounds (raid, dissolve)
+  freed -> repatriated (leave)  or  -> retrafficked (back into the pool) (free)
 So, with H held, P pool and cumulative totals,
   H_t + P_t = H_0 + P_0 + inflow_t - drifted_t - attrition_t - repatriated_t        (exact, integers)
 and week by week

@@ -16,6 +16,7 @@ import pytest
 from sim.core.model import ScamModel
 from sim.measures.run import counterfactual_params, simulate, summarise
 from sim.params.declarations import Params
+from sim.policies.types import Compounds
 from sim.scenario.loader import ScenarioError, params_from_dict
 
 START = 15
@@ -157,7 +158,7 @@ def test_infrastructure_cut_bites_until_substitution_unless_substitutes_are_cut(
 def test_protection_sanctions_cut_protection_in_applying_jurisdictions_only():
     p = small({"type": "root_causes", "protection_sanctions": 0.5, "jurisdictions": ["B"]})
     m = ScamModel(p)
-    base = m.grid.protection.data.copy()
+    base = m.region.protection.copy()
     m.run(START)
     in_b = m.region.jurisdiction == m.region.jurisdiction_names.index("B")
     np.testing.assert_allclose(m.protection_eff[in_b], 0.5 * base[in_b])
@@ -207,7 +208,7 @@ def test_hotspot_pressure_follows_raids_and_expires():
     assert m.policy.pressure[x, y] == 4 - 1  # set to hotspot_weeks at the raid, one week run down
     t = m.compound_table
     slots = t.slots
-    mult = m.policy.detection_multiplier(m, slots, m.week)
+    mult = m.policy.detection_multiplier(t.site[slots], m.week)
     hot = m.policy.pressure.ravel()[t.site[slots]] > 0
     assert np.all(np.asarray(mult)[hot] == 5.0) and np.all(np.asarray(mult)[~hot] == 1.0)
     # With raids switched off (end of policy), pressure runs out after hotspot_weeks.
@@ -245,9 +246,11 @@ def test_network_follow_up_finds_the_operators_other_compounds():
     j = int(m.region.flat_jurisdiction[t.site[mine[0]]])
     t.known[mine] = False
     t.relocating[mine] = 0
-    m.policy.after_raid(m, op, j, int(t.site[mine[0]]), None)
+    assert m.policy.after_raid(m.week, j, int(t.site[mine[0]]))  # a raid here is followed up
+    view = Compounds(slots, t.operator[slots], t.site[slots], t.known[slots], t.relocating[slots])
+    found = m.policy.follow_up(op, j, view, np.random.default_rng(0))
     same = m.region.flat_jurisdiction[t.site[mine]] == j
-    assert t.known[mine[same]].all()
+    assert set(mine[same]) <= set(found)
 
 
 def test_coordination_makes_notoriety_follow_the_operator_across_borders():
@@ -335,3 +338,83 @@ def test_an_announced_operation_empties_the_target_before_any_raid():
         np.testing.assert_array_equal(m.policy.raid_frequency(week), background)
         assert m.policy.expected_raid_frequency(week)[c] == 2000.0
     assert not m.policy.announced(START) and not m.policy.announced(first - 1)
+
+
+# ---- decisions on constructed arrays -----------------------------------------------------------------
+# The policy reads only the arrays it is given and returns a decision, so each rule can be checked on a
+# handful of made-up compounds. Cells are flat (x * 6 + y on the 12 x 6 map): A is x 0-3, B 4-7, C 8-11.
+
+A1, A2, B1, C1 = 1 * 6 + 2, 2 * 6 + 3, 5 * 6 + 2, 9 * 6 + 2
+
+
+def decider(policy: dict[str, Any]):
+    from sim.policies.types import make_policy
+    from sim.world.space import build_region
+
+    p = small(policy)
+    return make_policy(p.policy, build_region(p.map, p.run.km_per_cell), p.enforcement)
+
+
+def test_follow_up_finds_only_the_operators_unknown_compounds_in_place_in_applying_jurisdictions():
+    pol = decider({"type": "network", "raid_frequency": 100.0, "network_followup": 1.0, "jurisdictions": ["A", "B"]})
+    # slot:        0     1     2     3     4     5     6
+    view = Compounds(
+        slots=np.array([0, 1, 2, 3, 4, 5, 6]),
+        operator=np.array([7, 7, 7, 7, 7, 7, 8]),
+        site=np.array([A1, A2, A2, A1, B1, C1, A1]),
+        known=np.array([False, True, False, False, False, False, False]),
+        relocating=np.array([0, 0, 2, 0, 0, 0, 0]),
+    )
+    rng = np.random.default_rng(5)
+    found = pol.follow_up(7, 0, view, rng)
+    # 1 is known, 2 is moving, 6 is another operator's; 4 is in B (applying, but network policing alone
+    # stays in its jurisdiction), 5 is in C (not applying).
+    np.testing.assert_array_equal(found, [0, 3])
+    # One draw per candidate (0, 3, 4, 5), from the stream it was handed.
+    ref = np.random.default_rng(5)
+    ref.random(4)
+    assert rng.random() == ref.random()
+    # With coordination the hunt crosses into B, never into C.
+    both = decider({"type": "combined", "mix": ["network", "coordinated"], "raid_frequency": 100.0, "network_followup": 1.0,
+                    "jurisdictions": ["A", "B"]})
+    np.testing.assert_array_equal(both.follow_up(7, 0, view, np.random.default_rng(5)), [0, 3, 4])
+
+
+def test_after_raid_builds_pressure_only_once_the_policy_runs_and_says_whether_to_follow_up():
+    hot = decider({"type": "hotspot", "raid_frequency": 100.0, "hotspot_radius": 1, "hotspot_weeks": 3})
+    assert hot.after_raid(START - 1, 0, A1) is False
+    assert hot.pressure.max() == 0  # not started: nothing
+    assert hot.after_raid(START, 0, A1) is False  # hotspot policing does not follow the operator
+    x, y = hot.region.xy(A1)
+    assert hot.pressure[x, y] == 3 and hot.pressure[x + 1, y + 1] == 3 and hot.pressure[x + 2, y] == 0
+    net = decider({"type": "network", "raid_frequency": 100.0, "network_followup": 0.5})
+    assert net.after_raid(START, 0, A1) is True and net.pressure.max() == 0
+
+
+def test_hotspot_order_puts_pressured_cells_first_then_the_most_visible():
+    pol = decider({"type": "hotspot", "raid_frequency": 100.0})
+    slots = np.array([10, 11, 12, 13])
+    sites = np.array([A1, A2, A1, A2])
+    vis = np.array([1.0, 5.0, 2.0, 3.0])
+    owners = np.zeros(4, dtype=np.int64)
+    notoriety = np.zeros((1, 3))
+    pol.pressure.ravel()[A1] = 2  # A1 is pressured, A2 is not
+    np.testing.assert_array_equal(pol.order_targets(START, 0, slots, vis, sites, owners, notoriety), [12, 10, 11, 13])
+    # Before the start (or where it does not apply) only visibility counts.
+    np.testing.assert_array_equal(pol.order_targets(START - 1, 0, slots, vis, sites, owners, notoriety), [11, 13, 12, 10])
+    mult = pol.detection_multiplier(sites, START)
+    np.testing.assert_array_equal(mult, np.where(sites == A1, pol.p.hotspot_detection, 1.0))
+    assert pol.detection_multiplier(sites, START - 1) == 1.0
+
+
+def test_network_order_puts_pursued_operators_first():
+    pol = decider({"type": "network", "raid_frequency": 100.0})
+    slots = np.array([0, 1, 2])
+    vis = np.array([3.0, 2.0, 1.0])
+    sites = np.array([A1, A1, A2])
+    owners = np.array([0, 1, 2])
+    notoriety = np.array([[0.0, 0, 0], [0.3, 0, 0], [0.25, 0, 0]])  # operator 0 unknown; 1 and 2 pursued in A
+    np.testing.assert_array_equal(pol.order_targets(START, 0, slots, vis, sites, owners, notoriety), [1, 2, 0])
+    # The same notoriety with another agency does not count here.
+    elsewhere = notoriety[:, [1, 0, 2]]
+    np.testing.assert_array_equal(pol.order_targets(START, 0, slots, vis, sites, owners, elsewhere), [0, 1, 2])

@@ -1,6 +1,6 @@
 """Without enforcement the operation grows, then settles at the limit set by labour.
 
-The labour bound (H held, P pool, I = inflow_per_week, a = attrition, e = pool_exit; sim/core/model.py _labour):
+The labour bound (H held, P pool, I = inflow_per_week, a = attrition, e = pool_exit; sim/core/phases.py hire):
   * exactly, every week: H_t + P_t = H_0 + P_0 + inflow_t - drifted_t - attrition_t - repatriated_t
     (test_conservation.py), so H_t <= H_0 + P_0 + inflow_t.
   * in expectation: each week E[attrition] = a H_{t-1}, E[drift] = e P_{t-1}, E[inflow] = I, so

@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from mesa import Agent
-from mesa.discrete_space import CellAgent
 
 from sim.core.tables import SlotTable, column
 
 if TYPE_CHECKING:
     from sim.core.model import ScamModel
+
+#: ``review_week`` of a compound whose operator has never decided to stay: any week is past it.
+NEVER_REVIEWED = -(10**9)
 
 COMPOUND_COLUMNS: dict[str, tuple] = {
     "operator": (np.int64, -1),  # slot of the owning operator
@@ -27,9 +29,8 @@ COMPOUND_COLUMNS: dict[str, tuple] = {
     "relocating": (np.int64, 0),  # weeks of production still lost to a move
     "known": (bool, False),  # the local agency has found it
     "cut_weeks": (np.int64, 0),  # weeks spent under an infrastructure cut (substitution clock)
-    "review_week": (np.int64, -(10**9)),  # first week its operator will reconsider keeping the site
+    "review_week": (np.int64, NEVER_REVIEWED),  # first week its operator will reconsider keeping the site
     "revenue": (float, 0.0),  # last week's revenue, US$
-    "profit": (float, 0.0),  # last week's profit, US$
 }
 
 
@@ -41,12 +42,15 @@ def operator_columns(n_jurisdictions: int) -> dict[str, tuple]:
         "n_compounds": (np.int64, 0),
         "syndicate": (np.int64, -1),
         "notoriety": (float, 0.0, n_jurisdictions),  # heat an operator carries, per jurisdiction
-        "entered_week": (np.int64, 0),
     }
 
 
-class Compound(CellAgent):
+class Compound(Agent):
     """A scam compound on one cell: forced workers, a capacity, and an owner.
+
+    A handle: every value lives in ``model.compound_table`` at the compound's slot, and the model's
+    ``compound_by_slot`` is the one registry from slot to handle. Its place on the map is the
+    ``site`` column (a flat cell index), not a Mesa cell membership.
 
     Attributes (columns of ``model.compound_table``):
         workers: people held; hired from the regional pool, lost to attrition, rescue and moves.
@@ -68,17 +72,20 @@ class Compound(CellAgent):
         self.table: SlotTable = model.compound_table
         self.slot = self.table.allocate()
         model.compound_by_slot[self.slot] = self
-        self.operator = operator
         self.table.operator[self.slot] = operator.slot
         self.capacity = capacity
         self.workers = workers
         operator.n_compounds += 1
         self.place(site)
 
+    @property
+    def operator(self) -> Operator:
+        """Its owner (the handle of the operator in the ``operator`` column)."""
+        return self.model.operator_by_slot[int(self.table.operator[self.slot])]
+
     def place(self, site: int) -> None:
         """Put the compound on a cell; a new site is unknown to agencies and starts young."""
         self.site = site
-        self.cell = self.model.grid[self.model.region.xy(site)]
         self.age = 0
         self.known = False
         self.table.cut_weeks[self.slot] = 0
@@ -118,7 +125,6 @@ class Operator(Agent):
         self.capital = capital
         self.risk_tolerance = risk_tolerance
         self.syndicate = syndicate
-        self.table.entered_week[self.slot] = model.week
 
     @property
     def compounds(self) -> list[Compound]:

@@ -102,13 +102,13 @@ def summarise(run: RunResult, cf: RunResult | None = None) -> dict[str, Any]:
                                      None if cf is None else cf.workers, None if cf is None else cf.revenue)
     weekly_workers = f["workers_held"].to_numpy()
     last = f.iloc[-1]
-    share = run.workers[-52:].mean(axis=0) if len(run.workers) else np.zeros(len(run.jurisdictions))
+    share = run.workers[-metrics.YEAR:].mean(axis=0) if len(run.workers) else np.zeros(len(run.jurisdictions))
     dissolved = _since(f, "compounds_dissolved", start)
     raids = _since(f, "raids", start)
     before_level = ops["workers_before"] or 0.0
     treated_series = run.workers[:, run.areas.treated].sum(axis=1) if len(run.areas.treated) else weekly_workers
     windows_ok = ops["workers_before"] is not None  # None when the year before and the last year overlap
-    treated_before = float(treated_series[max(0, start - 53): max(0, start - 1)].mean()) if windows_ok else 0.0
+    treated_before = float(treated_series[max(0, start - 1 - metrics.YEAR): max(0, start - 1)].mean()) if windows_ok else 0.0
     out: dict[str, Any] = {
         "provenance": {
             "scenario": p.run.name,
@@ -166,7 +166,7 @@ def summarise(run: RunResult, cf: RunResult | None = None) -> dict[str, Any]:
             "persistence_vs_counterfactual_revenue": ops["persistence_vs_counterfactual_revenue"],
             "victim_weeks_averted": float(cw.sum() - weekly_workers.sum()),
             "revenue_averted_usd": float(cr.sum() - f["revenue"].to_numpy().sum()),
-            "counterfactual_workers_last_year": float(cw[-52:].mean()),
+            "counterfactual_workers_last_year": float(cw[-metrics.YEAR:].mean()),
             "identical_before_policy": bool(run.frame.iloc[: max(0, first - 1)].equals(cf.frame.iloc[: max(0, first - 1)])),
         }
     return out

@@ -17,24 +17,23 @@ what the ground looks like), never an outcome directly:
 - ``combined``: raids at ``raid_frequency`` with any of the raid modes in ``mix`` plus the root-cause
   levers.
 
-The policy draws its own random numbers from ``model.policy_rng``, a stream separate from the model's,
-and draws none before it starts, so a run and its no-policy counterfactual are identical up to the
-start week (common random numbers).
+A policy reads only the data it is given (arrays of compounds, operators' notoriety, the week) and
+returns decisions (a raid order, detection factors, the compounds a follow-up finds, the levers and
+the ground in force); the model applies them. The only state a policy keeps is its own (hotspot
+pressure, a revoked concession). It draws random numbers only from the stream it is handed (the
+model's ``policy_rng``, separate from the model's own) and none before it starts, so a run and its
+no-policy counterfactual are identical up to the start week (common random numbers).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.params.declarations import EnforcementParams, PolicyParams
 from sim.world.space import Region
-
-if TYPE_CHECKING:
-    from sim.core.model import ScamModel
-    from sim.rules.enforcement import RaidOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +50,20 @@ class Levers:
 
 
 NEUTRAL = Levers()
-PURSUIT = 0.25  # notoriety at which network policing counts an operator as pursued
+#: Notoriety (with the raiding agency) at which network policing counts an operator as pursued: a
+#: successful raid adds 1.0, which decays to 0.25 in two heat half-lives, so "raided within about two
+#: half-lives" (an assumption of the model, not a calibrated value).
+PURSUIT = 0.25
+
+
+class Compounds(NamedTuple):
+    """The live compounds as a policy sees them: aligned arrays, one entry per compound, in slot order."""
+
+    slots: np.ndarray
+    operator: np.ndarray  # slot of the owning operator
+    site: np.ndarray  # flat cell
+    known: np.ndarray  # bool: found by the local agency
+    relocating: np.ndarray  # weeks of a move still to go (0: in place)
 
 
 class Policy:
@@ -110,29 +122,29 @@ class Policy:
         """The raids operators expect: from the announcement on, the programme that is coming."""
         return self.raid_frequency(self.p.start_week if self.announced(week) else week)
 
-    def order_targets(self, model: ScamModel, jurisdiction: int, slots: np.ndarray, vis: np.ndarray) -> np.ndarray:
-        """Known compounds in raid order: the most visible first, after any policy priority.
+    def order_targets(self, week: int, jurisdiction: int, slots: np.ndarray, vis: np.ndarray, sites: np.ndarray,
+                      owners: np.ndarray, notoriety: np.ndarray) -> np.ndarray:
+        """Known compounds (``slots``) in raid order: the most visible first, after any policy priority.
 
-        Hotspot policing puts compounds inside pressured areas first; network policing puts the
-        compounds of operators it is already pursuing first (notoriety with this agency, or shared
-        with it under coordination, of at least ``PURSUIT`` - a raid within about two half-lives).
+        ``vis``, ``sites`` and ``owners`` (operator slots) are aligned with ``slots``; ``notoriety``
+        holds one row per operator slot. Hotspot policing puts compounds inside pressured areas first;
+        network policing puts the compounds of operators it is already pursuing first (notoriety with
+        this agency, or shared with it under coordination, of at least ``PURSUIT``).
         """
         keys = [-vis]
-        if self._on(model.week, jurisdiction):
+        if self._on(week, jurisdiction):
             if self.network:
-                rows = model.operator_table.notoriety[model.compound_table.operator[slots]]
                 here = np.full(len(slots), jurisdiction)
-                pursued = self.carried_notoriety(rows, here, model.week) >= PURSUIT
+                pursued = self.carried_notoriety(notoriety[owners], here, week) >= PURSUIT
                 keys.append(~pursued)
             if self.hotspot:
-                sites = model.compound_table.site[slots]
                 keys.append(self.pressure.ravel()[sites] <= 0)
         return slots[np.lexsort(keys)]
 
-    def detection_multiplier(self, model: ScamModel, slots: np.ndarray, week: int) -> np.ndarray | float:
+    def detection_multiplier(self, sites: np.ndarray, week: int) -> np.ndarray | float:
+        """Factor on each compound's chance of being found (``sites``: its cells): pressured areas under hotspot policing."""
         if not (self.hotspot and self.active(week)):
             return 1.0
-        sites = model.compound_table.site[slots]
         hot = (self.pressure.ravel()[sites] > 0) & self.applies_cells.ravel()[sites]
         return np.where(hot, self.p.hotspot_detection, 1.0)
 
@@ -165,31 +177,40 @@ class Policy:
             return max(self.e.seizure_share, self.p.network_seizure_share)
         return self.e.seizure_share
 
-    def after_raid(self, model: ScamModel, operator_slot: int, jurisdiction: int, cell: int, outcome: RaidOutcome) -> None:
-        """Follow-up once a raid is resolved: pressure on the area, or the hunt for the operator."""
-        week = model.week
+    def after_raid(self, week: int, jurisdiction: int, cell: int) -> bool:
+        """Once a raid is resolved: pressure on the area around ``cell`` under hotspot policing.
+
+        Returns whether the raid is followed up along its operator (``follow_up``).
+        """
         if not self._on(week, jurisdiction):
-            return
+            return False
         if self.hotspot:
             x, y = self.region.xy(cell)
             r = self.p.hotspot_radius
             area = self.pressure[max(0, x - r) : x + r + 1, max(0, y - r) : y + r + 1]
             np.maximum(area, self.p.hotspot_weeks, out=area)
+        return (self.p.network_followup if self.network else 0.0) > 0 or (self.p.intelligence_sharing if self.coordinated else 0.0) > 0
+
+    def follow_up(self, operator: int, jurisdiction: int, compounds: Compounds, rng: np.random.Generator) -> np.ndarray:
+        """Slots of the raided operator's compounds that the hunt finds.
+
+        Candidates are the operator's compounds not yet known and not moving; each is found with its
+        own draw from the policy's stream ``rng`` (one draw per candidate, in slot order).
+        """
         follow = self.p.network_followup if self.network else 0.0
         share = self.p.intelligence_sharing if self.coordinated else 0.0
-        if follow <= 0 and share <= 0:
-            return
-        t = model.compound_table
-        mine = t.slots[(t.operator[t.slots] == operator_slot) & ~t.known[t.slots] & (t.relocating[t.slots] == 0)]
+        c = compounds
+        candidate = (c.operator == operator) & ~c.known & (c.relocating == 0)
+        mine = c.slots[candidate]
         if len(mine) == 0:
-            return
-        jur = self.region.flat_jurisdiction[t.site[mine]]
+            return mine
+        jur = self.region.flat_jurisdiction[c.site[candidate]]
         applying = self.applies[jur]
         # Network policing follows the group inside its own jurisdiction; coordination carries the hunt
         # (or, without network policing, at least the tip) across borders to the other applying agencies.
         chance = np.where(jur == jurisdiction, follow, np.maximum(follow * self.coordinated, share))
-        found = applying & (model.policy_rng.random(len(mine)) < chance)
-        t.known[mine[found]] = True
+        found = applying & (rng.random(len(mine)) < chance)
+        return mine[found]
 
     def end_of_week(self, week: int) -> None:
         """Pressure on hotspot areas runs down a week at a time."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.common.constants import WEEKS_PER_YEAR
 from sim.params.declarations import EnforcementParams
 
 
@@ -78,7 +79,7 @@ def raid_budget(frequency: np.ndarray, known: np.ndarray, governance: np.ndarray
     what it finds. The response is what keeps a strong state from hosting a large hub: its attention
     grows with the problem instead of being diluted by it.
     """
-    return (frequency + e.responsiveness * known) / 52.0 * governance**e.governance_exponent
+    return (frequency + e.responsiveness * known) / WEEKS_PER_YEAR * governance**e.governance_exponent
 
 
 def raid_climate(weekly_raids: np.ndarray, compounds: np.ndarray) -> np.ndarray:

@@ -17,9 +17,10 @@ import numpy as np
 
 from sim.params.declarations import EnforcementParams, RelocationParams
 from sim.rules.enforcement import perceived_hazard
-from sim.rules.market import Prices
+from sim.rules.market import Prices, gross_revenue, operating_margin, running_cost
 from sim.world.space import Region, box_sum
 
+#: Utilities are in US$ millions, so ``logit_beta`` and ``agglomeration`` have readable magnitudes.
 MILLION = 1.0e6
 
 
@@ -53,13 +54,12 @@ def site_layers(
     e: EnforcementParams,
 ) -> SiteLayers:
     """Precompute the per-cell terms once a week, so each mover only adds its own."""
-    keep = p.keep_share - p.protection_fee_share * protection
-    net_per_worker = p.revenue_per_worker_week * infrastructure * keep - p.worker_cost_week
+    net_per_worker = operating_margin(gross_revenue(1.0, infrastructure, p), 1.0, protection, p)  # exactly the books' formula
     agg = r.agglomeration * np.log1p(box_sum(compound_counts, r.agglomeration_radius))
     climate_cells = np.append(climate, 0.0)[region.flat_jurisdiction]
     return SiteLayers(
         net_per_worker=net_per_worker.ravel(),
-        fixed_cost=(p.site_cost_week * (1.0 - p.concession_discount * concession)).ravel(),
+        fixed_cost=running_cost(concession, p).ravel(),
         climate=climate_cells,
         exposure=heat.ravel(),
         protection=protection.ravel(),

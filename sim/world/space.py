@@ -1,6 +1,7 @@
 """The region: jurisdictions, enclave zones and the cell layers built from a scenario's map.
 
-Everything here is whole-grid numpy. Arrays are indexed ``[x, y]`` like Mesa's property layers, with
+Everything here is whole-grid numpy, and the region is the one place the model reads its static
+layers from. Arrays are indexed ``[x, y]`` like Mesa's property layers, with
 ``y`` growing northwards, so the first line of a character map is the northern edge. Cells are also
 numbered flat (``i = x * height + y``), the order in which site choice scores them.
 """
@@ -17,8 +18,15 @@ SEA = -1
 #: Characters that mark cells outside every jurisdiction (sea, or land outside the region).
 OUTSIDE = frozenset(".~ ")
 
-#: Static layers every region carries, in the order they are exposed as Mesa property layers.
-STATIC_LAYERS = ("jurisdiction", "zone", "governance", "protection", "infrastructure", "labour_access", "concession")
+#: Origins whose distance-to-every-cell arrays are cached (movers reuse a few origins; the cap bounds memory).
+DISTANCE_CACHE_ORIGINS = 4096
+#: Raid heat spreads to cells within this many standard deviations of the raided cell.
+KERNEL_REACH_SIGMAS = 2
+#: Ranges of the attributes drawn for the jurisdictions of a generated map (``seeded_map``).
+GENERATED_GOVERNANCE = (0.2, 0.9)
+GENERATED_PROTECTION = (0.0, 0.3)
+GENERATED_INFRASTRUCTURE = (0.5, 1.0)
+GENERATED_LABOUR_ACCESS = (0.5, 1.0)
 
 
 @dataclass
@@ -65,9 +73,6 @@ class Region:
     def n_jurisdictions(self) -> int:
         return len(self.jurisdiction_names)
 
-    def flat(self, x: int, y: int) -> int:
-        return x * self.height + y
-
     def xy(self, i: int) -> tuple[int, int]:
         return int(i // self.height), int(i % self.height)
 
@@ -77,7 +82,7 @@ class Region:
         if d is None:
             ox, oy = self.xy(origin)
             d = np.hypot(self.cell_x - ox, self.cell_y - oy) * self.km_per_cell
-            if len(self._dist_cache) < 4096:
+            if len(self._dist_cache) < DISTANCE_CACHE_ORIGINS:
                 self._dist_cache[origin] = d
         return d
 
@@ -195,7 +200,7 @@ def gaussian_kernel(radius_cells: float) -> np.ndarray:
     """Normalised 2-D Gaussian stencil used to spread raid heat to nearby cells (peak cell = 1)."""
     if radius_cells <= 0:
         return np.ones((1, 1))
-    r = int(np.ceil(2 * radius_cells))
+    r = int(np.ceil(KERNEL_REACH_SIGMAS * radius_cells))
     ax = np.arange(-r, r + 1)
     k = np.exp(-(ax[:, None] ** 2 + ax[None, :] ** 2) / (2 * radius_cells**2))
     return k / k.max()
@@ -229,10 +234,10 @@ def seeded_map(
         {
             "name": f"J{symbols[k]}",
             "symbol": symbols[k],
-            "governance": round(float(rng.uniform(0.2, 0.9)), 3),
-            "protection": round(float(rng.uniform(0.0, 0.3)), 3),
-            "infrastructure": round(float(rng.uniform(0.5, 1.0)), 3),
-            "labour_access": round(float(rng.uniform(0.5, 1.0)), 3),
+            "governance": round(float(rng.uniform(*GENERATED_GOVERNANCE)), 3),
+            "protection": round(float(rng.uniform(*GENERATED_PROTECTION)), 3),
+            "infrastructure": round(float(rng.uniform(*GENERATED_INFRASTRUCTURE)), 3),
+            "labour_access": round(float(rng.uniform(*GENERATED_LABOUR_ACCESS)), 3),
         }
         for k in range(n_jurisdictions)
     ]

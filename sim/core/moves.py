@@ -1,0 +1,179 @@
+"""Moves, openings, closures and exits: how compounds and operators change place or leave.
+
+Functions over the model's data (``m`` is the ``ScamModel``), called by the weekly phases in
+``sim.core.phases``. Each applies a rule's result to the tables, counts it in the week's events and
+announces it to observers (``sim.core.hooks``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.common.constants import WEEKS_PER_YEAR
+from sim.core import hooks
+from sim.core.agents import Compound, Operator
+from sim.rules import labour
+from sim.rules.sitechoice import Choice, choose_site, expected_net
+
+if TYPE_CHECKING:
+    from sim.core.model import ScamModel
+
+#: Floor (US$) on the set-up cost that returns are measured against, so a free compound has a finite return.
+MIN_OPEN_COST = 1.0
+
+
+def annual_return(net_per_week: float, open_cost: float) -> float:
+    """Yearly net income of a compound as a share of what it costs to set up (the entry signal)."""
+    return net_per_week * WEEKS_PER_YEAR / max(open_cost, MIN_OPEN_COST)
+
+
+def count_site(m: ScamModel, cell: int, delta: int) -> None:
+    """Keep this week's site-choice counts and open-cell mask current as compounds come and go.
+
+    Both belong to the week's site-choice layers; before they are built (a week with no mover so
+    far) there is nothing to keep current: they are built from the compound table when first needed.
+    """
+    if m._layers is None:
+        return
+    x, y = m.region.xy(cell)
+    m._site_counts[x, y] += delta
+    m._layers.open_cell[cell] = m._site_counts[x, y] < m.params.compounds.cell_capacity
+
+
+def value_at_risk(m: ScamModel, op: Operator) -> float:
+    """What a raid would cost the operator: rebuilding elsewhere and the capital a raid seizes."""
+    r, e = m.params.relocation, m.params.enforcement
+    return r.base_cost + r.sunk_share * m.params.compounds.open_cost + e.seizure_share * max(op.capital, 0.0)
+
+
+def relocate(m: ScamModel, comp: Compound, forced: bool) -> None:
+    """Move a compound by site choice; a forced move with nowhere to go ends the compound."""
+    r = m.params.relocation
+    if not r.enabled:
+        if forced:
+            dissolve(m, comp)
+        return
+    op = comp.operator
+    origin = comp.site
+    choice = choose_site(
+        m.layers, m.region, m.rng,
+        workers=comp.workers, notoriety=m.policy.notoriety_map(m.operator_table.notoriety[op.slot], m.week),
+        capital=op.capital, value_at_risk=value_at_risk(m, op), origin=origin, stay_allowed=not forced,
+        fixed_move_cost=r.base_cost + r.sunk_share * m.params.compounds.open_cost, r=r, e=m.params.enforcement,
+        leave_origin=forced,
+    )
+    if choice.cell < 0:  # no affordable, profitable site: not even staying pays
+        dissolve(m, comp)
+        return
+    if choice.cell == origin and not forced:
+        comp.table.review_week[comp.slot] = m.week + r.review_weeks  # decided to stay: not again for a while
+        return
+    op.capital -= choice.move_cost
+    km = float(m.region.distance_km(origin)[choice.cell])
+    cross = m.region.crosses_border(origin, choice.cell)
+    ev = m.events
+    ev.relocations += 1
+    ev.forced_relocations += int(forced)
+    ev.distances_km.append(km)
+    ev.cross_border += int(cross)
+    m.moves.append((m.week, origin, choice.cell, km, cross, forced))
+    count_site(m, origin, -1)
+    count_site(m, choice.cell, +1)
+    comp.place(choice.cell)
+    comp.relocating = r.weeks
+    if m.hooks.wants(hooks.CompoundMoved):
+        m.hooks.announce(hooks.CompoundMoved(m.week, comp.unique_id, op.unique_id, origin, choice.cell, km, cross, forced))
+
+
+def new_compound_workers(m: ScamModel) -> np.ndarray:
+    """Workers a new compound expects at each cell: an average compound at this week's occupancy, by labour access."""
+    return m.params.compounds.capacity_mean * m.occupancy * m.region.labour_access.ravel()
+
+
+def choose_new_site(m: ScamModel, op: Operator, workers: float | np.ndarray | None = None, fixed_cost: float | None = None,
+                    capital: float | None = None) -> Choice:
+    """Where the operator would open a compound: from its largest compound's cell, or from nowhere."""
+    c, r = m.params.compounds, m.params.relocation
+    origin = -1
+    if op.n_compounds > 0:
+        t = m.compound_table
+        mine = t.slots[t.operator[t.slots] == op.slot]
+        origin = int(t.site[mine[np.argmax(t.workers[mine])]])
+    if workers is None:
+        workers = new_compound_workers(m)
+    return choose_site(
+        m.layers, m.region, m.rng,
+        workers=workers, notoriety=m.policy.notoriety_map(m.operator_table.notoriety[op.slot], m.week),
+        capital=op.capital if capital is None else capital, value_at_risk=value_at_risk(m, op), origin=origin,
+        stay_allowed=False, fixed_move_cost=c.open_cost if fixed_cost is None else fixed_cost, r=r, e=m.params.enforcement,
+    )
+
+
+def open_compound(m: ScamModel, op: Operator) -> Compound | None:
+    """Open a compound at a chosen site if its expected return clears the threshold."""
+    choice = choose_new_site(m, op)
+    if choice.cell < 0:
+        return None
+    if annual_return(choice.expected_net, m.params.compounds.open_cost) < m.params.entry.return_threshold:
+        return None
+    op.capital -= choice.move_cost
+    comp = Compound(m, op, choice.cell, m.draw_capacity(), 0)
+    count_site(m, choice.cell, +1)
+    m.events.opened += 1
+    if m.hooks.wants(hooks.CompoundOpened):
+        m.hooks.announce(hooks.CompoundOpened(m.week, comp.unique_id, op.unique_id, choice.cell))
+    return comp
+
+
+def best_return(m: ScamModel) -> float:
+    """Annual return on set-up cost of a new compound at the best cell (the entry signal)."""
+    c, r = m.params.compounds, m.params.relocation
+    layers = m.layers
+    net = expected_net(layers, new_compound_workers(m), np.zeros(m.region.n_jurisdictions), r.base_cost + r.sunk_share * c.open_cost,
+                       m.params.enforcement)
+    net = np.where(layers.open_cell, net, -np.inf)
+    best = float(net.max()) if net.size else -math.inf
+    return annual_return(best, c.open_cost) if math.isfinite(best) else 0.0
+
+
+def free(m: ScamModel, n: int) -> None:
+    """Freed people (rescued, escaped, released) go home or back into the pool."""
+    share = m.levers.repatriation_share
+    if share is None:
+        share = m.params.enforcement.repatriation_share
+    home, back = labour.split_freed(n, share, m.rng)
+    m.events.repatriated += home
+    m.events.retrafficked += back
+    m.totals["repatriated"] += home
+    m.totals["retrafficked"] += back
+    m.pool += back
+
+
+def dissolve(m: ScamModel, comp: Compound) -> None:
+    """Close a compound for good; its workers are released."""
+    released, cell = comp.workers, comp.site
+    free(m, released)
+    count_site(m, cell, -1)
+    operator = comp.operator.unique_id
+    comp.close()
+    m.events.dissolved += 1
+    if m.hooks.wants(hooks.CompoundClosed):
+        m.hooks.announce(hooks.CompoundClosed(m.week, comp.unique_id, operator, cell, released))
+
+
+def end_operator(m: ScamModel, op: Operator, reason: str) -> None:
+    """The operator is gone (its boss arrested, or bankrupt): its compounds close with it."""
+    compounds = op.n_compounds
+    for comp in op.compounds:
+        dissolve(m, comp)
+    leave(m, op, reason, compounds)
+
+
+def leave(m: ScamModel, op: Operator, reason: str, compounds: int = 0) -> None:
+    """The operator leaves the market (its compounds already closed)."""
+    op.leave()
+    if m.hooks.wants(hooks.OperatorLeft):
+        m.hooks.announce(hooks.OperatorLeft(m.week, op.unique_id, reason, compounds))

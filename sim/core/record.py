@@ -1,0 +1,102 @@
+"""What the model records each week: the counters of one week and the log of all weeks.
+
+The model fills a ``WeekEvents`` while its rules run and appends one row to the ``WeeklyLog`` at the
+end of the week; ``sim.measures`` turns the log into tables and computes measures from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+#: Columns of timeseries.csv, in order, with their meaning (documented in docs/outputs.md).
+COLUMNS: dict[str, str] = {
+    "week": "week number (1 = first simulated week)",
+    "compounds": "compounds in operation, moving ones included",
+    "relocating": "compounds moving this week (producing nothing)",
+    "workers_held": "people held in compounds",
+    "pool": "people in the recruitment pipeline, not yet in a compound",
+    "revenue": "gross proceeds booked this week (before raids and moves), US$",
+    "operators": "criminal groups in the market",
+    "relocations": "compound moves started this week (forced and voluntary)",
+    "forced_relocations": "moves forced by a raid or a tip-off",
+    "mean_relocation_km": "mean distance of this week's moves, km (blank: no move)",
+    "cross_border_relocations": "moves into another country (jurisdictions without a country are their own)",
+    "raids": "raids made",
+    "raids_succeeded": "raids neither tipped off nor failed: workers rescued, capital seized, the site lost",
+    "raids_tipped_off": "raids pre-empted by a tip-off (the operator evacuated)",
+    "workers_rescued": "people freed by successful raids",
+    "workers_repatriated": "freed people (rescued, escaped or released) who got home",
+    "workers_retrafficked": "freed people who went back into the recruitment pool",
+    "workers_hired": "people moved from the pool into compounds",
+    "workers_lost_attrition": "people who left compounds by attrition (escape, release, death)",
+    "bosses_arrested": "operators ended by the arrest of their boss",
+    "bankruptcies": "operators ended by bankruptcy",
+    "operator_exits_other": "operators that left with no compound and no affordable profitable site",
+    "compounds_opened": "new compounds (expansion and entry)",
+    "compounds_dissolved": "compounds closed for good (no site, no money, boss arrested, bankruptcy)",
+    "entrants": "new operators",
+    "capital_seized": "operator capital seized this week, US$",
+    "operator_capital": "capital held by all operators at the end of the week, US$",
+}
+
+
+@dataclass
+class WeekEvents:
+    """Counters filled during one week by the model's rules."""
+
+    relocations: int = 0
+    forced_relocations: int = 0
+    distances_km: list[float] = field(default_factory=list)
+    cross_border: int = 0
+    raids: int = 0
+    raids_succeeded: int = 0
+    raids_tipped_off: int = 0
+    rescued: int = 0
+    repatriated: int = 0
+    retrafficked: int = 0
+    hired: int = 0
+    attrition: int = 0
+    arrests: int = 0
+    bankruptcies: int = 0
+    exits_other: int = 0
+    opened: int = 0
+    dissolved: int = 0
+    entrants: int = 0
+    seized: float = 0.0
+    revenue_by_j: np.ndarray = field(default_factory=lambda: np.zeros(0))  # booked in the accounts phase
+
+
+class WeeklyLog:
+    """Accumulates one row per week; per-jurisdiction workers go in ``workers_<name>`` columns."""
+
+    def __init__(self, jurisdiction_names: tuple[str, ...]) -> None:
+        self.jurisdiction_names = jurisdiction_names
+        self.rows: dict[str, list] = {c: [] for c in COLUMNS}
+        self.by_jurisdiction: list[np.ndarray] = []
+        self.compounds_by_jurisdiction: list[np.ndarray] = []
+        self.revenue_by_jurisdiction: list[np.ndarray] = []
+
+    def append(self, values: dict[str, float], workers_by_j: np.ndarray, compounds_by_j: np.ndarray, revenue_by_j: np.ndarray) -> None:
+        for c in COLUMNS:
+            self.rows[c].append(values[c])
+        self.by_jurisdiction.append(workers_by_j)
+        self.compounds_by_jurisdiction.append(compounds_by_j)
+        self.revenue_by_jurisdiction.append(revenue_by_j)
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.rows)
+        if self.by_jurisdiction:
+            wj = np.vstack(self.by_jurisdiction)
+            for k, name in enumerate(self.jurisdiction_names):
+                df[f"workers_{name}"] = wj[:, k]
+        return df
+
+    def workers_matrix(self) -> np.ndarray:
+        """Workers held, weeks x jurisdictions."""
+        return np.vstack(self.by_jurisdiction) if self.by_jurisdiction else np.zeros((0, len(self.jurisdiction_names)))
+
+    def revenue_matrix(self) -> np.ndarray:
+        return np.vstack(self.revenue_by_jurisdiction) if self.revenue_by_jurisdiction else np.zeros((0, len(self.jurisdiction_names)))
