@@ -411,7 +411,7 @@ def test_staying_is_free_and_allowed_on_a_full_cell(region):
 def test_unaffordable_unprofitable_and_full_cells_are_never_chosen(region):
     rng = np.random.default_rng(5)
     r = dataclasses.replace(FREE_MOVES, cost_per_km=4000.0, border_cost=3.0e5, logit_beta=0.01)
-    origin = region.flat(1, 1)  # in A (x < 4)
+    origin = 1 * region.height + 1  # cell (1, 1), in A (x < 4); flat index = x * height + y
     dist = region.distance_km(origin)
     abroad = region.abroad(origin)
     for trial in range(200):

@@ -219,5 +219,5 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
 
 
 def default_params() -> Params:
-    """The built-in parameters on the default generated map (what ``ScamModel()`` runs)."""
+    """The built-in parameters on the default generated map (give them to ``ScamModel`` to run the defaults)."""
     return params_from_dict({}, "<defaults>")
