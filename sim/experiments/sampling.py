@@ -1,0 +1,83 @@
+"""Sampled design points: ``[sample]``, a Latin hypercube over numeric parameters' bounds.
+
+The unit-cube sample is seeded with ``sample.seed``, by default the experiment's seed, so a design is
+the same every time it is read. Whole-number parameters are rounded; others keep six significant digits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from sim.experiments.factors import check_key
+from sim.experiments.fields import flatten_params, value_kind
+from sim.scenario.loader import check_value
+from sim.scenario.loader import suggest as _suggest
+
+SAMPLE_KEYS = ("method", "count", "seed", "bounds")
+SAMPLE_METHODS = ("latin_hypercube",)
+
+
+def latin_hypercube(n: int, d: int, seed: int) -> np.ndarray:
+    """n x d points in [0, 1): one in each of n equal strata of every dimension, jittered within it."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x4C4853,)))
+    u = np.empty((n, d))
+    for j in range(d):
+        u[:, j] = (rng.permutation(n) + rng.random(n)) / n
+    return u
+
+
+def sampled_points(where: str, t: dict[str, Any], fields: dict[str, dataclasses.Field], default_seed: int,
+            problems: list[str]) -> list[dict[str, Any]]:
+    for k in t:
+        if k not in SAMPLE_KEYS:
+            problems.append(f"{where}: sample.{k} is not a known key of [sample]{_suggest(k, SAMPLE_KEYS)}; "
+                            f"allowed: {', '.join(SAMPLE_KEYS)}")
+    method = t.get("method", "latin_hypercube")
+    if method not in SAMPLE_METHODS:
+        problems.append(f"{where}: sample.method = {method!r} is not allowed; allowed: {', '.join(SAMPLE_METHODS)}"
+                        f"{_suggest(str(method), SAMPLE_METHODS)}")
+    count, seed = t.get("count"), t.get("seed", default_seed)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        problems.append(f"{where}: sample.count = {count!r} must be a whole number of samples from 1 up")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        problems.append(f"{where}: sample.seed = {seed!r} must be a whole number from 0 up")
+    bounds = flatten_params(t.get("bounds", {})) if isinstance(t.get("bounds", {}), dict) else None
+    if not bounds:
+        problems.append(f"{where}: sample.bounds must be a table of parameter = [low, high], "
+                        f"e.g. bounds = {{ \"relocation.base_cost\" = [1e5, 5e6] }}")
+        return []
+    good: dict[str, tuple[float, float]] = {}
+    for key, b in bounds.items():
+        if not check_key(where, "sample.bounds", key, fields, problems):
+            continue
+        f = fields[key]
+        if value_kind(f) not in (int, float):
+            problems.append(f"{where}: sample.bounds.{key} is not numeric, so it cannot be sampled; vary it in [factors]")
+            continue
+        if not (isinstance(b, list) and len(b) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in b)
+                and b[0] <= b[1]):
+            problems.append(f"{where}: sample.bounds.{key} = {b!r} must be [low, high] with low <= high")
+            continue
+        ok = True
+        for x in b:
+            x = int(x) if value_kind(f) is int and float(x).is_integer() else x
+            _, problem = check_value(where, f"sample.bounds.{key}", x, f)
+            if problem:
+                problems.append(problem)
+                ok = False
+        if ok:
+            good[key] = (float(b[0]), float(b[1]))
+    if problems or not isinstance(count, int):
+        return []
+    u = latin_hypercube(count, len(good), seed)
+    out = []
+    for row in u:
+        point = {}
+        for j, (key, (lo, hi)) in enumerate(good.items()):
+            x = lo + row[j] * (hi - lo)
+            point[key] = round(x) if value_kind(fields[key]) is int else float(f"{x:.6g}")
+        out.append(point)
+    return out
