@@ -363,6 +363,28 @@ bounds = {{ "relocation.base_cost" = [1e5, 5e6], "relocation.weeks" = [1, 9] }}
                                                {"policy.type": "case_by_case", "policy.raid_frequency": 48.0}]
 
 
+def test_latin_hypercube_is_seeded_and_stratified():
+    from scipy.stats import qmc
+
+    from sim.common.stats import latin_hypercube
+
+    u = latin_hypercube(8, 3, seed=11)
+    assert u.shape == (8, 3) and ((u >= 0) & (u < 1)).all()
+    for j in range(3):  # one point in each eighth of every dimension
+        assert sorted((u[:, j] * 8).astype(int)) == list(range(8))
+    assert np.array_equal(u, latin_hypercube(8, 3, seed=11))
+    assert not np.array_equal(u, latin_hypercube(8, 3, seed=12))
+    assert np.array_equal(u, qmc.LatinHypercube(d=3, seed=11).random(8))  # the sampler calibration uses
+
+
+def test_sample_seed_defaults_to_the_experiment_seed(tmp_path):
+    text = f'[experiment]\nscenario = "{BASELINE}"\nseed = SEED\n[sample]\ncount = 4\nbounds = {{ "relocation.base_cost" = [1e5, 5e6] }}\n'
+    a = load_experiment(write(tmp_path, text.replace("SEED", "5"), "a.toml"))
+    b = load_experiment(write(tmp_path, text.replace("SEED", "5").replace("count = 4", "count = 4\nseed = 5"), "b.toml"))
+    c = load_experiment(write(tmp_path, text.replace("SEED", "6"), "c.toml"))
+    assert a.points == b.points and a.points != c.points
+
+
 def test_shipped_experiments_are_valid():
     quick = load_experiment(ROOT / "experiments" / "quick.toml")
     assert quick.weeks <= 52 and len(quick.points) * quick.replications <= 12

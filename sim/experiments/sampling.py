@@ -1,7 +1,8 @@
 """Sampled design points: ``[sample]``, a Latin hypercube over numeric parameters' bounds.
 
-The unit-cube sample is seeded with ``sample.seed``, by default the experiment's seed, so a design is
-the same every time it is read. Whole-number parameters are rounded; others keep six significant digits.
+The unit-cube sample comes from ``sim.common.stats.latin_hypercube`` (scipy's ``qmc.LatinHypercube``)
+seeded with ``sample.seed``, by default the experiment's seed, so a design is the same every time it
+is read. Whole-number parameters are rounded; others keep six significant digits.
 """
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import numpy as np
-
+from sim.common.stats import latin_hypercube
 from sim.experiments.factors import check_key
 from sim.experiments.fields import flatten_params, value_kind
 from sim.scenario.loader import check_value
@@ -18,15 +18,6 @@ from sim.scenario.loader import suggest as _suggest
 
 SAMPLE_KEYS = ("method", "count", "seed", "bounds")
 SAMPLE_METHODS = ("latin_hypercube",)
-
-
-def latin_hypercube(n: int, d: int, seed: int) -> np.ndarray:
-    """n x d points in [0, 1): one in each of n equal strata of every dimension, jittered within it."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x4C4853,)))
-    u = np.empty((n, d))
-    for j in range(d):
-        u[:, j] = (rng.permutation(n) + rng.random(n)) / n
-    return u
 
 
 def sampled_points(where: str, t: dict[str, Any], fields: dict[str, dataclasses.Field], default_seed: int,
