@@ -9,7 +9,6 @@ parameters and from ``MEASURE_LABELS`` for measures. Figures are saved as PNG an
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import textwrap
 import tomllib
@@ -26,8 +25,10 @@ import pandas as pd
 from matplotlib.colors import CenteredNorm, Normalize
 
 from sim.common.files import save_figure
+from sim.common.stats import t_interval
+from sim.experiments.fields import param_fields
 from sim.experiments.store import Results
-from sim.params.declarations import POLICY_TYPES, SECTIONS
+from sim.params.declarations import POLICY_TYPES
 from sim.scenario.loader import suggest as _suggest
 
 MEASURE_LABELS: dict[str, str] = {
@@ -77,13 +78,9 @@ class PlotError(ValueError):
 
 # ---- labels -----------------------------------------------------------------------------------------
 
-def _fields() -> dict[str, dataclasses.Field]:
-    return {f"{s}.{f.name}": f for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)}
-
-
 def param_label(key: str, width: int = 48) -> str:
     """A parameter's axis label in words with its unit, from the field metadata."""
-    f = _fields().get(key)
+    f = param_fields().get(key)
     if f is None:
         return key
     doc, unit = f.metadata.get("doc", key), f.metadata.get("unit", "-")
@@ -121,28 +118,12 @@ def _color(key: str | None, value: Any, order: list[Any]) -> Any:
 
 # ---- statistics ---------------------------------------------------------------------------------------
 
-def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
-    """Mean, lower and upper Student-t interval bounds and n (NaNs dropped; no band for n < 2)."""
-    from scipy import stats
-
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    n = len(v)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(v.mean())
-    if n < 2:
-        return mean, math.nan, math.nan, n
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half, n
-
-
 def summary_table(frame: pd.DataFrame, by: list[str], y: str) -> pd.DataFrame:
     """Mean, t-interval and n of ``y`` per combination of ``by``."""
     rows = []
     for keys, g in frame.groupby(by, sort=True, dropna=False):
         keys = keys if isinstance(keys, tuple) else (keys,)
-        mean, lo, hi, n = t_interval(g[y].to_numpy())
+        mean, lo, hi, n = t_interval(g[y].to_numpy(float))
         rows.append({**dict(zip(by, keys, strict=True)), "mean": mean, "lo": lo, "hi": hi, "n": n})
     return pd.DataFrame(rows)
 
