@@ -20,8 +20,8 @@ SAMPLE_KEYS = ("method", "count", "seed", "bounds")
 SAMPLE_METHODS = ("latin_hypercube",)
 
 
-def sampled_points(where: str, t: dict[str, Any], fields: dict[str, dataclasses.Field], default_seed: int,
-            problems: list[str]) -> list[dict[str, Any]]:
+def _settings(where: str, t: dict[str, Any], default_seed: int, problems: list[str]) -> tuple[Any, Any]:
+    """The table's keys, method, count and seed checked; returns (count, seed) as given."""
     for k in t:
         if k not in SAMPLE_KEYS:
             problems.append(f"{where}: sample.{k} is not a known key of [sample]{_suggest(k, SAMPLE_KEYS)}; "
@@ -35,6 +35,36 @@ def sampled_points(where: str, t: dict[str, Any], fields: dict[str, dataclasses.
         problems.append(f"{where}: sample.count = {count!r} must be a whole number of samples from 1 up")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         problems.append(f"{where}: sample.seed = {seed!r} must be a whole number from 0 up")
+    return count, seed
+
+
+def _is_pair(b: Any) -> bool:
+    return (isinstance(b, list) and len(b) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in b)
+            and b[0] <= b[1])
+
+
+def _bound(where: str, key: str, b: Any, f: dataclasses.Field, problems: list[str]) -> tuple[float, float] | None:
+    """One parameter's [low, high], checked against its field; None (with the problem noted) when unusable."""
+    if value_kind(f) not in (int, float):
+        problems.append(f"{where}: sample.bounds.{key} is not numeric, so it cannot be sampled; vary it in [factors]")
+        return None
+    if not _is_pair(b):
+        problems.append(f"{where}: sample.bounds.{key} = {b!r} must be [low, high] with low <= high")
+        return None
+    ok = True
+    for x in b:
+        x = int(x) if value_kind(f) is int and float(x).is_integer() else x
+        _, problem = check_value(where, f"sample.bounds.{key}", x, f)
+        if problem:
+            problems.append(problem)
+            ok = False
+    return (float(b[0]), float(b[1])) if ok else None
+
+
+def sampled_points(where: str, t: dict[str, Any], fields: dict[str, dataclasses.Field], default_seed: int,
+                   problems: list[str]) -> list[dict[str, Any]]:
+    """The [sample] table's points (none when it, or anything before it in the file, has a problem)."""
+    count, seed = _settings(where, t, default_seed, problems)
     bounds = flatten_params(t.get("bounds", {})) if isinstance(t.get("bounds", {}), dict) else None
     if not bounds:
         problems.append(f"{where}: sample.bounds must be a table of parameter = [low, high], "
@@ -42,25 +72,10 @@ def sampled_points(where: str, t: dict[str, Any], fields: dict[str, dataclasses.
         return []
     good: dict[str, tuple[float, float]] = {}
     for key, b in bounds.items():
-        if not check_key(where, "sample.bounds", key, fields, problems):
-            continue
-        f = fields[key]
-        if value_kind(f) not in (int, float):
-            problems.append(f"{where}: sample.bounds.{key} is not numeric, so it cannot be sampled; vary it in [factors]")
-            continue
-        if not (isinstance(b, list) and len(b) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in b)
-                and b[0] <= b[1]):
-            problems.append(f"{where}: sample.bounds.{key} = {b!r} must be [low, high] with low <= high")
-            continue
-        ok = True
-        for x in b:
-            x = int(x) if value_kind(f) is int and float(x).is_integer() else x
-            _, problem = check_value(where, f"sample.bounds.{key}", x, f)
-            if problem:
-                problems.append(problem)
-                ok = False
-        if ok:
-            good[key] = (float(b[0]), float(b[1]))
+        if check_key(where, "sample.bounds", key, fields, problems):
+            pair = _bound(where, key, b, fields[key], problems)
+            if pair is not None:
+                good[key] = pair
     if problems or not isinstance(count, int):
         return []
     u = latin_hypercube(count, len(good), seed)
