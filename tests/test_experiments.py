@@ -452,7 +452,7 @@ def test_cli_bad_input_exits_2(tmp_path, capsys):
 
 def test_declared_measure_names_are_the_keys_of_a_real_summary():
     """sim.measures.names lists what summarise reports: a change to one must change the other."""
-    from sim.measures.names import COUNTERFACTUAL_PREFIX, DESCRIPTIVE_KEYS, MEASURES
+    from sim.measures.names import COUNTERFACTUAL_PREFIX, DESCRIPTIVE_KEYS, MEASURE_LABELS, MEASURES
     from sim.scenario.loader import load_scenario
 
     params = load_scenario(BASELINE).params.with_values({"run.weeks": 30, "run.burn_in_weeks": 10, "policy.start_week": 10,
@@ -464,4 +464,4 @@ def test_declared_measure_names_are_the_keys_of_a_real_summary():
     assert all(v is None or isinstance(v, (bool, int, float, np.number)) for k, v in flat.items() if k in MEASURES)
     alone = flatten(summarise(run))
     assert set(alone) == set(flat) - {m for m in MEASURES if m.startswith(COUNTERFACTUAL_PREFIX)}
-    assert set(DEFAULT_MEASURES) <= set(MEASURES)
+    assert set(DEFAULT_MEASURES) <= set(MEASURES) and set(MEASURE_LABELS) <= set(MEASURES)
