@@ -18,6 +18,7 @@ import pytest
 
 from sim.experiments import load_experiment, load_results, replication_seed, run_sweep
 from sim.experiments.design import DEFAULT_MEASURES, flatten, is_experiment_file
+from sim.experiments.plan import plan
 from sim.experiments.store import StoreError
 from sim.measures.run import simulate, summarise
 from sim.scenario.loader import ScenarioError
@@ -67,6 +68,28 @@ def tiny(tmp_path_factory) -> Path:
     return write(tmp_path_factory.mktemp("exp"), TINY)
 
 
+@pytest.fixture
+def failing_runs(monkeypatch):
+    """Make the named runs raise, by wrapping the function that simulates one run.
+
+    The patch lives in this process, so sweeps that use it run serially (``workers=1``): failure
+    handling is the same code in a worker process.
+    """
+    from sim.experiments import worker
+
+    real = worker.simulate_run
+
+    def fail(run_ids: set[str]) -> None:
+        def simulate_run(spec, burn_in):
+            if spec.run_id in run_ids:
+                raise RuntimeError("injected failure (test)")
+            return real(spec, burn_in)
+
+        monkeypatch.setattr(worker, "simulate_run", simulate_run)
+
+    return fail
+
+
 @pytest.fixture(scope="module")
 def reference(tiny, tmp_path_factory):
     """The tiny experiment run serially, in this process: the table every other way must reproduce."""
@@ -96,7 +119,6 @@ def test_reference_table_is_tidy_and_complete(reference):
     runs = res.runs()
     for r in (0, 1):
         assert set(runs.loc[runs["replication"] == r, "seed"]) == {replication_seed(7, r)}
-    assert replication_seed(7, 0) == int(np.random.SeedSequence(7, spawn_key=(0,)).generate_state(1)[0])
     # One shared counterfactual per replication, its policy switched off.
     cf = runs[runs["role"] == "counterfactual"]
     assert list(cf["policy.type"]) == ["none", "none"] and (cf["point"] == -1).all()
@@ -108,6 +130,34 @@ def test_reference_table_is_tidy_and_complete(reference):
     assert m["experiment"]["sha256"] == exp.sha256 and m["experiment"]["text"] == exp.text
     assert len(m["scenario"]["sha256"]) == 64 and "numpy" in m["versions"] and "git_commit" in m
     assert m["sessions"][0]["backend"] == "serial"
+
+
+def test_seeds_depend_only_on_experiment_seed_and_replication(tiny, tmp_path):
+    """Seeds are shared across points, distinct across replications, stable for an experiment seed, and
+    the same whatever the order, backend or resumption that recorded them."""
+    exp = load_experiment(tiny)
+    planned = {(s.run_id, s.seed) for s in plan(exp)}
+    by_rep = {r: {s.seed for s in plan(exp) if s.replication == r} for r in range(exp.replications)}
+    assert all(len(v) == 1 for v in by_rep.values())  # common random numbers across points and counterfactuals
+    forward = [replication_seed(7, r) for r in range(200)]
+    assert len(set(forward)) == 200  # distinct across replications
+    assert forward == [replication_seed(7, r) for r in reversed(range(200))][::-1]  # not a stream: order does not matter
+    assert not set(forward) & {replication_seed(8, r) for r in range(200)}  # another experiment seed, other seeds
+    # More replications keep the seeds of the first ones, so extending a sweep adds runs and changes none.
+    more = load_experiment(write(tmp_path, TINY.replace("replications = 2", "replications = 5"), "more.toml"))
+    assert planned <= {(s.run_id, s.seed) for s in plan(more)}
+
+    # Recorded seeds: chunked on a process pool, interrupted, then resumed serially, they are the planned ones.
+    def stop_after_two(info):
+        if info["done"] >= 2:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "pool"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(tiny, out=out, workers=2, chunk_size=1, progress=False, on_chunk=stop_after_two)
+    run_sweep(tiny, out=out, workers=1, progress=False, resume=True)
+    recorded = load_results(out).runs()
+    assert set(zip(recorded["run_id"], recorded["seed"], strict=True)) == planned
 
 
 def test_counterfactual_sharing_matches_direct_runs(reference, tiny):
@@ -129,7 +179,7 @@ def test_counterfactual_sharing_matches_direct_runs(reference, tiny):
 
 def test_shared_burn_in_gives_the_same_runs_as_simulate():
     """Runs that differ only in policy copy one burned-in model; every policy type must match simulate."""
-    from sim.experiments.runner import BurnIn
+    from sim.experiments.worker import BurnIn
     from sim.params.declarations import POLICY_TYPES
     from sim.scenario.loader import load_scenario
 
@@ -198,9 +248,10 @@ def test_interrupted_sweep_resumes_to_the_same_table(reference, tiny, tmp_path):
     assert [s["backend"] for s in json.loads((out / "manifest.json").read_text())["sessions"]] == ["processes", "serial"]
 
 
-def test_failed_run_is_recorded_and_the_rest_complete(reference, tiny, tmp_path):
+def test_failed_run_is_recorded_and_the_rest_complete(reference, tiny, tmp_path, failing_runs, monkeypatch):
     out = tmp_path / "failing"
-    report = run_sweep(tiny, out=out, workers=1, progress=False, fail_runs={"p00001-r0000"})
+    failing_runs({"p00001-r0000"})
+    report = run_sweep(tiny, out=out, workers=1, progress=False)
     assert (report.succeeded, report.failed, report.pending) == (5, 1, 0)
     res = load_results(out)
     assert list(res.errors["run_id"]) == ["p00001-r0000"]
@@ -209,14 +260,16 @@ def test_failed_run_is_recorded_and_the_rest_complete(reference, tiny, tmp_path)
     assert err["policy.type"] == "case_by_case" and err["policy.raid_frequency"] == 96.0 and err["replication"] == 0
     assert set(res.measures["run_id"]) == set(reference[1].measures["run_id"]) - {"p00001-r0000"}
     # Failures are not retried by a plain re-run, and are with --retry-failed (no duplicate left behind).
+    monkeypatch.undo()
     assert run_sweep(tiny, out=out, workers=1, progress=False).ran == 0
     report = run_sweep(tiny, out=out, workers=1, progress=False, retry_failed=True)
     assert (report.ran, report.failed_total) == (1, 0)
     assert_same(load_results(out), reference[1])
 
 
-def test_failing_counterfactual_fails_its_runs_only(tiny, tmp_path):
-    report = run_sweep(tiny, out=tmp_path / "cf", workers=1, progress=False, fail_runs={"c00000-r0001"})
+def test_failing_counterfactual_fails_its_runs_only(tiny, tmp_path, failing_runs):
+    failing_runs({"c00000-r0001"})
+    report = run_sweep(tiny, out=tmp_path / "cf", workers=1, progress=False)
     res = load_results(tmp_path / "cf")
     assert set(res.errors["run_id"]) == {"c00000-r0001", "p00000-r0001", "p00001-r0001"}
     assert report.succeeded == 3 and res.errors["error"].str.contains("counterfactual|injected").all()
@@ -310,6 +363,28 @@ bounds = {{ "relocation.base_cost" = [1e5, 5e6], "relocation.weeks" = [1, 9] }}
                                                {"policy.type": "case_by_case", "policy.raid_frequency": 48.0}]
 
 
+def test_latin_hypercube_is_seeded_and_stratified():
+    from scipy.stats import qmc
+
+    from sim.common.stats import latin_hypercube
+
+    u = latin_hypercube(8, 3, seed=11)
+    assert u.shape == (8, 3) and ((u >= 0) & (u < 1)).all()
+    for j in range(3):  # one point in each eighth of every dimension
+        assert sorted((u[:, j] * 8).astype(int)) == list(range(8))
+    assert np.array_equal(u, latin_hypercube(8, 3, seed=11))
+    assert not np.array_equal(u, latin_hypercube(8, 3, seed=12))
+    assert np.array_equal(u, qmc.LatinHypercube(d=3, seed=11).random(8))  # the sampler calibration uses
+
+
+def test_sample_seed_defaults_to_the_experiment_seed(tmp_path):
+    text = f'[experiment]\nscenario = "{BASELINE}"\nseed = SEED\n[sample]\ncount = 4\nbounds = {{ "relocation.base_cost" = [1e5, 5e6] }}\n'
+    a = load_experiment(write(tmp_path, text.replace("SEED", "5"), "a.toml"))
+    b = load_experiment(write(tmp_path, text.replace("SEED", "5").replace("count = 4", "count = 4\nseed = 5"), "b.toml"))
+    c = load_experiment(write(tmp_path, text.replace("SEED", "6"), "c.toml"))
+    assert a.points == b.points and a.points != c.points
+
+
 def test_shipped_experiments_are_valid():
     quick = load_experiment(ROOT / "experiments" / "quick.toml")
     assert quick.weeks <= 52 and len(quick.points) * quick.replications <= 12
@@ -371,3 +446,22 @@ def test_cli_bad_input_exits_2(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
     assert cli(["plot", str(tmp_path)]) == 2
     assert cli(["sweep", str(bad), "--workers", "0"]) == 2
+
+
+# ---- measure names -----------------------------------------------------------------------------------------
+
+def test_declared_measure_names_are_the_keys_of_a_real_summary():
+    """sim.measures.names lists what summarise reports: a change to one must change the other."""
+    from sim.measures.names import COUNTERFACTUAL_PREFIX, DESCRIPTIVE_KEYS, MEASURE_LABELS, MEASURES
+    from sim.scenario.loader import load_scenario
+
+    params = load_scenario(BASELINE).params.with_values({"run.weeks": 30, "run.burn_in_weeks": 10, "policy.start_week": 10,
+                                                         "policy.type": "case_by_case"})
+    run, cf = simulate(params, seed=2), simulate(params.with_values({"policy.type": "none"}), seed=2)
+    flat = flatten(summarise(run, cf))
+    assert set(flat) == set(MEASURES) | set(DESCRIPTIVE_KEYS)
+    assert tuple(k for k in flat if k not in DESCRIPTIVE_KEYS) == MEASURES  # the order "all" keeps
+    assert all(v is None or isinstance(v, (bool, int, float, np.number)) for k, v in flat.items() if k in MEASURES)
+    alone = flatten(summarise(run))
+    assert set(alone) == set(flat) - {m for m in MEASURES if m.startswith(COUNTERFACTUAL_PREFIX)}
+    assert set(DEFAULT_MEASURES) <= set(MEASURES) and set(MEASURE_LABELS) <= set(MEASURES)

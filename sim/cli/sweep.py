@@ -10,9 +10,7 @@ import argparse
 import shlex
 import sys
 
-from sim.cli.common import print_errors
-
-EXIT_INTERRUPTED = 130
+from sim.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, print_errors
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -51,8 +49,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if report.failed_total:
         print(f"warning: {report.failed_total} runs failed; their errors and parameters are in {report.out}/errors/ "
               f"(retry with --retry-failed)", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_FAILURE
+    return EXIT_OK
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
@@ -66,13 +64,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
         return print_errors([str(exc)])
     for path in written:
         print(f"wrote {path}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_table(args: argparse.Namespace) -> int:
     """Mean [Student-t 95% interval] (n) of measures per design point, as a Markdown table."""
+    from sim.common.stats import t_interval
     from sim.experiments.store import StoreError, load_results
-    from sim.viz.sweeps import measure_label, t_interval
+    from sim.viz.sweeps import measure_label
 
     try:
         results = load_results(args.results)
@@ -94,7 +93,7 @@ def cmd_table(args: argparse.Namespace) -> int:
             mean, lo, hi, n = t_interval(g[m].to_numpy(float))
             cells.append("undefined" if n == 0 else f"{mean:.3g} [{lo:.3g}, {hi:.3g}] (n={n})" if n > 1 else f"{mean:.3g} (n=1)")
         print("| " + " | ".join(cells) + " |")
-    return 0
+    return EXIT_OK
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

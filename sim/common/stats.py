@@ -25,3 +25,15 @@ def t_interval(values: Iterable[float | None], level: float = 0.95) -> tuple[flo
         return mean, math.nan, math.nan, 1
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
     return mean, mean - half, mean + half, n
+
+
+def latin_hypercube(n: int, d: int, seed: int) -> np.ndarray:
+    """``n`` points in the unit cube ``[0, 1)^d``, one in each of ``n`` equal strata of every dimension.
+
+    scipy's ``qmc.LatinHypercube`` (each point placed at random within its stratum), seeded with
+    ``seed``, so the same seed gives the same sample. Experiment designs (``[sample]``) and calibration
+    draw their samples here.
+    """
+    from scipy.stats import qmc
+
+    return qmc.LatinHypercube(d=d, seed=seed).random(n)

@@ -15,10 +15,10 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "Experiment": "sim.experiments.design",
-    "load_experiment": "sim.experiments.design",
-    "validate_experiment": "sim.experiments.design",
-    "replication_seed": "sim.experiments.runner",
+    "Experiment": "sim.experiments.spec",
+    "load_experiment": "sim.experiments.reading",
+    "validate_experiment": "sim.experiments.reading",
+    "replication_seed": "sim.experiments.plan",
     "run_sweep": "sim.experiments.runner",
     "Results": "sim.experiments.store",
     "load_results": "sim.experiments.store",

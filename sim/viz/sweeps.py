@@ -3,13 +3,12 @@ parameters, and the distribution of relocation distances.
 
 Every figure shows the mean over replications with a Student-t 95% interval (few replications make
 1.96 too narrow). Axis labels are words with units, taken from the ``Params`` field metadata for
-parameters and from ``MEASURE_LABELS`` for measures. Figures are saved as PNG and SVG through
+parameters and from ``sim.measures.names.MEASURE_LABELS`` for measures. Figures are saved as PNG and SVG through
 ``sim.common.files.save_figure``, so the same results give the same bytes.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import textwrap
 import tomllib
@@ -26,43 +25,13 @@ import pandas as pd
 from matplotlib.colors import CenteredNorm, Normalize
 
 from sim.common.files import save_figure
+from sim.common.stats import t_interval
+from sim.experiments.fields import param_fields
 from sim.experiments.store import Results
-from sim.params.declarations import POLICY_TYPES, SECTIONS
+from sim.measures.names import MEASURE_LABELS
+from sim.params.declarations import POLICY_TYPES
 from sim.scenario.loader import suggest as _suggest
 
-MEASURE_LABELS: dict[str, str] = {
-    "persistence.persistence_workers": "Workers held, last year ÷ year before the policy (ratio)",
-    "persistence.persistence_revenue": "Revenue, last year ÷ year before the policy (ratio)",
-    "persistence.workers_before": "Workers held in the year before the policy (people)",
-    "persistence.workers_last_year": "Workers held in the last year (people)",
-    "counterfactual.persistence_vs_counterfactual_workers": "Workers held in the last year ÷ no-policy counterfactual (ratio)",
-    "counterfactual.persistence_vs_counterfactual_revenue": "Revenue in the last year ÷ no-policy counterfactual (ratio)",
-    "counterfactual.victim_weeks_averted": "Victim-weeks averted against the counterfactual (person-weeks)",
-    "counterfactual.revenue_averted_usd": "Revenue averted against the counterfactual (US$)",
-    "displacement.displacement_share": "Share of the activity removed from treated areas that reappeared elsewhere",
-    "displacement.wdq_buffer": "Weighted displacement quotient of the buffer area",
-    "displacement.tne": "Total net effect (workers held)",
-    "displacement.herfindahl_last_year": "Concentration of workers across jurisdictions, last year (Herfindahl index)",
-    "displacement.spread_jurisdictions_last_year": "Jurisdictions hosting compounds, last year (count)",
-    "relocation_since_policy.moves": "Compound moves since the policy started (count)",
-    "relocation_since_policy.mean_km": "Mean relocation distance since the policy started (km)",
-    "relocation_since_policy.median_km": "Median relocation distance since the policy started (km)",
-    "relocation_since_policy.p90_km": "90th percentile of relocation distance (km)",
-    "relocation_since_policy.share_cross_border": "Share of moves crossing a border",
-    "relocation_since_policy.share_under_100km": "Share of moves shorter than 100 km",
-    "victims.victim_weeks": "People held in compounds, summed over weeks (person-weeks)",
-    "victims.victim_weeks_since_policy": "People held since the policy started (person-weeks)",
-    "victims.rescued_since_policy": "People rescued by raids since the policy started",
-    "end.workers_held": "Workers held at the end (people)",
-    "end.compounds": "Compounds at the end (count)",
-    "end.operators": "Operators at the end (count)",
-    "end.weekly_revenue_usd": "Weekly revenue at the end (US$/week)",
-    "enforcement_since_policy.raids": "Raids since the policy started (count)",
-    "enforcement_since_policy.bosses_arrested": "Bosses arrested since the policy started (count)",
-    "enforcement_since_policy.compounds_dissolved": "Compounds closed for good since the policy started (count)",
-    "enforcement_since_policy.capital_seized_usd": "Capital seized since the policy started (US$)",
-    "enforcement_since_policy.recovery_weeks_region": "Weeks for the region to recover 90% of its pre-policy level",
-}
 #: Measures that are ratios to a reference, drawn with a dashed line at 1 ("no change").
 RATIO_MEASURES = ("persistence.persistence_workers", "persistence.persistence_revenue",
                   "counterfactual.persistence_vs_counterfactual_workers", "counterfactual.persistence_vs_counterfactual_revenue")
@@ -77,13 +46,9 @@ class PlotError(ValueError):
 
 # ---- labels -----------------------------------------------------------------------------------------
 
-def _fields() -> dict[str, dataclasses.Field]:
-    return {f"{s}.{f.name}": f for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)}
-
-
 def param_label(key: str, width: int = 48) -> str:
     """A parameter's axis label in words with its unit, from the field metadata."""
-    f = _fields().get(key)
+    f = param_fields().get(key)
     if f is None:
         return key
     doc, unit = f.metadata.get("doc", key), f.metadata.get("unit", "-")
@@ -121,28 +86,12 @@ def _color(key: str | None, value: Any, order: list[Any]) -> Any:
 
 # ---- statistics ---------------------------------------------------------------------------------------
 
-def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
-    """Mean, lower and upper Student-t interval bounds and n (NaNs dropped; no band for n < 2)."""
-    from scipy import stats
-
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    n = len(v)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(v.mean())
-    if n < 2:
-        return mean, math.nan, math.nan, n
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half, n
-
-
 def summary_table(frame: pd.DataFrame, by: list[str], y: str) -> pd.DataFrame:
     """Mean, t-interval and n of ``y`` per combination of ``by``."""
     rows = []
     for keys, g in frame.groupby(by, sort=True, dropna=False):
         keys = keys if isinstance(keys, tuple) else (keys,)
-        mean, lo, hi, n = t_interval(g[y].to_numpy())
+        mean, lo, hi, n = t_interval(g[y].to_numpy(float))
         rows.append({**dict(zip(by, keys, strict=True)), "mean": mean, "lo": lo, "hi": hi, "n": n})
     return pd.DataFrame(rows)
 
