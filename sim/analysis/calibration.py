@@ -6,7 +6,7 @@ The uncertain parameters of a scenario and their plausible ranges are declared i
 (``labour.inflow_per_week``) or jurisdiction and zone attributes (``jurisdictions.Cambodia.governance``,
 ``zones.Myawaddy.protection``).
 
-``calibrate`` draws a seeded Latin hypercube (``scipy.stats.qmc``) over those ranges, runs every
+``calibrate`` draws a seeded Latin hypercube (``sim.common.stats.latin_hypercube``) over those ranges, runs every
 variant the patterns of ``sim.analysis.validation.mekong`` need for each set and a few seeds, and keeps the sets that
 reproduce every testable pattern together, judged on the mean over the replications (too few for
 intervals). When no set does, it keeps the ``k`` sets that meet the most criteria and says so. For
@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from sim.analysis.validation.catalogue import SCENARIOS, VariantUnavailable, variant_params
 from sim.analysis.validation.criteria import pattern_metrics
@@ -45,7 +44,7 @@ from sim.analysis.validation.geography import Geo
 from sim.analysis.validation.mekong import CATALOGUE, DEFAULT_SCENARIO
 from sim.analysis.validation.observe import observe
 from sim.analysis.validation.runner import process_pool
-from sim.common.stats import t_interval
+from sim.common.stats import latin_hypercube, t_interval
 from sim.measures.run import summarise
 from sim.params.declarations import Params
 
@@ -123,7 +122,7 @@ def apply_values(params: Params, values: dict[str, Any]) -> Params:
 
 def sample(ranges: list[Range], n: int, seed: int = 7) -> list[dict[str, float]]:
     """``n`` parameter sets from a seeded Latin hypercube over the ranges."""
-    u = qmc.LatinHypercube(d=len(ranges), seed=seed).random(n)
+    u = latin_hypercube(n, len(ranges), seed)
     return [{r.key: r.value(float(u[i, k])) for k, r in enumerate(ranges)} for i in range(n)]
 
 
