@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from conftest import REPO, make_params
 
+from sim.common.errors import EXIT_BAD_INPUT
 from sim.core.model import ScamModel
 from sim.measures.metrics import COLUMNS
 from sim.measures.run import MOVE_COLUMNS, counterfactual_params, simulate, summarise
@@ -78,6 +79,26 @@ def test_paramdoc_prints_and_writes_the_same_text(tmp_path, capsys):
     target = tmp_path / "docs" / "parameters.md"
     paramdoc.write(target)
     assert target.read_text(encoding="utf-8") == paramdoc.render()
+
+
+def test_paramdoc_checks_the_checkout_file_and_names_other_files(tmp_path, capsys):
+    assert paramdoc.doc_path() == DOCS / "parameters.md"
+    assert paramdoc.main(["--check"]) == 0
+    stale = tmp_path / "parameters.md"
+    stale.write_text("old\n", encoding="utf-8")
+    assert paramdoc.main(["--check", "--path", str(stale)]) == 1
+    assert "out of date" in capsys.readouterr().err
+    assert paramdoc.main(["--write", "--path", str(stale)]) == 0
+    assert stale.read_text(encoding="utf-8") == paramdoc.render()
+
+
+def test_paramdoc_without_a_checkout_asks_for_a_path(tmp_path, monkeypatch, capsys):
+    """An installed package has no docs/ folder: say so instead of writing inside site-packages."""
+    monkeypatch.setattr(paramdoc, "source_root", lambda: None)
+    assert paramdoc.main(["--write"]) == EXIT_BAD_INPUT
+    assert "--path" in capsys.readouterr().err
+    assert paramdoc.main(["--write", "--path", str(tmp_path / "p.md")]) == 0
+    assert (tmp_path / "p.md").read_text(encoding="utf-8") == paramdoc.render()
 
 
 def test_parameters_md_covers_every_parameter_and_map_key():
