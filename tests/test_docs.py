@@ -232,3 +232,28 @@ def test_odd_process_overview_follows_the_step():
         positions.append(m.start())
     assert positions == sorted(positions), (
         f"docs/ODD.md lists the phases of the week in a different order from ScamModel.step: {calls}")
+
+
+# ---- the docs stand on their own: no machine paths, no files outside the repository --------------------
+
+#: What a reader of the repository cannot open: machine paths and notes that live outside it.
+FOREIGN = re.compile(r"(?<![\w$/])/(?:work|tmp)/|\bdomain\.md\b|\bshared/|\bpublic_figures\.csv\b|\bissue 7\b")
+#: Pages still being changed elsewhere in issue #11 (their citations move to docs/references.md there).
+NOT_YET = ("ODD.md", "parameters.md", "validation.md")
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.md") if p.name not in NOT_YET))
+def test_docs_cite_only_what_the_repository_has(page):
+    bad = [f"{page}:{n}: {line.strip()[:120]}" for n, line in enumerate(read(page).splitlines(), 1) if FOREIGN.search(line)]
+    assert not bad, "cite docs/references.md (sources) or a file in the repository instead of:\n" + "\n".join(bad)
+
+
+def test_links_to_the_references_point_at_its_headings():
+    def anchor(title: str) -> str:
+        return re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+
+    anchors = {anchor(t) for level in (2, 3) for _, t in headings(read("references.md"), level)}
+    linked = {(p.name, m) for p in DOCS.glob("*.md") for m in re.findall(r"references\.md#([\w-]+)", p.read_text(encoding="utf-8"))}
+    assert linked, "no page links to docs/references.md"
+    missing = sorted(f"{page} -> #{a}" for page, a in linked if a not in anchors)
+    assert not missing, f"links to headings docs/references.md does not have: {missing}"
