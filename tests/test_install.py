@@ -2,8 +2,8 @@
 run from a folder outside the checkout, with no PYTHONPATH, it finds its shipped scenarios, experiments and
 notebooks and writes its outputs where it is run.
 
-Slow: builds the wheel, makes a virtual environment and runs a simulation, a validation and the patterns
-suite (about two minutes on two cores). Nothing is downloaded except, when hatchling is not installed
+Slow: builds the wheel, makes a virtual environment and runs a simulation, a validation, the patterns
+suite and a small brief (about two minutes on two cores). Nothing is downloaded except, when hatchling is not installed
 here, the build backend itself: the new environment sees this environment's installed dependencies
 through a .pth file, and the wheel is installed with --no-deps.
 """
@@ -57,6 +57,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | dict
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
     env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
     env["MPLBACKEND"] = "Agg"
+    # Jupyter's data files (nbconvert's templates) of the borrowed dependencies; a real install has its own.
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(Path(sys.prefix) / "share" / "jupyter"), env.get("JUPYTER_PATH")) if p)
     elsewhere = work / "elsewhere"
     elsewhere.mkdir()
     return {"venv": venv, "python": python, "scamsim": python.parent / "scamsim", "env": env, "cwd": elsewhere}
@@ -119,6 +121,17 @@ def test_patterns_runs_the_default_shipped_scenario(installed):
     out = _ok(_run([installed["scamsim"], "patterns", "--replications", "2"], cwd=installed["cwd"], env=installed["env"]))
     assert "summary:" in out and "reproduced" in out
     assert "(n=2)" in out and "(n=10)" not in out  # the two replications asked for
+
+
+def test_brief_runs_a_shipped_notebook_and_writes_here(installed):
+    cwd = installed["cwd"]
+    out = _ok(_run([installed["scamsim"], "brief", "02", "--small"], cwd=cwd, env=installed["env"]))
+    written = cwd / "briefs" / "02_where_raids_work-small.html"
+    assert "briefs/02_where_raids_work-small.html" in out and written.is_file()
+    text = written.read_text(encoding="utf-8")
+    assert "not for citation" in text and "data:image/png;base64," in text
+    assert "notebooks/02_where_raids_work.ipynb" in text and "unknown (not run from a git checkout)" in text
+    assert not (cwd / "results").exists()  # small mode runs into a temporary folder, not into results/
 
 
 def test_paramdoc_asks_for_a_path_when_installed(installed):
