@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from conftest import REPO, make_params
 
+from sim.common.errors import EXIT_BAD_INPUT
 from sim.core.model import ScamModel
 from sim.measures.metrics import COLUMNS
 from sim.measures.run import MOVE_COLUMNS, counterfactual_params, simulate, summarise
@@ -78,6 +79,26 @@ def test_paramdoc_prints_and_writes_the_same_text(tmp_path, capsys):
     target = tmp_path / "docs" / "parameters.md"
     paramdoc.write(target)
     assert target.read_text(encoding="utf-8") == paramdoc.render()
+
+
+def test_paramdoc_checks_the_checkout_file_and_names_other_files(tmp_path, capsys):
+    assert paramdoc.doc_path() == DOCS / "parameters.md"
+    assert paramdoc.main(["--check"]) == 0
+    stale = tmp_path / "parameters.md"
+    stale.write_text("old\n", encoding="utf-8")
+    assert paramdoc.main(["--check", "--path", str(stale)]) == 1
+    assert "out of date" in capsys.readouterr().err
+    assert paramdoc.main(["--write", "--path", str(stale)]) == 0
+    assert stale.read_text(encoding="utf-8") == paramdoc.render()
+
+
+def test_paramdoc_without_a_checkout_asks_for_a_path(tmp_path, monkeypatch, capsys):
+    """An installed package has no docs/ folder: say so instead of writing inside site-packages."""
+    monkeypatch.setattr(paramdoc, "source_root", lambda: None)
+    assert paramdoc.main(["--write"]) == EXIT_BAD_INPUT
+    assert "--path" in capsys.readouterr().err
+    assert paramdoc.main(["--write", "--path", str(tmp_path / "p.md")]) == 0
+    assert (tmp_path / "p.md").read_text(encoding="utf-8") == paramdoc.render()
 
 
 def test_parameters_md_covers_every_parameter_and_map_key():
@@ -211,3 +232,28 @@ def test_odd_process_overview_follows_the_step():
         positions.append(m.start())
     assert positions == sorted(positions), (
         f"docs/ODD.md lists the phases of the week in a different order from ScamModel.step: {calls}")
+
+
+# ---- the docs stand on their own: no machine paths, no files outside the repository --------------------
+
+#: What a reader of the repository cannot open: machine paths and notes that live outside it.
+FOREIGN = re.compile(r"(?<![\w$/])/(?:work|tmp)/|\bdomain\.md\b|\bshared/|\bpublic_figures\.csv\b|\bissue 7\b")
+#: Pages still being changed elsewhere in issue #11 (their citations move to docs/references.md there).
+NOT_YET = ("ODD.md", "parameters.md", "validation.md")
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.md") if p.name not in NOT_YET))
+def test_docs_cite_only_what_the_repository_has(page):
+    bad = [f"{page}:{n}: {line.strip()[:120]}" for n, line in enumerate(read(page).splitlines(), 1) if FOREIGN.search(line)]
+    assert not bad, "cite docs/references.md (sources) or a file in the repository instead of:\n" + "\n".join(bad)
+
+
+def test_links_to_the_references_point_at_its_headings():
+    def anchor(title: str) -> str:
+        return re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+
+    anchors = {anchor(t) for level in (2, 3) for _, t in headings(read("references.md"), level)}
+    linked = {(p.name, m) for p in DOCS.glob("*.md") for m in re.findall(r"references\.md#([\w-]+)", p.read_text(encoding="utf-8"))}
+    assert linked, "no page links to docs/references.md"
+    missing = sorted(f"{page} -> #{a}" for page, a in linked if a not in anchors)
+    assert not missing, f"links to headings docs/references.md does not have: {missing}"

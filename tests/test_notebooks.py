@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from sim.briefs import briefing
+from sim.cli import brief as brief_command
+from sim.common.errors import EXIT_BAD_INPUT
+from sim.common.resources import shipped
 
 NOTEBOOKS = sorted((briefing.NOTEBOOK_DIR).glob("*.ipynb"))
 
@@ -50,16 +53,37 @@ def test_brief_executes_and_exports(path: Path, tmp_path: Path) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scamsim")
     sub = parser.add_subparsers(dest="command", required=True)
-    briefing.register(sub)
+    brief_command.register(sub)
     return parser
 
 
 def test_brief_command_rejects_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = _parser().parse_args(["brief", "no_such_notebook", "--out", str(tmp_path / "x.html")])
-    assert args.func(args) == briefing.EXIT_BAD_INPUT
+    assert args.func(args) == EXIT_BAD_INPUT
     assert "no such notebook" in capsys.readouterr().err
     args = _parser().parse_args(["brief", "01", "--small", "--results", str(tmp_path / "missing"),
                                  "--out", str(tmp_path / "x.html")])
-    assert args.func(args) == briefing.EXIT_BAD_INPUT
+    assert args.func(args) == EXIT_BAD_INPUT
     assert "not a results folder" in capsys.readouterr().err
     assert not (tmp_path / "x.html").exists()
+
+
+def test_results_are_looked_for_in_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """results/NAME is the user's, next to where scamsim runs, not inside the package or the checkout."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results" / "phase").mkdir(parents=True)
+    (tmp_path / "results" / "phase" / "manifest.json").write_text("{}", encoding="utf-8")  # a folder with no finished runs
+    with pytest.raises(briefing.BriefingError, match=r"results_dir results/phase: no finished runs"):
+        briefing.obtain("experiments/phase.toml")  # the shipped experiment, found from any folder
+
+
+def test_notebooks_and_experiments_are_the_shipped_ones() -> None:
+    assert shipped("notebooks") == briefing.NOTEBOOK_DIR
+    assert briefing.find_notebook("02") == shipped("notebooks") / "02_where_raids_work.ipynb"
+    assert (briefing.SHIPPED_ROOT / "experiments" / "douglas.toml").is_file()
+
+
+def test_analysis_and_briefs_do_not_import_the_cli() -> None:
+    """Layers: sim.briefs is below sim.cli, so only sim/cli/brief.py knows about argparse and exit codes."""
+    source = Path(briefing.__file__).read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(from|import) (sim\.cli|argparse)\b", source, flags=re.M)

@@ -7,11 +7,15 @@ standalone HTML file with the code hidden and the figures embedded, plus a prove
 
 The notebooks call ``obtain`` to read the results of ``scamsim sweep`` when they exist, or else to
 run a reduced version of the experiment through the same runner (``sim.experiments.run_sweep``).
+
+The notebooks and experiments are the shipped ones (``sim.common.resources.shipped``), so briefs work
+from a checkout and from an installed package alike; results folders (``results/NAME``) and the briefs
+written (``briefs/NOTEBOOK.html``) are relative to the current working directory, never to the package.
+The ``scamsim brief`` command itself is ``sim.cli.brief``.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import copy
 import html
@@ -26,10 +30,15 @@ from pathlib import Path
 from typing import Any
 
 import sim
+from sim.common.resources import shipped
 
-EXIT_BAD_INPUT = 2
-REPO = Path(sim.__file__).resolve().parent.parent
-NOTEBOOK_DIR = REPO / "notebooks"
+#: The folder holding the shipped scenarios/, experiments/ and notebooks/: the checkout's root, or the
+#: installed package's ``sim/_shipped``. Paths such as "experiments/douglas.toml" are tried against it.
+SHIPPED_ROOT = shipped("scenarios").parent
+REPO = SHIPPED_ROOT  # the name the notebooks use (`briefing.REPO / "scenarios/x.toml"`)
+NOTEBOOK_DIR = shipped("notebooks")
+#: Where ``scamsim sweep`` results are looked for and reduced runs cached, relative to the working directory.
+RESULTS = Path("results")
 NOTEBOOKS = ("01_does_raiding_work", "02_where_raids_work", "03_root_causes")
 #: Results folder each notebook reads (``results_dir``); "levers" is written by notebook 03 itself.
 EXPERIMENT_OF = {"01_does_raiding_work": "douglas", "02_where_raids_work": "phase", "03_root_causes": "levers"}
@@ -79,10 +88,10 @@ class Source:
 
 
 def experiment_data(path: str | Path) -> dict[str, Any]:
-    """The parsed TOML of an experiment file (relative paths are tried from here, then the repository)."""
+    """The parsed TOML of an experiment file (relative paths are tried from here, then the shipped files)."""
     p = Path(path)
-    if not p.is_file() and (REPO / p).is_file():
-        p = REPO / p
+    if not p.is_file() and (SHIPPED_ROOT / p).is_file():
+        p = SHIPPED_ROOT / p
     return tomllib.loads(p.read_text(encoding="utf-8"))
 
 
@@ -153,7 +162,7 @@ def obtain(experiment: str | Path | dict[str, Any], results_dir: str | Path | No
 
     ``experiment`` is an experiment file or its parsed dict (then it is written next to the results).
     ``results_dir`` given: it must be a results folder (BriefingError otherwise). Not given: outside
-    small mode ``results/NAME`` is used when it exists. Otherwise the experiment is run, reduced, into
+    small mode ``results/NAME`` (in the working directory) is used when it exists. Otherwise the experiment is run, reduced, into
     ``cache_dir`` (default: a temporary folder in small mode, ``results/reduced/NAME-HASH`` otherwise):
     in small mode with ``small_design`` (keys of ``reduce_experiment``), and ``replications`` / ``weeks``
     override the experiment's in either mode.
@@ -163,17 +172,17 @@ def obtain(experiment: str | Path | dict[str, Any], results_dir: str | Path | No
     from sim.experiments.store import StoreError, load_results
 
     if isinstance(experiment, dict):
-        data, exp_path = copy.deepcopy(experiment), REPO / "experiments" / f"{experiment['experiment']['name']}.toml"
+        data, exp_path = copy.deepcopy(experiment), SHIPPED_ROOT / "experiments" / f"{experiment['experiment']['name']}.toml"
         text = to_toml(data)
     else:
-        exp_path = Path(experiment) if Path(experiment).is_file() else REPO / experiment
+        exp_path = Path(experiment) if Path(experiment).is_file() else SHIPPED_ROOT / experiment
         text = exp_path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     name = data.get("experiment", {}).get("name", exp_path.stem)
-    rel_exp = exp_path.relative_to(REPO) if exp_path.is_relative_to(REPO) else exp_path
-    sweep_cmd = f"scamsim sweep {rel_exp} --workers 2 --out results/{name}"
-    if results_dir is not None or (not small and (REPO / "results" / name / "manifest.json").is_file()):
-        path = Path(results_dir) if results_dir is not None else REPO / "results" / name
+    rel_exp = exp_path.relative_to(SHIPPED_ROOT) if exp_path.is_relative_to(SHIPPED_ROOT) else exp_path
+    sweep_cmd = f"scamsim sweep {rel_exp} --workers 2 --out {RESULTS / name}"
+    if results_dir is not None or (not small and (RESULTS / name / "manifest.json").is_file()):
+        path = Path(results_dir) if results_dir is not None else RESULTS / name
         try:
             results = load_results(path)
         except StoreError as exc:
@@ -195,7 +204,7 @@ def obtain(experiment: str | Path | dict[str, Any], results_dir: str | Path | No
     elif small:
         out = Path(tempfile.mkdtemp(prefix=f"scamsim-brief-{name}-"))
     else:
-        out = REPO / "results" / "reduced" / f"{name}-{exp.design_sha256[:10]}"
+        out = RESULTS / "reduced" / f"{name}-{exp.design_sha256[:10]}"
     t0 = time.monotonic()
     run_sweep(exp, out=out, workers=workers or 2, progress=False, command=f"sim.briefs.briefing.obtain({name!r}, small={small})")
     results = load_results(out)
@@ -282,14 +291,18 @@ def inject_parameters(nb: Any, parameters: dict[str, Any]) -> Any:
 def provenance(parameters: dict[str, Any], notebook: Path) -> dict[str, Any]:
     from sim.common.provenance import git_commit, versions
 
-    return {"notebook": str(notebook.resolve().relative_to(REPO) if notebook.resolve().is_relative_to(REPO) else notebook),
+    where = notebook.resolve()
+    return {"notebook": str(where.relative_to(SHIPPED_ROOT) if where.is_relative_to(SHIPPED_ROOT) else notebook),
             "scamsim_version": sim.__version__, "git_commit": git_commit(), "parameters": parameters,
             "versions": versions(), "command": "scamsim brief " + " ".join(shlex.quote(a) for a in sys.argv[2:])
             if len(sys.argv) > 1 and sys.argv[1] == "brief" else None}
 
 
 def execute(notebook: str | Path, parameters: dict[str, Any] | None = None, timeout: int = 3600) -> Any:
-    """Run a notebook with ``parameters`` injected; returns the executed notebook (nbformat node)."""
+    """Run a notebook with ``parameters`` injected; returns the executed notebook (nbformat node).
+
+    The kernel runs in the current working directory, where ``results/`` is looked for.
+    """
     import nbformat
     from nbclient import NotebookClient
 
@@ -297,13 +310,13 @@ def execute(notebook: str | Path, parameters: dict[str, Any] | None = None, time
     nb = nbformat.read(path, as_version=4)
     parameters = dict(parameters or {})
     nb = inject_parameters(nb, parameters)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, resources={"metadata": {"path": str(REPO)}})
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, resources={"metadata": {"path": str(Path.cwd())}})
     client.execute()
     prov = provenance(parameters, path)
     nb.metadata["scamsim"] = prov
     lines = ["## Provenance", "", "| | |", "|---|---|",
              f"| notebook | `{prov['notebook']}` |", f"| scamsim version | {prov['scamsim_version']} |",
-             f"| git commit | `{prov['git_commit'] or 'not a git checkout'}` |",
+             f"| git commit | `{prov['git_commit'] or 'unknown (not run from a git checkout)'}` |",
              *[f"| parameter `{k}` | `{v!r}` |" for k, v in parameters.items()],
              f"| versions | {', '.join(f'{k} {v}' for k, v in prov['versions'].items())} |"]
     if prov["command"]:
@@ -338,41 +351,8 @@ def brief(notebook: str | Path, out: str | Path | None = None, small: bool = Fal
     if results is not None:
         parameters["results_dir"] = str(Path(results).resolve())
     parameters.update(extra or {})
-    target = Path(out) if out is not None else REPO / "briefs" / f"{path.stem}{'-small' if small else ''}.html"
+    target = Path(out) if out is not None else Path("briefs") / f"{path.stem}{'-small' if small else ''}.html"
     nb = execute(path, parameters)
     text = export_html(nb)
     atomic_write(target, lambda p: p.write_text(text, encoding="utf-8"))
     return target
-
-
-def cmd_brief(args: argparse.Namespace) -> int:
-    from nbclient.exceptions import CellExecutionError
-
-    try:
-        written = brief(args.notebook, out=args.out, small=args.small, results=args.results)
-    except BriefingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except CellExecutionError as exc:
-        if getattr(exc, "ename", "") == "BriefingError":
-            print(f"error: {exc.evalue}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        print(f"error: the notebook failed:\n{str(exc)[-3000:]}", file=sys.stderr)
-        return 1
-    print(f"wrote {written}")
-    return 0
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``brief`` subcommand to ``scamsim``'s parser."""
-    p = subparsers.add_parser(
-        "brief", help="execute a briefing notebook and export it to standalone HTML (code hidden)",
-        description="Execute notebooks/NOTEBOOK with parameters and write a standalone HTML brief with the code "
-                    "hidden, the figures embedded and a provenance section. See docs/briefings.md.")
-    p.add_argument("notebook", help="notebook path or name: 01_does_raiding_work, 02_where_raids_work, 03_root_causes "
-                                    "(a prefix such as 01 is enough)")
-    p.add_argument("--small", action="store_true", help="reduced run for checks and CI (numbers not for citation)")
-    p.add_argument("--results", metavar="DIR", help="results folder written by scamsim sweep (default: results/EXPERIMENT "
-                                                    "if present, else the notebook runs a reduced experiment)")
-    p.add_argument("--out", metavar="FILE.html", help="HTML file to write (default: briefs/NOTEBOOK.html)")
-    p.set_defaults(func=cmd_brief)

@@ -5,16 +5,22 @@ from __future__ import annotations
 import subprocess
 import sys
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 
 import sim
+from sim.common.resources import source_root
 
 DEPENDENCIES = ("mesa", "numpy", "pandas", "matplotlib", "pyarrow", "solara")
 
 
 def git_commit() -> str | None:
-    """The source tree's commit when it is a git checkout with no uncommitted change noted, else None."""
-    root = Path(sim.__file__).resolve().parent.parent
+    """The commit of the checkout scamsim runs from (``-dirty`` when ``sim/`` has uncommitted changes), or None.
+
+    None means unknown: an installed package has no checkout, and asking git about the folder it is
+    installed in could name an unrelated repository (a virtual environment inside some other checkout).
+    """
+    root = source_root()
+    if root is None or not (root / ".git").exists():
+        return None
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
         dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "sim"], capture_output=True, text=True, timeout=5)

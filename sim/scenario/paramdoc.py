@@ -8,6 +8,9 @@ committed file is exactly what this module generates now.
     python -m sim.scenario.paramdoc > docs/parameters.md     # print
     python -m sim.scenario.paramdoc --write                  # write docs/parameters.md atomically
     python -m sim.scenario.paramdoc --check                  # exit 1 if docs/parameters.md is out of date
+
+``--write`` and ``--check`` act on the checkout's docs/parameters.md unless ``--path`` names another file;
+an installed package has no docs/ folder, so there they need ``--path``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.common.errors import EXIT_BAD_INPUT
+from sim.common.resources import source_root
 from sim.params.declarations import (
     JURISDICTION_FIELDS,
     RAID_MODES,
@@ -30,8 +35,8 @@ from sim.params.declarations import (
 )
 from sim.scenario.loader import GENERATED_MAP, MAP_KEYS, TOP_LEVEL
 
-#: Where ``--write`` puts the reference: docs/parameters.md at the repository root.
-DOC_PATH = Path(__file__).resolve().parents[1] / "docs" / "parameters.md"
+#: Where the reference lives, relative to the repository root.
+DOC_RELATIVE = Path("docs") / "parameters.md"
 REGENERATE = "python -m sim.scenario.paramdoc --write"
 
 #: The [map] keys: (allowed values, meaning). The checks themselves live in ``sim.scenario.loader._check_map``;
@@ -250,31 +255,49 @@ def render() -> str:
     return "\n".join(lines)
 
 
-def write(path: Path = DOC_PATH) -> None:
-    """Write the reference to ``path`` atomically."""
+def doc_path() -> Path:
+    """docs/parameters.md of the checkout this package runs from; FileNotFoundError when it is installed."""
+    root = source_root()
+    if root is None:
+        raise FileNotFoundError(f"scamsim is installed, not run from a checkout, so there is no {DOC_RELATIVE.as_posix()} "
+                                f"to write or check; name the file with --path FILE (or run from a checkout)")
+    return root / DOC_RELATIVE
+
+
+def write(path: Path | None = None) -> Path:
+    """Write the reference atomically to ``path`` (default: the checkout's docs/parameters.md); returns the file."""
     from sim.common.files import atomic_write
 
+    target = doc_path() if path is None else Path(path)
     text = render()
-    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    atomic_write(target, lambda p: p.write_text(text, encoding="utf-8"))
+    return target
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.scenario.paramdoc", description=__doc__.splitlines()[0])
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--write", action="store_true", help=f"write {DOC_PATH.relative_to(DOC_PATH.parents[1])} atomically")
+    group.add_argument("--write", action="store_true", help=f"write {DOC_RELATIVE.as_posix()} (or --path) atomically")
     group.add_argument("--check", action="store_true", help="exit 1 if the committed file differs from what would be generated")
+    parser.add_argument("--path", type=Path, metavar="FILE",
+                        help=f"the file to write or check (default: {DOC_RELATIVE.as_posix()} of the checkout)")
     args = parser.parse_args(argv)
+    if not (args.write or args.check):
+        sys.stdout.write(render())
+        return 0
+    try:
+        path = doc_path() if args.path is None else args.path
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if args.write:
-        write()
-        print(f"wrote {DOC_PATH}", file=sys.stderr)
+        write(path)
+        print(f"wrote {path}", file=sys.stderr)
         return 0
-    if args.check:
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
-        if current != render():
-            print(f"{DOC_PATH} is out of date; regenerate with `{REGENERATE}`", file=sys.stderr)
-            return 1
-        return 0
-    sys.stdout.write(render())
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    if current != render():
+        print(f"{path} is out of date; regenerate with `{REGENERATE}`", file=sys.stderr)
+        return 1
     return 0
 
 
