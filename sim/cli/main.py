@@ -19,15 +19,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scamsim", description="Agent-based simulation of scam compounds under enforcement.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from sim.briefs import briefing
-    from sim.cli import app, patterns, run, sensitivity, sweep, validate
+    from sim.cli import app, brief, patterns, run, sensitivity, sweep, validate
 
     validate.register(sub)
     run.register(sub)
     sweep.register(sub)
     sensitivity.register(sub)
     app.register(sub)
-    briefing.register(sub)
+    brief.register(sub)
     patterns.register(sub)
     return parser
 
