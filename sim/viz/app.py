@@ -1,13 +1,16 @@
 """The interactive browser app: ``solara run sim/viz/app.py`` (or ``scamsim viz [SCENARIO]``).
 
-Mesa's SolaraViz supplies the sidebar (Reset, Play, Step, the parameter controls); the app adds a
-scenario menu above it and lays out its own three panels: the map (compounds, raids, relocation
-trails), the headline measures, and the charts (workers by jurisdiction with the optional no-policy
-counterfactual, moves per week, freed people). The drawing lives in ``sim.viz.drawing`` and
-``sim.viz.charts``, the controls in ``sim.viz.controls``; this file only wires them to Solara.
+Built from Mesa's SolaraViz components, composed rather than patched: ``ModelController`` (Reset, Play,
+Step) and ``UserInputs`` (the parameter controls) in the sidebar under a scenario menu, and the app's
+own grid of three panels, redrawn whenever Mesa's ``update_counter`` moves: the map (compounds,
+raids, relocation trails), the headline measures, and the charts (workers by jurisdiction with the
+optional no-policy counterfactual, moves per week, freed people). SolaraViz itself is not used: it
+gives every panel half the width with no layout parameter, and its controls fill in their Reset
+values once per page, so they could not take a newly picked file's values.
 
 Picking a scenario opens it: the model is rebuilt from the file and every control shows the file's
-value. The other controls take effect on Reset, as everywhere in SolaraViz.
+value. The other controls take effect on Reset. The drawing lives in ``sim.viz.drawing`` and
+``sim.viz.charts``, the controls in ``sim.viz.controls``; this file only wires them to Solara.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ PLAY_INTERVAL_MS = int(os.environ.get("SCAMSIM_PLAY_INTERVAL_MS", "100"))
 RENDER_INTERVAL = int(os.environ.get("SCAMSIM_RENDER_INTERVAL", "3"))
 TITLE = "scamsim: scam compounds under enforcement"
 
-#: The panels on SolaraViz's 12-column grid: map and measures side by side, the charts across the full
+#: The panels on a 12-column grid (as SolaraViz's): map and measures side by side, the charts across the full
 #: width below. Panels stay draggable and resizable.
 GRID_LAYOUT = [
     {"i": 0, "x": 0, "y": 0, "w": 8, "h": 10, "moved": False},  # map
