@@ -1,7 +1,7 @@
-"""The browser app without a browser: SolaraViz rendered with ``solara.render``, its widgets clicked.
+"""The browser app without a browser: the page rendered with ``solara.render``, its widgets clicked.
 
-Also the pieces the app is made of: ``AppModel`` (controls to parameters), ``sim.viz.drawing`` (pictures and
-measures) and ``sim.cli.app`` (the ``scamsim viz`` wrapper).
+Also the pieces the app is made of: ``sim.viz.controls`` (controls to parameters), ``sim.viz.drawing`` and
+``sim.viz.charts`` (pictures and measures), ``sim.viz.scenarios`` and ``sim.cli.app`` (the ``scamsim viz`` wrapper).
 """
 
 from __future__ import annotations
@@ -15,26 +15,31 @@ import pytest
 import solara
 
 from sim.cli import app as appcli
+from sim.core.model import ScamModel
+from sim.measures.run import counterfactual_params, result_of, summarise
 from sim.params.declarations import POLICY_TYPES
-from sim.viz import app
+from sim.scenario.loader import load_scenario
+from sim.viz import app, charts, controls, scenarios
 from sim.viz import drawing as viz
 
 CLICKS = 3
+RAID_LABEL = "Raid frequency (raids/agency/year)"
+SHIPPED = scenarios.scenario_dir()
 
 
 @pytest.fixture(scope="module")
-def base_model() -> app.AppModel:
-    return app.AppModel(policy_type="case_by_case")
+def base_model() -> controls.AppModel:
+    return controls.AppModel(policy_type="case_by_case")
 
 
-def render(model: app.AppModel):
-    """Render the page around a reactive model (AppLayout collects SolaraViz's sidebar controls)."""
+def render(model: controls.AppModel):
+    """Render the page around a reactive model (AppLayout collects the sidebar and the app bar)."""
     reactive = solara.reactive(model)
 
     @solara.component
     def Wrapped():
         with solara.AppLayout():
-            app.make_page(reactive)
+            app.AppPage(reactive)
 
     _box, rc = solara.render(Wrapped(), handle_error=False)
     return reactive, rc
@@ -44,6 +49,12 @@ def click(rc, label: str) -> None:
     button = rc.find(v.Btn, children=[label])
     button.assert_single()
     button.widget.click()
+
+
+def slider(rc, label: str):
+    found = rc.find(v.Slider, label=label)
+    found.assert_single()
+    return found.widget
 
 
 def images(rc) -> list[bytes]:
@@ -58,122 +69,232 @@ def measures_html(rc) -> str:
     return tables[0].unsafe_innerHTML
 
 
+def file_policy(name: str):
+    return load_scenario(SHIPPED / name).params.policy
+
+
 # ---- the page ------------------------------------------------------------------------------------
 
 def test_controls_exist():
-    model, rc = render(app.AppModel())
+    model, rc = render(controls.AppModel())
     for label in ("Reset", "▶", "Step"):
         rc.find(v.Btn, children=[label]).assert_single()
     scenario = rc.find(v.Select, label="Scenario").widget
     assert "baseline.toml" in scenario.items
     policy = rc.find(v.Select, label="Policy type").widget
     assert list(policy.items) == list(POLICY_TYPES)
-    sliders = {w.label for w in rc.find(v.Slider).widgets}
-    for label in ("Render Interval (steps)", "Raid frequency (raids/agency/year)", "Seed", *(lab for _k, lab in app.LEVERS)):
-        assert label in sliders
+    labels = {w.label for w in rc.find(v.Slider).widgets}
+    expected = {spec["label"] for spec in controls.model_params("baseline.toml").values() if isinstance(spec, dict) and "min" in spec}
+    assert expected <= labels and RAID_LABEL in labels and "Render Interval (steps)" in labels
     rc.find(v.Checkbox, label="Compare with the no-policy run").assert_single()
     assert len(images(rc)) == 2  # map and charts
     assert f"0 of {model.value.params.run.weeks}" in measures_html(rc)
 
 
 def test_step_advances_the_model_and_the_pictures():
-    model, rc = render(app.AppModel())
+    model, rc = render(controls.AppModel())
     weeks = model.value.params.run.weeks
     before = images(rc)
     for _ in range(CLICKS):
         click(rc, "Step")
-    assert model.value.week == CLICKS * app.RENDER_INTERVAL  # Step advances the render interval's worth of weeks
+    assert model.value.simulation.week == CLICKS * app.RENDER_INTERVAL  # Step advances the render interval's worth of weeks
     after = images(rc)
     assert all(a != b for a, b in zip(before, after, strict=True)), "map and charts must be redrawn after a step"
     assert f"{CLICKS * app.RENDER_INTERVAL} of {weeks}" in measures_html(rc)
 
 
+def test_reset_without_touching_keeps_the_files_values():
+    """case_by_case.toml raids at 300 a year: the slider shows 300 and Reset builds exactly the file's run."""
+    model, rc = render(controls.AppModel(scenario_file="case_by_case.toml"))
+    raid = slider(rc, RAID_LABEL)
+    assert raid.v_model == 300.0 and raid.min <= 300.0 <= raid.max
+    click(rc, "Step")
+    click(rc, "Reset")
+    assert model.value.simulation.week == 0
+    assert model.value.params == load_scenario(SHIPPED / "case_by_case.toml").params
+    assert "300 per agency-year" in measures_html(rc)
+
+
+def test_picking_a_scenario_opens_it_with_its_values():
+    model, rc = render(controls.AppModel(scenario_file="case_by_case.toml"))
+    rc.find(v.Select, label="Scenario").widget.v_model = "mekong.toml"
+    mekong = load_scenario(SHIPPED / "mekong.toml").params
+    assert model.value.scenario_file == "mekong.toml" and model.value.params == mekong
+    assert slider(rc, RAID_LABEL).v_model == mekong.policy.raid_frequency == 48.0
+    assert rc.find(v.Select, label="Policy type").widget.v_model == mekong.policy.type
+    assert slider(rc, "Seed").v_model == mekong.run.seed
+    click(rc, "Reset")  # untouched: the file's values again
+    assert model.value.params == mekong
+    slider(rc, RAID_LABEL).v_model = 60.0  # a value the user does touch survives Reset
+    click(rc, "Reset")
+    assert model.value.scenario_file == "mekong.toml" and model.value.params.policy.raid_frequency == 60.0
+    assert model.value.params.policy.start_week == mekong.policy.start_week
+    assert "60 per agency-year" in measures_html(rc)
+
+
 def test_policy_control_changes_the_models_policy():
-    model, rc = render(app.AppModel(policy_type="case_by_case"))
-    assert model.value.policy.name == "case_by_case"
+    model, rc = render(controls.AppModel(policy_type="case_by_case"))
+    assert model.value.simulation.policy.name == "case_by_case"
     select = rc.find(v.Select, label="Policy type").widget
     for kind in ("none", "case_by_case"):
         select.v_model = kind
         click(rc, "Reset")
         assert model.value.params.policy.type == kind
-        assert model.value.policy.name == kind
+        assert model.value.simulation.policy.name == kind
         assert f"{kind}, from week" in measures_html(rc)
 
 
 def test_slider_controls_reach_the_parameters():
-    model, rc = render(app.AppModel())
-    rc.find(v.Slider, label="Raid frequency (raids/agency/year)").widget.v_model = 52.0
-    rc.find(v.Slider, label="Anti-money-laundering: share lost").widget.v_model = 0.25
-    rc.find(v.Slider, label="Seed").widget.v_model = 7
+    model, rc = render(controls.AppModel())
+    slider(rc, RAID_LABEL).v_model = 52.0
+    slider(rc, "Anti-money-laundering: revenue lost (share)").v_model = 0.25
+    slider(rc, "Seed").v_model = 7
     click(rc, "Reset")
     p = model.value.params.policy
     assert p.raid_frequency == 52.0
     assert p.aml_share == 0.25
-    assert model.value.seed == 7
+    assert model.value.simulation.seed == 7
 
 
 def test_compare_runs_the_counterfactual_in_lockstep():
-    model, rc = render(app.AppModel())
+    model, rc = render(controls.AppModel())
     rc.find(v.Checkbox, label="Compare with the no-policy run").widget.v_model = True
     click(rc, "Reset")
     cf = model.value.counterfactual
     assert cf is not None and cf.params.policy.type == "none"
     click(rc, "Step")
     click(rc, "Step")
-    assert cf.week == model.value.week == 2 * app.RENDER_INTERVAL
+    assert cf.week == model.value.simulation.week == 2 * app.RENDER_INTERVAL
     assert "persistence vs no-policy run" in measures_html(rc)
 
 
-def test_every_listed_scenario_builds():
-    for name in app.valid_scenario_names():
-        assert app.scenario_params(name).run.weeks > 0
+def test_a_scenario_file_that_does_not_validate_is_left_out_of_the_menu(monkeypatch, tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[policy]\ntype = "carpet_bombing"\n')
+    monkeypatch.setattr(controls, "scenario_names", lambda: ["baseline.toml", str(bad)])
+    assert controls.valid_scenario_names() == ["baseline.toml"]
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "policy.type" in err
 
 
-# ---- AppModel ------------------------------------------------------------------------------------
+# ---- controls and AppModel -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", controls.valid_scenario_names())
+def test_every_scenario_opens_with_its_own_values_on_the_controls(name):
+    """For every shipped scenario each control starts at the file's value, inside its range and on its step,
+    so the browser's slider cannot move it; applied untouched, the controls change nothing."""
+    params = controls.scenario_params(name)
+    spec = controls.model_params(name)
+    for arg, key, _title in controls.SLIDERS:
+        s = spec[arg]
+        assert s["value"] == controls.value_of(params, key)
+        assert s["min"] <= s["value"] <= s["max"]
+        k = (s["value"] - s["min"]) / s["step"]
+        assert abs(k - round(k)) < 1e-6, (arg, s)
+    assert spec["seed"]["min"] <= spec["seed"]["value"] == params.run.seed <= spec["seed"]["max"]
+    values = controls.control_values(spec)
+    keys = {"policy_type": "policy.type", **{arg: key for arg, key, _ in controls.SLIDERS}}
+    assert controls.apply_controls(params, {keys[a]: values[a] for a in keys}) == params
+
+
+def test_slider_ranges_come_from_the_declarations():
+    assert controls.slider_range("policy.aml_share", 0.1) == (0.0, 1.0, 0.01)  # declared 0-1: used as is
+    lo, hi, step = controls.slider_range("policy.raid_frequency", 24.0)  # declared up to 1e9: a round top instead
+    assert lo == 0.0 and 24.0 < hi <= 1000 and step == 1.0
+    lo, hi, step = controls.slider_range("policy.raid_frequency", 10000.0)
+    assert hi >= 10000.0
+    _lo, _hi, step = controls.slider_range("policy.raid_frequency", 35.2222)
+    assert step == pytest.approx(1e-4)
+    assert controls.slider_range("policy.repatriation_share", 0.5)[:2] == (0.0, 1.0)  # ranged as the share in effect
+
+
+def test_untouched_controls_change_nothing_and_bad_values_are_refused():
+    params = controls.scenario_params("root_causes.toml")
+    assert params.policy.repatriation_share == 0.9
+    same = controls.apply_controls(params, {"policy.repatriation_share": 0.9, "policy.aml_share": 0.1, "policy.raid_frequency": None})
+    assert same is params
+    base = controls.scenario_params("baseline.toml")
+    assert base.policy.repatriation_share == -1.0  # -1: as enforcement.repatriation_share
+    kept = controls.apply_controls(base, {"policy.repatriation_share": base.enforcement.repatriation_share})
+    assert kept.policy.repatriation_share == -1.0
+    assert controls.apply_controls(base, {"policy.repatriation_share": 0.9}).policy.repatriation_share == 0.9
+    with pytest.raises(ValueError, match="outside its declared range"):
+        controls.apply_controls(base, {"policy.aml_share": 1.5})
+    with pytest.raises(ValueError, match="not one of"):
+        controls.AppModel(policy_type="carpet_bombing")
+
 
 def test_app_model_takes_overrides_and_a_text_seed():
-    m = app.AppModel(policy_type="none", raid_frequency=10.0, inflow_reduction=0.3, seed="11")
-    assert m.seed == 11
+    m = controls.AppModel(policy_type="none", raid_frequency=10.0, inflow_reduction=0.3, seed="11")
+    assert m.simulation.seed == 11
     assert m.params.policy.type == "none"
     assert m.params.policy.raid_frequency == 10.0
     assert m.params.policy.inflow_reduction == 0.3
 
 
-def test_repatriation_slider_at_the_scenario_value_leaves_the_policy_unchanged(base_model):
-    unchanged = base_model.params.enforcement.repatriation_share
-    assert app.AppModel(repatriation_share=unchanged).params.policy.repatriation_share == -1.0
-    assert app.AppModel(repatriation_share=0.9).params.policy.repatriation_share == 0.9
-
-
-def test_unknown_policy_type_is_refused():
-    with pytest.raises(ValueError, match="not one of"):
-        app.AppModel(policy_type="carpet_bombing")
+def test_the_counterfactual_is_the_no_policy_run_of_the_same_seed():
+    m = controls.AppModel(scenario_file="case_by_case.toml", compare=True, seed=4)
+    alone = ScamModel(counterfactual_params(m.params), rng=4)
+    for _ in range(6):
+        m.step()
+        alone.step()
+    assert m.counterfactual.week == m.simulation.week == 6
+    assert np.array_equal(m.counterfactual.log.workers_matrix(), alone.log.workers_matrix())
 
 
 def test_app_model_stops_at_the_scenarios_length():
-    m = app.AppModel(policy_type="none")
+    m = controls.AppModel(policy_type="none")
     weeks = m.params.run.weeks
     for _ in range(weeks):
+        assert m.running
         m.step()
-    assert m.week == weeks and not m.running
+    assert m.simulation.week == weeks and not m.running
 
 
-# ---- viz -----------------------------------------------------------------------------------------
+def test_scenarios_are_found_in_the_shipped_folder(tmp_path):
+    names = scenarios.scenario_names()
+    assert "baseline.toml" in names and "shocks/kk_park_2025.toml" in names
+    path = scenarios.resolve_scenario("mekong")
+    assert path == (SHIPPED / "mekong.toml").resolve()
+    assert scenarios.picker_name(path) == "mekong.toml"
+    outside = tmp_path / "mine.toml"
+    outside.write_text("")
+    assert scenarios.picker_name(outside) == str(outside.resolve())
+    assert scenarios.resolve_scenario(scenarios.DEFAULTS_NAME) is None
+    with pytest.raises(FileNotFoundError, match="not found"):
+        scenarios.resolve_scenario("no-such-scenario")
+
+
+# ---- drawing and measures ------------------------------------------------------------------------
 
 def test_pictures_are_png_and_plain_figures_save(base_model, tmp_path):
-    png = viz.MapPainter(base_model).png()
+    png = viz.MapPainter(base_model.simulation).png()
     assert png.startswith(b"\x89PNG")
-    assert viz.ChartsPainter(base_model).png().startswith(b"\x89PNG")
-    viz.map_figure(base_model).savefig(tmp_path / "map.png")
-    viz.charts_figure(base_model).savefig(tmp_path / "charts.png")
+    assert charts.ChartsPainter(base_model.simulation).png().startswith(b"\x89PNG")
+    viz.map_figure(base_model.simulation).savefig(tmp_path / "map.png")
+    charts.charts_figure(base_model.simulation).savefig(tmp_path / "charts.png")
     assert (tmp_path / "map.png").stat().st_size > 1000
 
 
 def test_headline_says_undefined_before_anything_is_logged(base_model):
-    rows = dict(viz.headline(base_model))
+    rows = dict(viz.headline(base_model.simulation))
     assert rows["persistence"] == "undefined"
     assert rows["buffer WDQ"] == "undefined"
     assert rows["week"].startswith("0 of")
+
+
+def test_headline_shows_the_runs_summary():
+    """The measures panel shows what ``scamsim run`` would summarise for the weeks so far."""
+    m = controls.AppModel(scenario_file="case_by_case.toml", compare=True)
+    for _ in range(m.params.policy.start_week + 60):
+        m.step()
+    rows = dict(viz.headline(m.simulation, m.counterfactual))
+    s = summarise(result_of(m.simulation), result_of(m.counterfactual))
+    assert rows["persistence"] == viz.fmt(s["persistence"]["persistence_workers"]) != "undefined"
+    assert rows["persistence vs no-policy run"] == viz.fmt(s["counterfactual"]["persistence_vs_counterfactual_workers"])
+    assert rows["displacement share (vs no-policy run)"] == viz.fmt(s["displacement"]["displacement_share"])
+    assert rows["Herfindahl"] == viz.fmt(s["displacement"]["herfindahl_last_year"])
+    assert rows["jurisdictions hosting"] == str(s["displacement"]["spread_jurisdictions_last_year"])
 
 
 def test_edges_outline_label_changes():
@@ -186,9 +307,9 @@ def test_edges_outline_label_changes():
 
 
 def test_nice_ceiling():
-    assert viz.nice_ceiling(117) == 150
-    assert viz.nice_ceiling(0.0) == 1.0
-    assert viz.nice_ceiling(8) == 8
+    assert charts.nice_ceiling(117) == 150
+    assert charts.nice_ceiling(0.0) == 1.0
+    assert charts.nice_ceiling(8) == 8
     assert viz.fmt(None) == "undefined"
 
 
@@ -223,10 +344,9 @@ def test_viz_refuses_a_busy_port(capsys):
 
 
 def test_server_command_and_environment():
-    path = appcli.resolve_scenario("baseline")
+    path = scenarios.resolve_scenario("baseline")
     assert path is not None and path.name == "baseline.toml"
-    assert appcli.picker_name(path) == "baseline.toml"
     cmd = appcli.server_command(8765, "localhost")
     assert cmd[1:4] == ["-m", "solara", "run"] and cmd[4].endswith("app.py")
     env = appcli.server_env(path)
-    assert env[appcli.SCENARIO_ENV] == str(path)
+    assert env[scenarios.SCENARIO_ENV] == str(path)

@@ -20,13 +20,16 @@ from pathlib import Path
 import pytest
 
 from sim.cli import app as appcli
+from sim.common.resources import source_root
+from sim.viz import scenarios
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path(os.environ.get("SCAMSIM_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-REPO = appcli.repo_root()
+REPO = source_root()
+RAID_LABEL = "Raid frequency (raids/agency/year)"
 SERVER_START_S = 120
 PLAY_S = 4.0
 
@@ -63,12 +66,14 @@ def serve(cmd: list[str], log: Path, extra_env: dict[str, str] | None = None) ->
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, request):
+    """``solara run sim/viz/app.py`` opening ``baseline.toml``, or the scenario a test passes (indirect parametrize)."""
+    scenario = getattr(request, "param", "baseline.toml")
     port = appcli.free_port()
     log = tmp_path / "server.log"
     # Production mode: no file watching, so an edit to sim/ during the test cannot reload the page mid-test.
     cmd = [sys.executable, "-m", "solara", "run", "sim/viz/app.py", "--port", str(port), "--host", "127.0.0.1", "--no-open", "--production"]
-    proc = serve(cmd, log, {appcli.SCENARIO_ENV: str(REPO / "scenarios" / "baseline.toml")})
+    proc = serve(cmd, log, {scenarios.SCENARIO_ENV: str(scenarios.resolve_scenario(scenario))})
     try:
         url = f"http://127.0.0.1:{port}/"
         wait_for_http(url, proc, log, SERVER_START_S)
@@ -185,6 +190,62 @@ def test_app_in_chromium(server, browser_page, tmp_path):
     assert "Could not load URL" not in server_log, "the server tried the CDN: run .ci/solara_assets.py"
     assert not cdn_failures, cdn_failures
     assert not outside, f"the page tried to leave localhost: {outside}"
+
+
+def open_page(page, url: str) -> None:
+    """Load the app and wait until its first renders have settled."""
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
+    page.goto(url)
+    page.locator(".scamsim-week").wait_for(timeout=90_000)
+    page.wait_for_load_state("networkidle")
+    time.sleep(1.0)
+
+
+def measure(page, row: str) -> str:
+    """The text of a row of the measures panel (its value cell has the class ``scamsim-<row>``)."""
+    return page.locator(f".scamsim-{row}").inner_text()
+
+
+def slider_value(page, label: str) -> float:
+    """The value a sidebar slider shows (its thumb's ``aria-valuenow``)."""
+    return float(page.get_by_role("slider", name=label, exact=True).get_attribute("aria-valuenow"))
+
+
+@pytest.mark.parametrize("server", ["case_by_case.toml"], indirect=True)
+def test_reset_untouched_keeps_the_files_raid_frequency(server, browser_page):
+    """case_by_case.toml raids at 300 a year: Reset without touching anything must run at 300."""
+    url, log = server
+    page = browser_page
+    open_page(page, url)
+    assert "300 per agency-year" in measure(page, "raids-seed")
+    assert slider_value(page, RAID_LABEL) == 300.0
+    step(page)
+    page.get_by_role("button", name="Reset").click()
+    wait_until(lambda: week(page) == 0, 30, "Reset to bring the week back to 0")
+    time.sleep(1.0)
+    assert "300 per agency-year" in measure(page, "raids-seed"), measure(page, "raids-seed")
+    assert slider_value(page, RAID_LABEL) == 300.0
+    assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.parametrize("server", ["case_by_case.toml"], indirect=True)
+def test_picking_a_scenario_loads_its_values(server, browser_page):
+    """Picking mekong.toml in the menu shows its values (raids 48 a year, policy from week 88) and runs them."""
+    url, log = server
+    page = browser_page
+    open_page(page, url)
+    page.locator(".v-select").filter(has_text="Scenario").click()
+    page.get_by_role("option", name="mekong.toml", exact=True).click()
+    wait_until(lambda: "from week 88" in measure(page, "policy"), 60, "mekong.toml to open")
+    assert "48 per agency-year" in measure(page, "raids-seed")
+    wait_until(lambda: slider_value(page, RAID_LABEL) == 48.0, 10, "the raid slider to show mekong.toml's 48")
+    step(page)
+    page.get_by_role("button", name="Reset").click()
+    wait_until(lambda: week(page) == 0, 30, "Reset to bring the week back to 0")
+    time.sleep(1.0)
+    assert "48 per agency-year" in measure(page, "raids-seed") and "from week 88" in measure(page, "policy")
+    assert slider_value(page, RAID_LABEL) == 48.0
+    assert "Traceback" not in log.read_text()
 
 
 def docs_screenshot(page, shot: Path, weeks: int = 120) -> None:

@@ -2,8 +2,8 @@
 
 A thin wrapper: it checks the scenario file, picks the port, prints the address to open, and runs
 ``python -m solara run sim/viz/app.py`` with the scenario passed in the ``SCAMSIM_SCENARIO`` environment
-variable. It also holds the few helpers the app shares with it (where the scenario files are), so
-that the command itself starts without importing Solara or Mesa.
+variable. Where scenarios are found is ``sim.viz.scenarios`` (shared with the app); this command
+starts without importing Solara or Mesa.
 """
 
 from __future__ import annotations
@@ -16,69 +16,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import sim
+from sim.cli.common import EXIT_BAD_INPUT, print_errors
+from sim.viz.scenarios import SCENARIO_ENV, initial_scenario, picker_name, resolve_scenario
 
-#: Environment variable through which ``scamsim viz`` tells the app which scenario to open first.
-SCENARIO_ENV = "SCAMSIM_SCENARIO"
-#: Picker entry for the built-in defaults (used when no scenario file is found).
-DEFAULTS_NAME = "(built-in defaults)"
 DEFAULT_PORT = 8765
-EXIT_BAD_INPUT = 2
-
-
-def repo_root() -> Path:
-    """The source tree's root (the folder holding ``sim/`` and ``scenarios/``)."""
-    return Path(sim.__file__).resolve().parent.parent
-
-
-def scenario_dir() -> Path:
-    return repo_root() / "scenarios"
 
 
 def app_path() -> Path:
+    """The app's file, as ``solara run`` takes it."""
     return Path(__file__).resolve().parents[1] / "viz" / "app.py"
-
-
-def scenario_names() -> list[str]:
-    """The scenario files in ``scenarios/``, as names relative to it (what the app's picker lists)."""
-    folder = scenario_dir()
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*.toml")) if folder.is_dir() else []
-
-
-def resolve_scenario(name: str) -> Path | None:
-    """A picker entry or a path to its file; None for the built-in defaults.
-
-    Tries the name as a path, then relative to ``scenarios/`` (with or without ``.toml``).
-    Raises FileNotFoundError naming the places it looked.
-    """
-    if name == DEFAULTS_NAME:
-        return None
-    candidates = [Path(name), scenario_dir() / name, scenario_dir() / f"{name}.toml"]
-    for path in candidates:
-        if path.is_file():
-            return path.resolve()
-    raise FileNotFoundError(f"scenario {name!r} not found (looked for {', '.join(str(c) for c in candidates)})")
-
-
-def picker_name(path: Path | None) -> str:
-    """How the app's scenario picker shows a file: relative to ``scenarios/`` when inside it."""
-    if path is None:
-        return DEFAULTS_NAME
-    try:
-        return str(path.resolve().relative_to(scenario_dir().resolve()))
-    except ValueError:
-        return str(path.resolve())
-
-
-def initial_scenario() -> str:
-    """The scenario the app opens with: ``$SCAMSIM_SCENARIO``, else ``baseline.toml``, else the first file."""
-    env = os.environ.get(SCENARIO_ENV)
-    if env:
-        return picker_name(resolve_scenario(env))
-    names = scenario_names()
-    if "baseline.toml" in names:
-        return "baseline.toml"
-    return names[0] if names else DEFAULTS_NAME
 
 
 def port_free(host: str, port: int) -> bool:
@@ -126,9 +72,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
         try:
             load_scenario(scenario)
         except ScenarioError as exc:
-            for problem in exc.problems:
-                print(f"error: {problem}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+            return print_errors(exc.problems)
     port = args.port
     if port == 0:
         port = free_port(args.host)

@@ -1,9 +1,16 @@
 """The interactive browser app: ``solara run sim/viz/app.py`` (or ``scamsim viz [SCENARIO]``).
 
-Mesa's SolaraViz page with three panels: the map (compounds, raids, relocation trails), the charts
-(workers by jurisdiction with the optional no-policy counterfactual, moves per week, freed people)
-and the headline measures. The drawing lives in ``sim.viz.drawing``; this file only wires it to Solara.
-Controls take effect on Reset, as everywhere in SolaraViz.
+Built from Mesa's SolaraViz components, composed rather than patched: ``ModelController`` (Reset, Play,
+Step) and ``UserInputs`` (the parameter controls) in the sidebar under a scenario menu, and the app's
+own grid of three panels, redrawn whenever Mesa's ``update_counter`` moves: the map (compounds,
+raids, relocation trails), the headline measures, and the charts (workers by jurisdiction with the
+optional no-policy counterfactual, moves per week, freed people). SolaraViz itself is not used: it
+gives every panel half the width with no layout parameter, and its controls fill in their Reset
+values once per page, so they could not take a newly picked file's values.
+
+Picking a scenario opens it: the model is rebuilt from the file and every control shows the file's
+value. The other controls take effect on Reset. The drawing lives in ``sim.viz.drawing`` and
+``sim.viz.charts``, the controls in ``sim.viz.controls``; this file only wires them to Solara.
 """
 
 from __future__ import annotations
@@ -11,28 +18,16 @@ from __future__ import annotations
 import html
 import os
 import re
-import sys
 
 import reacton.ipywidgets as rw
 import solara
-from mesa.visualization import Slider, SolaraViz
-from mesa.visualization import solara_viz as _solara_viz
+import solara.lab
+from mesa.visualization.solara_viz import ModelController, UserInputs
+from mesa.visualization.utils import update_counter
 
-from sim.cli.app import initial_scenario, resolve_scenario, scenario_names
-from sim.core.model import ScamModel
-from sim.measures.run import counterfactual_params
-from sim.params.declarations import POLICY_TYPES
-from sim.scenario.loader import ScenarioError, default_params, load_scenario
-from sim.viz import drawing as viz
+from sim.viz import charts, drawing
+from sim.viz.controls import AppModel, control_values, model_params, valid_scenario_names
 
-#: Root-cause levers offered as sliders: (PolicyParams field, label).
-LEVERS = (
-    ("aml_share", "Anti-money-laundering: share lost"),
-    ("inflow_reduction", "Trafficking inflow stopped (share)"),
-    ("protection_sanctions", "Sanctions: protection removed (share)"),
-    ("demand_reduction", "Demand: revenue removed (share)"),
-    ("repatriation_share", "Freed people sent home (share)"),
-)
 # Pause between frames while playing. SolaraViz's play loop runs in a thread and asks for a redraw after
 # each frame; if it asks again before the last redraw is done, the request is served by whichever
 # thread holds the render lock, and when that is the thread answering the browser it can keep
@@ -42,102 +37,15 @@ PLAY_INTERVAL_MS = int(os.environ.get("SCAMSIM_PLAY_INTERVAL_MS", "100"))
 # Weeks per frame (and per click on Step). At 3 the default scenario plays at 10+ weeks a second even on
 # a loaded 2-core machine; at 1 it shows every week at 4-7 weeks a second (docs/app.md, "Speed").
 RENDER_INTERVAL = int(os.environ.get("SCAMSIM_RENDER_INTERVAL", "3"))
+TITLE = "scamsim: scam compounds under enforcement"
 
-
-def scenario_params(name: str):
-    """Validated parameters of a picker entry (a file in scenarios/, a path, or the built-in defaults)."""
-    path = resolve_scenario(name)
-    return default_params() if path is None else load_scenario(path).params
-
-
-def valid_scenario_names() -> list[str]:
-    """The files in scenarios/ that validate (the picker lists only these; problems go to the server log)."""
-    names = []
-    for name in scenario_names():
-        try:
-            scenario_params(name)
-        except (ScenarioError, OSError) as exc:
-            print(f"scamsim app: leaving {name} out of the scenario picker: {exc}", file=sys.stderr)
-        else:
-            names.append(name)
-    return names
-
-
-def _unchanged_repatriation(params) -> float:
-    p = params.policy.repatriation_share
-    return p if p >= 0 else params.enforcement.repatriation_share
-
-
-class AppModel(ScamModel):
-    """ScamModel built from the app's controls: a scenario file plus overrides of its policy.
-
-    Args:
-        scenario_file: picker entry (a name in scenarios/, a path, or the built-in defaults).
-        policy_type: one of ``sim.params.declarations.POLICY_TYPES``.
-        raid_frequency: ``policy.raid_frequency``, raids per agency per year at governance 1.
-        aml_share, inflow_reduction, protection_sanctions, demand_reduction: root-cause levers (policy.*).
-        repatriation_share: share of freed people sent home under the policy; the scenario's value
-            leaves ``policy.repatriation_share`` as the file has it.
-        compare: also run the no-policy counterfactual (same seed), stepped in lockstep.
-        seed: random seed; a string of digits is accepted (mesa issue 3516).
-
-    The model stops (``running`` false) at the scenario's ``run.weeks``.
-    """
-
-    def __init__(self, scenario_file: str | None = None, policy_type: str | None = None, raid_frequency: float | None = None,
-                 aml_share: float | None = None, inflow_reduction: float | None = None, protection_sanctions: float | None = None,
-                 demand_reduction: float | None = None, repatriation_share: float | None = None, compare: bool = False,
-                 seed: int | str | None = None) -> None:
-        scenario_file = scenario_file or initial_scenario()
-        params = scenario_params(scenario_file)
-        values: dict[str, object] = {}
-        if policy_type is not None:
-            if policy_type not in POLICY_TYPES:
-                raise ValueError(f"policy_type {policy_type!r} is not one of {', '.join(POLICY_TYPES)}")
-            values["policy.type"] = policy_type
-        if raid_frequency is not None:
-            values["policy.raid_frequency"] = float(raid_frequency)
-        levers = {"aml_share": aml_share, "inflow_reduction": inflow_reduction, "protection_sanctions": protection_sanctions,
-                  "demand_reduction": demand_reduction}
-        for key, value in levers.items():
-            if value is not None:
-                values[f"policy.{key}"] = round(float(value), 6)
-        if repatriation_share is not None and abs(float(repatriation_share) - _unchanged_repatriation(params)) > 1e-9:
-            values["policy.repatriation_share"] = round(float(repatriation_share), 6)
-        params = params.with_values(values) if values else params
-        seed = params.run.seed if seed is None or str(seed).strip() == "" else int(str(seed).strip())
-        super().__init__(params, rng=seed)
-        self.scenario_file = scenario_file
-        self.counterfactual = ScamModel(counterfactual_params(params), rng=seed) if compare else None
-
-    def step(self) -> None:
-        super().step()
-        counterfactual = getattr(self, "counterfactual", None)  # absent during ScamModel's burn-in
-        if counterfactual is not None:
-            counterfactual.step()
-        if self.week >= self.params.run.weeks:
-            self.running = False
-
-
-def model_params(scenario_file: str | None = None) -> dict:
-    """SolaraViz controls, starting at the values of the scenario the app opens with."""
-    scenario_file = scenario_file or initial_scenario()
-    params = scenario_params(scenario_file)
-    names = valid_scenario_names()
-    if scenario_file not in names:
-        names = [scenario_file, *names]
-    p = params.policy
-    controls: dict = {
-        "scenario_file": {"type": "Select", "value": scenario_file, "values": names, "label": "Scenario"},
-        "policy_type": {"type": "Select", "value": p.type, "values": list(POLICY_TYPES), "label": "Policy type"},
-        "raid_frequency": Slider("Raid frequency (raids/agency/year)", float(p.raid_frequency), 0.0, 104.0, 1.0),
-    }
-    for key, label in LEVERS:
-        value = _unchanged_repatriation(params) if key == "repatriation_share" else float(getattr(p, key))
-        controls[key] = Slider(label, value, 0.0, 1.0, 0.05)
-    controls["compare"] = {"type": "Checkbox", "value": False, "label": "Compare with the no-policy run"}
-    controls["seed"] = {"type": "SliderInt", "value": int(params.run.seed), "min": 0, "max": 999, "step": 1, "label": "Seed"}
-    return controls
+#: The panels on a 12-column grid (as SolaraViz's): map and measures side by side, the charts across the full
+#: width below. Panels stay draggable and resizable.
+GRID_LAYOUT = [
+    {"i": 0, "x": 0, "y": 0, "w": 8, "h": 10, "moved": False},  # map
+    {"i": 1, "x": 8, "y": 0, "w": 4, "h": 10, "moved": False},  # measures
+    {"i": 2, "x": 0, "y": 10, "w": 12, "h": 8, "moved": False},  # charts
+]
 
 
 # ---- panels -----------------------------------------------------------------------------------------
@@ -147,17 +55,27 @@ def _image(png: bytes):
     return rw.Image(value=png, format="png", layout={"max_width": "100%", "height": "auto"})
 
 
+def _paint(app: AppModel, painter) -> bytes:
+    with app.lock:  # never draw a week half-way through (the play loop steps in another thread)
+        return painter.update(app.simulation).png()
+
+
+def _headline(app: AppModel) -> list[tuple[str, str]]:
+    with app.lock:
+        return drawing.headline(app.simulation, app.counterfactual)
+
+
 @solara.component
-def MapView(model: AppModel, week: int):
-    painter = solara.use_memo(lambda: viz.MapPainter(model), [model])
-    png = solara.use_memo(lambda: painter.update(model).png(), [painter, week])
+def MapView(app: AppModel, week: int):
+    painter = solara.use_memo(lambda: drawing.MapPainter(app.simulation), [app])
+    png = solara.use_memo(lambda: _paint(app, painter), [painter, week])
     return _image(png)
 
 
 @solara.component
-def ChartsView(model: AppModel, week: int):
-    painter = solara.use_memo(lambda: viz.ChartsPainter(model, model.counterfactual), [model])
-    png = solara.use_memo(lambda: painter.update(model).png(), [painter, week])
+def ChartsView(app: AppModel, week: int):
+    painter = solara.use_memo(lambda: charts.ChartsPainter(app.simulation, app.counterfactual), [app])
+    png = solara.use_memo(lambda: _paint(app, painter), [painter, week])
     return _image(png)
 
 
@@ -166,8 +84,8 @@ def _slug(label: str) -> str:
 
 
 @solara.component
-def MeasuresView(model: AppModel, week: int):
-    rows = viz.headline(model, model.counterfactual)
+def MeasuresView(app: AppModel, week: int):
+    rows = solara.use_memo(lambda: _headline(app), [app, week])
     body = "".join(
         f'<tr><td>{html.escape(label)}</td><td class="scamsim-{_slug(label)}" style="text-align:right; padding-left:8px">'
         f"<b>{html.escape(value)}</b></td></tr>"
@@ -181,52 +99,75 @@ def MeasuresView(model: AppModel, week: int):
     return main
 
 
-def map_panel(model: AppModel):
-    return MapView(model, model.steps)
+@solara.component
+def Panels(model: solara.Reactive[AppModel]):
+    """The three panels of the current model, redrawn whenever SolaraViz has stepped it."""
+    update_counter.get()  # SolaraViz bumps this after every Step and every frame of Play
+    app = model.value
+    layout, set_layout = solara.use_state(GRID_LAYOUT)
+    return solara.GridDraggable(items=[MapView(app, app.steps), MeasuresView(app, app.steps), ChartsView(app, app.steps)],
+                                grid_layout=layout, resizable=True, draggable=True, on_grid_layout=set_layout)
 
 
-def measures_panel(model: AppModel):
-    return MeasuresView(model, model.steps)
+# ---- the page ---------------------------------------------------------------------------------------
+
+@solara.component
+def Sidebar(model: solara.Reactive[AppModel], names: list[str]):
+    """Scenario menu, Mesa's run controls (Reset, Play, Step) and the parameter controls.
+
+    The values Reset builds the next model from are ``settings``: the file's values to start with, then
+    whatever the user changes. Picking a scenario opens it: a new model from the file alone, and the
+    controls (remounted, through their key) start again at that file's values.
+    """
+    scenario = model.value.scenario_file
+    spec = solara.use_memo(lambda: model_params(scenario, compare=model.value.compare), [scenario])
+    settings = solara.use_reactive(control_values(spec))
+    play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
+    render_interval = solara.use_reactive(RENDER_INTERVAL)
+    use_threads = solara.use_reactive(False)
+
+    def pick(name: str) -> None:
+        if name != model.value.scenario_file:
+            compare = model.value.compare
+            settings.set(control_values(model_params(name, compare=compare)))
+            model.set(AppModel(scenario_file=name, compare=compare))
+
+    def change(name: str, value) -> None:
+        settings.set({**settings.value, name: value})
+
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Scenario"):
+            solara.Select("Scenario", value=scenario, values=names if scenario in names else [scenario, *names], on_value=pick)
+            solara.Text("Picking a file opens it: the model restarts and the controls show the file's values.",
+                        style={"font-size": "11px", "color": "#666"})
+        with solara.Card("Controls"):
+            solara.SliderInt("Play Interval (ms)", value=play_interval, min=1, max=500, step=10)
+            solara.SliderInt("Render Interval (steps)", value=render_interval, min=1, max=100, step=1)
+            ModelController(model, model_parameters=settings, play_interval=play_interval, render_interval=render_interval,
+                            use_threads=use_threads).key(f"run:{scenario}")
+        with solara.Card("Model Parameters"):
+            UserInputs({k: v for k, v in spec.items() if isinstance(v, dict)}, on_change=change).key(f"inputs:{scenario}")
 
 
-def charts_panel(model: AppModel):
-    return ChartsView(model, model.steps)
-
-
-COMPONENTS = [map_panel, measures_panel, charts_panel]
-
-# SolaraViz gives every panel half the width (6 of 12 grid columns). Our three panels get the map
-# and the measures side by side and the charts across the full width below. Panels stay draggable
-# and resizable; any other number of panels falls back to Mesa's layout.
-_mesa_grid_layout = _solara_viz.make_initial_grid_layout
-
-
-def _grid_layout(num_components: int) -> list[dict]:
-    if num_components != len(COMPONENTS):
-        return _mesa_grid_layout(num_components)
-    return [
-        {"i": 0, "x": 0, "y": 0, "w": 8, "h": 10, "moved": False},  # map
-        {"i": 1, "x": 8, "y": 0, "w": 4, "h": 10, "moved": False},  # measures
-        {"i": 2, "x": 0, "y": 10, "w": 12, "h": 8, "moved": False},  # charts
-    ]
-
-
-_solara_viz.make_initial_grid_layout = _grid_layout
-
-
-def make_page(model: AppModel | solara.Reactive | None = None):
-    """The SolaraViz element for ``model`` (tests pass a ``solara.reactive`` to watch Reset replace it)."""
-    if model is None:
-        model = AppModel()
-    return SolaraViz(model, components=list(COMPONENTS), model_params=model_params(), name="scamsim: scam compounds under enforcement",
-                     play_interval=PLAY_INTERVAL_MS, render_interval=RENDER_INTERVAL)
+@solara.component
+def AppPage(model: solara.Reactive[AppModel]):
+    """The whole page around a reactive model (Reset and the scenario menu replace its value)."""
+    names = solara.use_memo(valid_scenario_names, [])
+    with solara.Column(style={"padding": "0"}) as main:
+        with solara.AppBar():
+            solara.AppBarTitle(TITLE)
+            solara.lab.ThemeToggle()
+        Sidebar(model, names)
+        Panels(model)
+    return main
 
 
 @solara.component
 def Page():
     """One model per browser session (a module-level model would be shared by every visitor)."""
-    model = solara.use_memo(AppModel, [])
-    return make_page(model)
+    first = solara.use_memo(AppModel, [])
+    model = solara.use_reactive(first)
+    return AppPage(model)
 
 
 page = Page()

@@ -1,15 +1,13 @@
-"""Pictures of a running model for the browser app: the map, the charts and the headline measures.
+"""Pictures of a running model for the browser app: the map and the headline measures.
 
 Plain functions and small classes of a model (no Solara here), so they can be tested, timed and
-reused in a notebook: ``map_figure(model)`` and ``charts_figure(model)`` return ordinary matplotlib
-figures, ``headline(model)`` the measures as text.
+reused in a notebook: ``map_figure(model)`` returns an ordinary matplotlib figure, ``headline(model)``
+the measures as text (computed by ``sim.measures``). The charts are in ``sim.viz.charts``.
 
-The app redraws every few weeks, and on a shared 2-core machine a full matplotlib draw of these
-figures costs 0.1-0.2 s each, mostly laying out text. So the app keeps one ``MapPainter`` and one
-``ChartsPainter`` per model: the static part (ground, borders, axes, legends) is drawn once and kept
-as a bitmap, and each frame only redraws the artists that change (Agg blitting) before encoding the
-PNG. The charts span the scenario's whole length on the x axis and grow their y axis in steps, so
-the background is redrawn only when a y axis has to grow.
+The app redraws every few weeks, and on a shared 2-core machine a full matplotlib draw of a figure
+costs 0.1-0.2 s, mostly laying out text. So the app keeps one ``Painter`` per picture and model: the
+static part (ground, borders, axes, legends) is drawn once and kept as a bitmap, and each frame only
+redraws the artists that change (Agg blitting) before encoding the PNG.
 
 Every figure is a ``matplotlib.figure.Figure`` with its own Agg canvas (no pyplot): nothing is kept
 in pyplot's global figure registry, and the app's worker thread can draw safely.
@@ -19,20 +17,19 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgb, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from PIL import Image
 
-from sim.measures import metrics
+from sim.measures.run import result_of, summarise
 from sim.world.space import SEA
 
 if TYPE_CHECKING:
@@ -275,144 +272,11 @@ def legend_handles(model: ScamModel, cell_points: float = 11.0) -> list:
     return handles
 
 
-@dataclass
-class Series:
-    """Weekly records of a model, cut to one common length (the app may read while a week is logged)."""
-
-    week: np.ndarray
-    workers: np.ndarray  # weeks x jurisdictions
-    relocations: np.ndarray
-    cross_border: np.ndarray
-    rescued: np.ndarray
-    retrafficked: np.ndarray
-    repatriated: np.ndarray
-
-    @classmethod
-    def of(cls, model: ScamModel) -> Series:
-        log = model.log
-        n = len(log.by_jurisdiction)
-        for name in ("week", "relocations", "cross_border_relocations", "workers_rescued", "workers_retrafficked", "workers_repatriated"):
-            n = min(n, len(log.rows[name]))
-
-        def col(name: str) -> np.ndarray:
-            return np.asarray(log.rows[name][:n], dtype=float)
-
-        workers = np.vstack(log.by_jurisdiction[:n]).astype(float) if n else np.zeros((0, len(log.jurisdiction_names)))
-        return cls(week=col("week"), workers=workers, relocations=col("relocations"), cross_border=col("cross_border_relocations"),
-                   rescued=col("workers_rescued"), retrafficked=col("workers_retrafficked"), repatriated=col("workers_repatriated"))
-
-
-def nice_ceiling(value: float) -> float:
-    """The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 x 10^k) at or above ``value``; axes grow in these steps."""
-    if not value > 0 or not math.isfinite(value):
-        return 1.0
-    base = 10.0 ** math.floor(math.log10(value))
-    for m in (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
-        if m * base >= value * (1 - 1e-9):
-            return m * base
-    return 10.0 * base
-
-
-def stack_polygons(week: np.ndarray, values: np.ndarray) -> list[np.ndarray]:
-    """Polygons of a stacked area chart: one per column of ``values`` (weeks x series)."""
-    if len(week) == 0:
-        return [np.zeros((0, 2)) for _ in range(values.shape[1])]
-    top = np.cumsum(values, axis=1)
-    bottom = top - values
-    return [np.concatenate([np.column_stack([week, top[:, k]]), np.column_stack([week[::-1], bottom[::-1, k]])])
-            for k in range(values.shape[1])]
-
-
-class ChartsPainter(Painter):
-    """Three charts side by side: workers held by jurisdiction (with the no-policy counterfactual's
-    total), relocations per week, and freed people (rescued, home, re-trafficked) so far."""
-
-    def __init__(self, model: ScamModel, counterfactual: ScamModel | None = None) -> None:
-        super().__init__((10.0, 3.1))
-        fig = self.figure
-        self.counterfactual = counterfactual
-        bottom, height, width = 0.14, 0.60, 0.26
-        ax1 = fig.add_axes((0.055, bottom, width, height))
-        ax2 = fig.add_axes((0.39, bottom, width, height), sharex=ax1)
-        ax3 = fig.add_axes((0.725, bottom, width, height), sharex=ax1)
-        self.axes = (ax1, ax2, ax3)
-        names = model.region.jurisdiction_names
-        ax1.set_xlim(0, max(model.params.run.weeks, 1))
-        for ax in self.axes:
-            ax.tick_params(labelsize=7)
-            ax.set_ylim(0, 1)
-            ax.set_xlabel("week", fontsize=7.5, labelpad=1)
-        ax1.set_ylabel("people held (thousands)", fontsize=7.5)
-        ax2.set_ylabel("relocations / week", fontsize=7.5)
-        ax3.set_ylabel("people so far (thousands)", fontsize=7.5)
-        colours = [jurisdiction_colour(k) for k in range(len(names))]
-        self.stack = self.animate(ax1, ax1.add_collection(PolyCollection([], facecolors=colours, edgecolors="none", alpha=0.85)))
-        self.cf_line = self.animate(ax1, Line2D([], [], color="black", ls="--", lw=1.2))
-        ax1.add_line(self.cf_line)
-        self.cf_line.set_visible(counterfactual is not None)
-        handles: list = [Patch(facecolor=c, alpha=0.85, label=n) for c, n in zip(colours, names, strict=True)]
-        if counterfactual is not None:
-            handles.append(Line2D([], [], color="black", ls="--", lw=1.2, label="no-policy run (total)"))
-        self._legend(ax1, handles, "workers held, by jurisdiction", ncol=3)
-        self.moves = self.animate(ax2, ax2.plot([], [], color=MOVE_WITHIN, lw=0.9, label="all moves")[0])
-        self.cross = self.animate(ax2, ax2.plot([], [], color=MOVE_ACROSS, lw=0.9, label="across a border")[0])
-        self._legend(ax2, None, "compound relocations")
-        self.rescued = self.animate(ax3, ax3.plot([], [], color="#2ca02c", lw=1.2, label="rescued by raids")[0])
-        self.back = self.animate(ax3, ax3.plot([], [], color="#d62728", lw=1.2, label="freed, re-trafficked")[0])
-        self.home = self.animate(ax3, ax3.plot([], [], color="#1f77b4", lw=1.0, ls=(0, (1.5, 1.5)), label="freed, got home")[0])
-        self._legend(ax3, None, "freed people")
-        policy = model.params.policy
-        if policy.type != "none":
-            for ax in self.axes:
-                self.animate(ax, ax.axvline(policy.start_week, color="black", lw=0.7, alpha=0.6))
-            self.animate(ax1, ax1.annotate("policy", (policy.start_week, 1.0), xycoords=("data", "axes fraction"),
-                                           xytext=(2, -9), textcoords="offset points", fontsize=6.5))
-        self.update(model)
-
-    @staticmethod
-    def _legend(ax, handles, title: str, ncol: int = 2) -> None:
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(-0.02, 1.01), ncol=ncol, fontsize=6.5, frameon=False,
-                  borderaxespad=0.0, handlelength=1.4, columnspacing=0.8, labelspacing=0.2, title=title,
-                  title_fontproperties={"size": 8, "weight": "bold"}, alignment="left")
-
-    def _grow(self, ax, top: float) -> None:
-        limit = nice_ceiling(top * 1.05)
-        if limit > ax.get_ylim()[1]:
-            ax.set_ylim(0, limit)
-            self.invalidate()
-
-    def update(self, model: ScamModel) -> ChartsPainter:
-        ax1, ax2, ax3 = self.axes
-        s = Series.of(model)
-        self.stack.set_verts(stack_polygons(s.week, s.workers / 1000.0))
-        top = float(s.workers.sum(axis=1).max()) / 1000.0 if len(s.week) else 0.0
-        if self.counterfactual is not None:
-            c = Series.of(self.counterfactual)
-            total = c.workers.sum(axis=1) / 1000.0
-            self.cf_line.set_data(c.week, total)
-            top = max(top, float(total.max()) if len(total) else 0.0)
-        self._grow(ax1, top)
-        self.moves.set_data(s.week, s.relocations)
-        self.cross.set_data(s.week, s.cross_border)
-        self._grow(ax2, float(s.relocations.max()) if len(s.week) else 0.0)
-        rescued, home, back = (np.cumsum(v) / 1000.0 for v in (s.rescued, s.repatriated, s.retrafficked))
-        self.rescued.set_data(s.week, rescued)
-        self.home.set_data(s.week, home)
-        self.back.set_data(s.week, back)
-        self._grow(ax3, max((float(v[-1]) for v in (rescued, home, back) if len(v)), default=0.0))
-        return self
-
-
 # ---- plain functions ----------------------------------------------------------------------------
 
 def map_figure(model: ScamModel) -> Figure:
     """The map of ``model`` now, as a figure (save it with ``fig.savefig``)."""
     return MapPainter(model).figure
-
-
-def charts_figure(model: ScamModel, counterfactual: ScamModel | None = None) -> Figure:
-    """The charts of ``model`` so far, as a figure (with the counterfactual's total when given)."""
-    return ChartsPainter(model, counterfactual).figure
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -442,30 +306,15 @@ def raid_text(model: ScamModel) -> str:
 
 
 def headline(model: ScamModel, counterfactual: ScamModel | None = None) -> list[tuple[str, str]]:
-    """(label, value) pairs of the headline measures so far, from the model's weekly log.
+    """(label, value) pairs of the headline measures so far.
 
-    The windows are those of ``sim.measures.metrics.operation_measures``: persistence is workers held in the
-    last 52 weeks over the 52 weeks before the policy starts, so the values settle as the run goes on.
-    With a counterfactual (same seed, no policy) the displacement share compares the two runs over
-    the same weeks. Spread (jurisdictions hosting, Herfindahl) is over the last 52 weeks' mean.
+    The measures are ``sim.measures.run.summarise`` of the weeks logged so far (with the no-policy run
+    as counterfactual when given), so they are the figures ``scamsim run`` writes to ``summary.json``
+    and match it at the end of the same run. Persistence compares the last 52 weeks with the 52 before
+    the policy starts, so the values settle as the run goes on; before anything is logged every
+    measure is undefined.
     """
-    from sim.measures.run import areas_for
-
-    workers, revenue = model.log.workers_matrix(), model.log.revenue_matrix()
-    n = min(len(workers), len(revenue))
-    workers, revenue = workers[:n], revenue[:n]
-    cf_w = cf_r = None
-    if counterfactual is not None:
-        cw, cr = counterfactual.log.workers_matrix(), counterfactual.log.revenue_matrix()
-        if min(len(cw), len(cr)) >= n:
-            cf_w, cf_r = cw[:n], cr[:n]
     policy = model.params.policy
-    if n:
-        ops = metrics.operation_measures(workers, revenue, areas_for(model), policy.start_week, cf_w, cf_r)
-    else:  # nothing logged yet: every measure is undefined
-        ops = dict.fromkeys(("persistence_workers", "persistence_vs_counterfactual_workers", "displacement_share", "wdq_buffer"))
-        ops["displacement_basis"] = "counterfactual" if cf_w is not None else "before_after"
-    last_year = workers[-52:].mean(axis=0) if n else np.zeros(model.region.n_jurisdictions)
     rows = [
         ("week", f"{model.week} of {model.params.run.weeks}"),
         ("policy", f"{policy.type}, from week {policy.start_week}"),
@@ -474,35 +323,26 @@ def headline(model: ScamModel, counterfactual: ScamModel | None = None) -> list[
          else "none" if policy.type == "none" else f"not used by {policy.type}"),
         ("people held", f"{model.workers_held():,}"),
         ("compounds / operators", f"{len(model.compound_table.slots)} / {model.operator_table.count()}"),
-        ("persistence", fmt(ops["persistence_workers"])),
     ]
-    if cf_w is not None:
-        rows.append(("persistence vs no-policy run", fmt(ops["persistence_vs_counterfactual_workers"])))
-    basis = "vs no-policy run" if ops["displacement_basis"] == "counterfactual" else "before/after"
+    logged = len(model.log.by_jurisdiction) > 0
+    if not logged:
+        basis = "vs no-policy run" if counterfactual is not None else "before/after"
+        rows += [("persistence", fmt(None))]
+        if counterfactual is not None:
+            rows.append(("persistence vs no-policy run", fmt(None)))
+        rows += [(f"displacement share ({basis})", fmt(None)), ("buffer WDQ", fmt(None)), ("jurisdictions hosting", "0"),
+                 ("Herfindahl", fmt(None))]
+        return rows
+    summary = summarise(result_of(model), None if counterfactual is None else result_of(counterfactual))
+    displacement = summary["displacement"]
+    rows.append(("persistence", fmt(summary["persistence"]["persistence_workers"])))
+    if "counterfactual" in summary:
+        rows.append(("persistence vs no-policy run", fmt(summary["counterfactual"]["persistence_vs_counterfactual_workers"])))
+    basis = "vs no-policy run" if displacement["basis"] == "counterfactual" else "before/after"
     rows += [
-        (f"displacement share ({basis})", fmt(ops["displacement_share"])),
-        ("buffer WDQ", fmt(ops["wdq_buffer"])),
-        ("jurisdictions hosting", str(int((last_year > 0).sum()))),
-        ("Herfindahl", fmt(metrics.herfindahl(last_year))),
+        (f"displacement share ({basis})", fmt(displacement["displacement_share"])),
+        ("buffer WDQ", fmt(displacement["wdq_buffer"])),
+        ("jurisdictions hosting", str(displacement["spread_jurisdictions_last_year"])),
+        ("Herfindahl", fmt(displacement["herfindahl_last_year"])),
     ]
     return rows
-
-
-def weeks_per_second(model: ScamModel, weeks: int = 100, counterfactual: ScamModel | None = None) -> float:
-    """Weeks per second the app can show off-browser: each week one step, one map, one chart and the measures.
-
-    This is what the app does per week at render interval 1, less the browser's and the websocket's share.
-    """
-    import time
-
-    map_painter, charts_painter = MapPainter(model), ChartsPainter(model, counterfactual)
-    start = time.perf_counter()
-    for _ in range(weeks):
-        model.step()
-        if counterfactual is not None and counterfactual.week < model.week:
-            counterfactual.step()
-        map_painter.update(model).png()
-        charts_painter.update(model).png()
-        headline(model, counterfactual)
-    return weeks / (time.perf_counter() - start)
-

@@ -1,0 +1,209 @@
+"""The browser app's controls and the model they build, declared once (no Solara here).
+
+Every control is a parameter of ``sim.params.declarations``: its range, type and unit come from the
+declaration, its starting value from the chosen scenario file. A control the user leaves alone changes
+nothing: ``AppModel`` applies only the values that differ from the file's, so a scenario opened and
+reset untouched runs exactly as ``scamsim run`` runs that file.
+
+``AppModel`` is the model SolaraViz drives: it holds the scenario's ``ScamModel`` and, with *Compare*,
+its no-policy counterfactual (a branch of it after the shared burn-in), and steps the two together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import threading
+
+import mesa
+
+from sim.core.model import ScamModel
+from sim.measures.run import counterfactual_params
+from sim.params.declarations import SECTIONS, Params
+from sim.scenario.loader import ScenarioError, default_params, load_scenario
+from sim.viz.scenarios import initial_scenario, resolve_scenario, scenario_names
+
+#: Sliders: AppModel argument, the parameter it sets, and its title (the unit is the declaration's).
+SLIDERS = (
+    ("raid_frequency", "policy.raid_frequency", "Raid frequency"),
+    ("aml_share", "policy.aml_share", "Anti-money-laundering: revenue lost"),
+    ("inflow_reduction", "policy.inflow_reduction", "Trafficking inflow stopped"),
+    ("protection_sanctions", "policy.protection_sanctions", "Sanctions: protection removed"),
+    ("demand_reduction", "policy.demand_reduction", "Demand: revenue removed"),
+    ("repatriation_share", "policy.repatriation_share", "Freed people sent home"),
+)
+#: A slider shows the value a parameter has in effect; these parameters take a sentinel for "as
+#: another parameter has it" (-1: unchanged), so they show, and are ranged like, that other parameter.
+EFFECTIVE = {"policy.repatriation_share": "enforcement.repatriation_share"}
+#: A declared range wider than this is no use on a slider: the top is derived from the value instead.
+MAX_SLIDER_SPAN = 1000.0
+#: Seeds offered on the seed slider (from the declared lower bound); a file's larger seed extends it.
+SEED_CHOICES = 1000
+
+
+def declaration(key: str) -> dataclasses.Field:
+    """The declared field of a dotted parameter key such as ``policy.raid_frequency``."""
+    section, name = key.split(".", 1)
+    return {f.name: f for f in dataclasses.fields(SECTIONS[section])}[name]
+
+
+def value_of(params: Params, key: str):
+    """The value ``key`` has in effect in ``params`` (a sentinel replaced by what it stands for)."""
+    section, name = key.split(".", 1)
+    value = getattr(getattr(params, section), name)
+    if key in EFFECTIVE and value < declaration(EFFECTIVE[key]).metadata["lo"]:
+        return value_of(params, EFFECTIVE[key])
+    return value
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k at or above ``value`` (a slider's round top)."""
+    if not value > 0 or not math.isfinite(value):
+        return 1.0
+    base = 10.0 ** math.floor(math.log10(value))
+    return next(m * base for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * base >= value * (1 - 1e-12))
+
+
+def _on_grid(value: float, lo: float, step: float) -> bool:
+    return abs(round((value - lo) / step) * step - (value - lo)) <= 1e-9 * max(1.0, abs(value))
+
+
+def slider_range(key: str, value: float) -> tuple[float, float, float]:
+    """(min, max, step) of the slider for ``key`` when it shows ``value``.
+
+    The declared bounds, when they span a usable range; otherwise the declared lower bound and a round
+    top well above both the declared default and ``value``, never beyond the declared upper bound. The
+    step is a round fraction of the span, made finer until ``value`` lies on it: the browser's slider
+    snaps its value to the range and the step, and must never move a value the user did not touch.
+    """
+    f = declaration(EFFECTIVE.get(key, key))
+    lo, hi = f.metadata["lo"], f.metadata["hi"]
+    lo = float(min(0.0 if lo is None else lo, value))
+    if hi is None or hi - lo > MAX_SLIDER_SPAN:
+        top = nice_ceiling(max(4.0 * abs(float(f.default)), 2.0 * abs(value), 1.0))
+        hi = top if hi is None else min(hi, top)
+    hi = float(max(hi, value))
+    k = math.floor(math.log10((hi - lo) / 100.0)) if hi > lo else 0
+    while k > -6 and not _on_grid(value, lo, 10.0**k):
+        k -= 1
+    return lo, hi, 10.0**k
+
+
+def scenario_params(name: str) -> Params:
+    """Validated parameters of a menu entry (a shipped scenario, a path, or the built-in defaults)."""
+    path = resolve_scenario(name)
+    return default_params() if path is None else load_scenario(path).params
+
+
+def valid_scenario_names() -> list[str]:
+    """The shipped scenarios that validate (the menu lists only these; problems go to the server log)."""
+    names = []
+    for name in scenario_names():
+        try:
+            scenario_params(name)
+        except (ScenarioError, OSError) as exc:
+            print(f"scamsim app: leaving {name} out of the scenario menu: {exc}", file=sys.stderr)
+        else:
+            names.append(name)
+    return names
+
+
+def model_params(scenario_file: str | None = None, compare: bool = False) -> dict:
+    """SolaraViz's controls for ``scenario_file``: ranges from the declarations, values from the file."""
+    scenario_file = scenario_file or initial_scenario()
+    params = scenario_params(scenario_file)
+    policy_type = declaration("policy.type")
+    controls: dict = {
+        "scenario_file": scenario_file,  # fixed: the scenario menu above SolaraViz picks it
+        "policy_type": {"type": "Select", "value": params.policy.type, "values": list(policy_type.metadata["choices"]),
+                        "label": "Policy type"},
+    }
+    for arg, key, title in SLIDERS:
+        value = float(value_of(params, key))
+        lo, hi, step = slider_range(key, value)
+        unit = declaration(key).metadata["unit"]
+        controls[arg] = {"type": "SliderFloat", "value": value, "min": lo, "max": hi, "step": step, "label": f"{title} ({unit})"}
+    controls["compare"] = {"type": "Checkbox", "value": bool(compare), "label": "Compare with the no-policy run"}
+    seed, seed_lo = int(params.run.seed), int(declaration("run.seed").metadata["lo"] or 0)
+    controls["seed"] = {"type": "SliderInt", "value": seed, "min": min(seed_lo, seed), "max": max(seed_lo + SEED_CHOICES - 1, seed),
+                        "step": 1, "label": "Seed"}
+    return controls
+
+
+def control_values(spec: dict) -> dict:
+    """The values a control spec (``model_params``) starts at: what Reset builds from until the user changes one."""
+    return {name: options["value"] if isinstance(options, dict) else options for name, options in spec.items()}
+
+
+def apply_controls(params: Params, controls: dict[str, object]) -> Params:
+    """``params`` with the controls (dotted key: value; None: untouched) that differ from its values.
+
+    A value equal to the file's, within a slider's rounding, is left as the file has it (so a sentinel
+    such as ``policy.repatriation_share = -1`` stays). Raises ValueError for a value outside the declaration.
+    """
+    values: dict[str, object] = {}
+    for key, value in controls.items():
+        if value is None:
+            continue
+        meta = declaration(key).metadata
+        if meta["choices"] is not None:
+            if value not in meta["choices"]:
+                raise ValueError(f"{key} {value!r} is not one of {', '.join(meta['choices'])}")
+            if value != value_of(params, key):
+                values[key] = value
+            continue
+        number = float(value)
+        if not math.isclose(number, float(value_of(params, key)), rel_tol=1e-9, abs_tol=1e-6):
+            lo, hi = meta["lo"], meta["hi"]
+            if (lo is not None and number < lo) or (hi is not None and number > hi):
+                raise ValueError(f"{key} {number:g} is outside its declared range [{lo}, {hi}]")
+            values[key] = round(number, 6)
+    return params.with_values(values) if values else params
+
+
+class AppModel(mesa.Model):
+    """A scenario's run (and with ``compare`` its no-policy run) built from the app's controls.
+
+    Args:
+        scenario_file: menu entry (a shipped scenario, a path, or the built-in defaults).
+        policy_type: ``policy.type``.
+        raid_frequency, aml_share, inflow_reduction, protection_sanctions, demand_reduction,
+            repatriation_share: ``policy.*``; repatriation_share is the share in effect.
+        compare: also run the no-policy counterfactual (same seed), stepped together with the run.
+        seed: random seed; a string of digits is accepted (mesa issue 3516).
+
+    None (or the file's own value) leaves a parameter as the file has it. ``simulation`` is the
+    scenario's ``ScamModel``; ``counterfactual`` its no-policy branch or None. Stepping steps both under
+    ``lock`` (panels read under it too); the app stops (``running`` false) at the scenario's ``run.weeks``.
+    """
+
+    def __init__(self, scenario_file: str | None = None, policy_type: str | None = None, raid_frequency: float | None = None,
+                 aml_share: float | None = None, inflow_reduction: float | None = None, protection_sanctions: float | None = None,
+                 demand_reduction: float | None = None, repatriation_share: float | None = None, compare: bool = False,
+                 seed: int | str | None = None) -> None:
+        scenario_file = scenario_file or initial_scenario()
+        file_params = scenario_params(scenario_file)
+        given = {"policy_type": policy_type, "raid_frequency": raid_frequency, "aml_share": aml_share, "inflow_reduction": inflow_reduction,
+                 "protection_sanctions": protection_sanctions, "demand_reduction": demand_reduction,
+                 "repatriation_share": repatriation_share}
+        keys = {"policy_type": "policy.type", **{arg: key for arg, key, _ in SLIDERS}}
+        params = apply_controls(file_params, {keys[arg]: value for arg, value in given.items()})
+        seed = file_params.run.seed if seed is None or str(seed).strip() == "" else int(str(seed).strip())
+        super().__init__(rng=seed)
+        self.scenario_file = scenario_file
+        self.compare = bool(compare)
+        self.lock = threading.Lock()
+        self.simulation = ScamModel(params, rng=seed)
+        self.counterfactual = self.simulation.branch(counterfactual_params(params)) if compare else None
+
+    @property
+    def params(self) -> Params:
+        return self.simulation.params
+
+    def step(self) -> None:
+        with self.lock:
+            self.simulation.step()
+            if self.counterfactual is not None:
+                self.counterfactual.step()
+            self.running = self.simulation.week < self.simulation.params.run.weeks
