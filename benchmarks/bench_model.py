@@ -2,9 +2,9 @@
 
 Run from the repository root::
 
-    /work/venv/bin/python benchmarks/bench_model.py            # full run, a few minutes
-    /work/venv/bin/python benchmarks/bench_model.py --quick    # smoke check, under ~30 s
-    /work/venv/bin/python benchmarks/bench_model.py --profile  # also cProfile one default run and the 16x runs
+    .venv/bin/python benchmarks/bench_model.py            # full run, a few minutes
+    .venv/bin/python benchmarks/bench_model.py --quick    # smoke check, under ~30 s
+    .venv/bin/python benchmarks/bench_model.py --profile  # also cProfile one default run and the 16x runs
 
 What it measures (docs/benchmarks.md explains each figure):
 

@@ -3,13 +3,16 @@
 docs/parameters.md is generated from the parameter metadata (sim/scenario/paramdoc.py) and must match it exactly;
 docs/outputs.md must document every output column and summary key; docs/ODD.md must keep the ODD
 headings in order, follow the week as ``ScamModel.step`` runs it, and name only parameters that exist,
-with their current defaults.
+with their current defaults. Every page cites only what the repository holds (docs/references.md for
+sources, no machine paths) and names only code that exists (``sim/...py`` paths, ``sim.x.y`` names,
+private functions).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import importlib
 import inspect
 import re
 from typing import Any
@@ -218,9 +221,14 @@ def test_odd_states_current_defaults():
 
 # ---- ODD.md follows the week as ScamModel.step runs it --------------------------------------------------
 
+#: A phase of the week as ``ScamModel.step`` calls it: ``phases.decay(self)``, ``self._prepare_week()`` or
+#: ``self.policy.end_of_week(...)``, one call a line.
+STEP_CALL = re.compile(r"^\s*(?:phases\.|self\.(?:policy\.)?)(\w+)\(.*\)\s*$", flags=re.M)
+
+
 def test_odd_process_overview_follows_the_step():
-    calls = re.findall(r"^\s*self\.(?:policy\.)?(\w+)\(.*\)\s*$", inspect.getsource(ScamModel.step), flags=re.M)
-    assert calls, "could not read the phases of ScamModel.step"
+    calls = STEP_CALL.findall(inspect.getsource(ScamModel.step))
+    assert "decay" in calls and "record" in calls, f"could not read the phases of ScamModel.step: {calls}"
     text = read("ODD.md")
     h2 = {t: n for n, t in headings(text, 2)}
     lines = prose(text).splitlines()
@@ -238,11 +246,7 @@ def test_odd_process_overview_follows_the_step():
 
 #: What a reader of the repository cannot open: machine paths and notes that live outside it.
 FOREIGN = re.compile(r"(?<![\w$/])/(?:work|tmp)/|\bdomain\.md\b|\bshared/|\bpublic_figures\.csv\b|\bissue 7\b")
-#: Pages still being changed elsewhere in issue #11 (their citations move to docs/references.md there).
-NOT_YET = ("ODD.md", "parameters.md", "validation.md")
-
-
-@pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.md") if p.name not in NOT_YET))
+@pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.md")))
 def test_docs_cite_only_what_the_repository_has(page):
     bad = [f"{page}:{n}: {line.strip()[:120]}" for n, line in enumerate(read(page).splitlines(), 1) if FOREIGN.search(line)]
     assert not bad, "cite docs/references.md (sources) or a file in the repository instead of:\n" + "\n".join(bad)
@@ -257,3 +261,55 @@ def test_links_to_the_references_point_at_its_headings():
     assert linked, "no page links to docs/references.md"
     missing = sorted(f"{page} -> #{a}" for page, a in linked if a not in anchors)
     assert not missing, f"links to headings docs/references.md does not have: {missing}"
+
+
+# ---- the docs name only code that exists ---------------------------------------------------------------
+
+#: ``sim/x/y.py`` (a path in the repository) and ``sim.x.y`` (a module, or a name inside one).
+CODE_PATH = re.compile(r"(?<![\w/.])sim/[\w/]+\.py\b")
+DOTTED = re.compile(r"(?<![\w/.])sim(?:\.\w+)+")
+#: A private function named in backticks (`_prepare_week`, `model._burn_in`) or called (`_raid(`).
+PRIVATE = re.compile(r"`(?:\w+\.)?(_[a-z]\w*)(?:\(\))?`|(?<![\w.])(_[a-z]\w*)\(")
+#: Private names of libraries that docs/benchmarks.md quotes from a profile (Mesa's event loop, numpy).
+LIBRARY_PRIVATE = {"_advance_time", "_do_step", "_wrapfunc"}
+
+
+def _resolves(dotted: str) -> bool:
+    """Whether ``sim.a.b.c`` is a module, or a name reachable from the longest importable module prefix."""
+    parts = dotted.split(".")
+    for k in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:k]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[k:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return False
+        return True
+    return False
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.md")))
+def test_docs_name_only_code_that_exists(page):
+    """A renamed module or function leaves no stale name behind (``_labour`` after it became ``phases.hire``)."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "sim").rglob("*.py"))
+    bad = []
+    for n, line in enumerate(read(page).splitlines(), 1):
+        bad += [f"{page}:{n}: no file {m}" for m in CODE_PATH.findall(line) if not (REPO / m).is_file()]
+        bad += [f"{page}:{n}: {m} does not resolve" for m in DOTTED.findall(line) if not _resolves(m)]
+        for m in PRIVATE.finditer(line):
+            name = m.group(1) or m.group(2)
+            if name not in LIBRARY_PRIVATE and not re.search(rf"\bdef {name}\b|\b{name}\s*[:=]", source):
+                bad.append(f"{page}:{n}: {name} is defined nowhere in sim/")
+    assert not bad, "docs name code that does not exist (renamed or moved?):\n" + "\n".join(bad)
+
+
+def test_the_name_check_catches_stale_names():
+    """The check above would fail on the names the restructuring of issue #11 retired."""
+    assert not _resolves("sim.analysis.validation.patterns")
+    assert not _resolves("sim.core.model.choose_site")
+    assert _resolves("sim.core.moves.choose_site") and _resolves("sim.core.phases.hire")
+    assert not (REPO / "sim/model.py").is_file()
+    assert PRIVATE.findall("`_labour` then `model._relocate` and _accounts(") == [("_labour", ""), ("_relocate", ""), ("", "_accounts")]

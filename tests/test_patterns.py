@@ -1,4 +1,4 @@
-"""Pattern-oriented validation (issue 7): measures, criteria, runner, report and command on constructed inputs.
+"""Pattern-oriented validation (docs/validation.md): measures, criteria, runner, report and command on constructed inputs.
 
 The unit tests check each measure and criterion by hand on series and tables built here (a series that
 recovers in three months passes "back within about 2-6 months", one that never recovers fails). The

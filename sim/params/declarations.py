@@ -51,7 +51,7 @@ class MarketParams:
 
     revenue_per_worker_day: float = param(
         350.0, "US$/worker/day", "gross proceeds per forced worker at full infrastructure", 0, 1e5,
-        source="USIP 2024 basis of the ~US$12.5bn/yr Cambodia estimate (domain.md)")
+        source="USIP 2024 basis of the ~US$12.5bn/yr Cambodia estimate (docs/references.md, Figures)")
     demand_factor: float = param(1.0, "x", "multiplier on revenue per worker (victims' exposure and losses)", 0, 10)
     worker_cost_day: float = param(25.0, "US$/worker/day", "upkeep per worker: food, guards, recruiters' fees", 0, 1e5)
     site_cost_week: float = param(50000.0, "US$/week", "fixed running cost of one compound: rent, guards, utilities", 0, 1e9,
@@ -81,7 +81,7 @@ class CompoundParams:
     """Size and cost of a compound."""
 
     capacity_mean: float = param(300.0, "workers", "mean compound capacity (log-normal)", 1, 1e6,
-                                 source="order of the 771 detained in one Laos SEZ raid, 2024 (domain.md)")
+                                 source="order of the 771 detained in one Laos SEZ raid, 2024 (docs/references.md, Figures)")
     capacity_sigma: float = param(0.5, "-", "log-normal sigma of compound capacity", 0, 3)
     open_cost: float = param(1.0e7, "US$", "cost of setting up a new compound: buildings, equipment, fixers", 0, 1e12)
     cell_capacity: int = param(4, "compounds", "most compounds one grid cell can hold", 1, 1000)
@@ -141,18 +141,18 @@ class EnforcementParams:
     concession_shield: float = param(0.5, "-", "share of detection removed inside a concession of level 1", 0, 1)
     tipoff_base: float = param(0.05, "probability", "chance a raid is tipped off without protection", 0, 1)
     tipoff_protection: float = param(0.6, "probability", "extra tip-off chance at protection 1", 0, 1,
-                                     source="KK Park 2025: operations moved out before the raid (domain.md)")
+                                     source="KK Park 2025: operations moved out before the raid (docs/references.md, Crackdowns)")
     raid_failure: float = param(0.1, "probability", "chance an untipped raid fails (wrong site, resistance)", 0, 1)
     evacuation_loss: float = param(0.05, "share", "share of workers who escape during a tipped-off evacuation", 0, 1)
     rescue_share: float = param(0.6, "share", "share of workers freed by a successful raid", 0, 1)
     repatriation_share: float = param(0.5, "share", "share of freed workers who get home (the rest are re-trafficked)", 0, 1)
     seizure_share: float = param(0.2, "share", "share of the operator's capital seized in a successful raid", 0, 1)
     arrest_probability: float = param(0.05, "probability", "chance a successful raid arrests the operator's boss", 0, 1,
-                                      source="arrests are mostly low-level workers (domain.md fact 6)")
+                                      source="arrests are mostly low-level workers (docs/references.md, fact 6)")
     heat_per_raid: float = param(1.0, "heat", "heat deposited at a raided cell", 0, 1e6)
     heat_spread_cells: float = param(1.0, "cells", "Gaussian radius over which raid heat spreads", 0, 20)
     heat_half_life: float = param(12.0, "weeks", "half-life of the deterrent part of heat", 0.1, 1e5,
-                                  source="Sherman 1990: crackdown deterrence decays (domain.md)")
+                                  source="Sherman 1990: crackdown deterrence decays (docs/references.md)")
     residual_share: float = param(0.15, "share", "share of raid heat that is a slow residual tail", 0, 1,
                                   source="Sherman 1990: 5 of 18 crackdowns left a residual effect")
     residual_half_life: float = param(104.0, "weeks", "half-life of the residual tail", 0.1, 1e6)
@@ -178,7 +178,7 @@ class PolicyParams:
     end_week: int = param(-1, "week", "last week the policy applies (-1: to the end)", -1)
     announce_weeks: int = param(
         0, "weeks", "weeks before start_week that the raids are announced or leaked: operators expect them, agencies do not raid yet",
-        0, 520, source="exodus ahead of announced operations (domain.md fact 6)")
+        0, 520, source="exodus ahead of announced operations (docs/references.md, fact 6)")
     jurisdictions: tuple[str, ...] = param(
         (), "names", "jurisdictions applying raids, sanctions and cuts (empty: all); other levers act region-wide")
     raid_frequency: float = param(24.0, "raids/agency/year", "raids each applying agency makes per year at governance 1", 0, 1e9)
@@ -202,7 +202,7 @@ class PolicyParams:
     infrastructure_cut: float = param(0.0, "share", "infrastructure denial: share of power/internet cut in cut zones", 0, 1)
     cut_zones: tuple[str, ...] = param((), "names", "zones or jurisdictions whose infrastructure is cut")
     substitution_weeks: int = param(6, "weeks", "weeks before operators restore a cut with generators/satellite", 0, 5200,
-                                     source="Thai cuts Feb 2025: generators, Lao power, Starlink within weeks (domain.md)")
+                                     source="Thai cuts Feb 2025: generators, Lao power, Starlink within weeks (docs/references.md)")
     cut_substitutes: bool = param(False, "-", "the substitutes (fuel, cross-border power, satellite) are cut too")
     inflow_reduction: float = param(0.0, "share", "recruitment-pipeline disruption: share of trafficking inflow stopped", 0, 1)
     protection_sanctions: float = param(0.0, "share", "sanctions on protectors: share of protection removed", 0, 1)

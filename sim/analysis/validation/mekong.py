@@ -1,7 +1,7 @@
 """The Mekong validation suite as data: its stylised facts and anchors, the runs they need, its shock replays.
 
-Each stylised fact of docs/domain (``domain.md``, "Stylised facts a model should be able to
-reproduce") is a ``Pattern``: what was observed and where it was reported, the variants it needs (the
+Each stylised fact of docs/references.md ("Stylised facts", which keeps their numbering) is a
+``Pattern``: what was observed and where it was reported, the variants it needs (the
 scenario as it is, its no-policy counterfactual, a shock replay from ``scenarios/shocks/`` or a policy
 written here), a measure from ``mekong_measures`` and one or more ``Criterion`` with a threshold
 declared here, before any run, with the reason for it. The numeric anchors (workforce by country,
@@ -80,7 +80,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "P1", "Regional totals stay flat or grow under site-by-site raids",
         "fraud 'continued to intensify' despite enforcement; US losses +66% in 2024",
-        "UNODC Oct 2024; domain.md fact 1", ("status_quo",), m_totals,
+        "UNODC Oct 2024; references, fact 1", ("status_quo",), m_totals,
         (Criterion("persistence_workers", ">=", 0.95, "workers held, last year / year before raids",
                    "flat or growing: a fall of more than 5% would be a visible decline; 5% allows for sampling noise"),
          Criterion("persistence_revenue", ">=", 0.95, "proceeds, last year / year before raids", "as for workers")),
@@ -88,7 +88,7 @@ PATTERNS: tuple[Pattern, ...] = (
              "(rescue, repatriation, dissolution) can pull it down"),
     Pattern(
         "P2", "A raided cluster is back to its former level within about 2-6 months",
-        "business 'back in a few months' after raids", "UNODC (Hofmann, Mar 2024); domain.md fact 2",
+        "business 'back in a few months' after raids", "UNODC (Hofmann, Mar 2024); references, fact 2",
         ("cambodia_2022", "counterfactual"), m_recovery,
         (Criterion("recovery_weeks", "between", (4.0, 30.0), "weeks from the Cambodian raids until workers in Cambodia are "
                    "back to 90% of the no-raid counterfactual",
@@ -98,7 +98,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "P3", "Most moves are short; a minority cross borders",
         "moves within the same corridor or to the next enclave, tens to a few hundred km; a minority cross borders",
-        "domain.md fact 3 (UNODC 2023; reports after each crackdown)", ("status_quo",), m_moves,
+        "references, fact 3 (UNODC 2023; reports after each crackdown)", ("status_quo",), m_moves,
         (Criterion("share_moves_within_300km", ">=", 0.5, "share of moves of at most 300 km",
                    "'most' means more than half; 'a few hundred km' read as at most 300 km"),
          Criterion("share_moves_cross_country", "<", 0.5, "share of moves into another country",
@@ -106,7 +106,7 @@ PATTERNS: tuple[Pattern, ...] = (
         note="the third part of the fact (a small, growing share goes overseas: Africa, Pacific, Middle East) is P3b"),
     Pattern(
         "P3b", "A small, growing share of moves goes overseas (Africa, Pacific, Middle East)",
-        "operations found in Africa, the Pacific and the Middle East", "domain.md fact 3; INTERPOL Jun 2025",
+        "operations found in Africa, the Pacific and the Middle East", "references, fact 3; INTERPOL Jun 2025",
         (), None, (),
         not_testable="the map is the only world: no destination outside it. It needs an 'overseas' exit in site choice "
                      "(sim/rules/sitechoice.py choose_site: an outside option with its own cost and revenue) or overseas "
@@ -114,7 +114,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "P4", "Compounds cluster at jurisdiction edges and in armed-group or SEZ enclaves",
         "Myawaddy, Tachileik, Golden Triangle SEZ, Kokang, Poipet, Bavet, O'Smach: border towns and enclaves",
-        "domain.md fact 4 (C4ADS 2025; Amnesty 2025; RFA 2024)", ("status_quo",), m_clustering,
+        "references, fact 4 (C4ADS 2025; Amnesty 2025; RFA 2024)", ("status_quo",), m_clustering,
         (Criterion("border_enrichment", ">=", 2.0, "share of compounds on border cells / share of land on border cells",
                    "'cluster' read as at least twice the density of placement by area"),
          Criterion("enclave_enrichment", ">=", 2.0, "share of compounds in armed-group/SEZ enclaves / their share of land",
@@ -122,7 +122,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "P5", "Uncoordinated neighbours produce back-and-forth flows; coordination removes them",
         "operations shuttled between Tachileik (Myanmar) and the Golden Triangle SEZ (Laos), 45 minutes apart by boat",
-        "domain.md fact 5; reports after the Aug 2024 Laos SEZ raid",
+        "references, fact 5; reports after the Aug 2024 Laos SEZ raid",
         ("shan_laos_uncoordinated", "shan_laos_coordinated"), m_ping_pong,
         (Criterion("back_and_forth_per_year_uncoordinated", ">=", 1.0,
                    "moves a year in the lesser direction between Shan and Laos (uncoordinated raids)",
@@ -133,7 +133,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "P6", "Tip-offs cause an exodus before raids; arrests are mostly low-level workers",
         "KK Park (Oct 2025): 2,198 detained while operations were moved out beforehand; no kingpins among those detained",
-        "domain.md fact 6 and shocks table", ("status_quo",), m_tipoffs,
+        "references, fact 6 and crackdowns table", ("status_quo",), m_tipoffs,
         (Criterion("tipped_off_share_protected_enclaves", ">=", 0.5,
                    "share of raids on protected enclaves (protection >= 0.5) pre-empted by a tip-off",
                    "reports describe moving out before the raid as the rule in protected enclaves: at least half"),
@@ -142,7 +142,7 @@ PATTERNS: tuple[Pattern, ...] = (
         note="both halves are close to inputs (tipoff_base + tipoff_protection x protection; arrest_probability)"),
     Pattern(
         "P6b", "Announced operations cause an exodus beforehand",
-        "compounds emptied ahead of announced crackdowns", "domain.md fact 6",
+        "compounds emptied ahead of announced crackdowns", "references, fact 6",
         ("cambodia_announced", "counterfactual"), m_announced_exodus,
         (Criterion("exodus_share_before_first_raid", ">=", 0.1,
                    "share of the target's people held gone, against the counterfactual, in the week before the first raid",
@@ -152,7 +152,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "P7", "Cutting one utility has a short effect when substitutes exist; cutting substitutes lasts longer",
         "Thai cuts of Feb 2025: generators, Lao power and Starlink within weeks; rebuilding by spring",
-        "domain.md fact 7 and shocks table", ("thai_cut", "thai_cut_no_substitutes", "counterfactual"), m_utility_cut,
+        "references, fact 7 and crackdowns table", ("thai_cut", "thai_cut_no_substitutes", "counterfactual"), m_utility_cut,
         (Criterion("effect_weeks_with_substitutes", "<=", 13.0,
                    "weeks (of 52) the cut zones' proceeds are below 90% of the counterfactual, substitutes available",
                    "'short': within about three months (cut in February, rebuilding by spring)"),
@@ -160,7 +160,7 @@ PATTERNS: tuple[Pattern, ...] = (
                    "'lasts longer' read as at least one more quarter"))),
     Pattern(
         "P8", "Shocks to protectors and kingpins cause larger multi-site exits than raids",
-        "sanctions and extraditions emptied several sites of a group at once", "domain.md fact 8",
+        "sanctions and extraditions emptied several sites of a group at once", "references, fact 8",
         ("myanmar_sanctions", "myanmar_raids", "counterfactual"), m_protector_shock,
         (Criterion("closures_sanctions_minus_raids", ">", 0.0,
                    "compounds closed for good beyond the counterfactual: sanctions minus raids (same year, same places)",
@@ -180,7 +180,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "P10", "Buffer WDQ below -1 under site-by-site raids; near or above 0 under root-cause levers",
         "displacement exceeding the direct effect under raids; none under root-cause measures",
-        "domain.md fact 10 (WDQ: Bowers & Johnson 2003)", ("cambodia_raids", "cambodia_root_causes", "counterfactual"), m_wdq,
+        "references, fact 10 (WDQ: Bowers & Johnson 2003)", ("cambodia_raids", "cambodia_root_causes", "counterfactual"), m_wdq,
         (Criterion("wdq_case_by_case", "<", -1.0, "buffer WDQ, sustained case-by-case raids in Cambodia",
                    "the fact's own threshold"),
          Criterion("wdq_root_causes", ">=", -0.25, "buffer WDQ, root-cause levers acting on Cambodia",
