@@ -1,4 +1,4 @@
-"""Displacement measures against values computed by hand from the formulas in docs (domain brief).
+"""Displacement measures against values computed by hand from the formulas in docs (docs/references.md, "Displacement measures").
 
 WDQ = (D_a/C_a - D_b/C_b) / (R_a/C_a - R_b/C_b)          (Bowers & Johnson 2003)
 TNE = [R_b (C_a/C_b) - R_a] + [D_b (C_a/C_b) - D_a]
