@@ -9,11 +9,12 @@ parser (which imports this through ``sim.cli.sensitivity``) stays cheap.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sim.params.declarations import param_fields, value_kind
 
 if TYPE_CHECKING:
     import numpy as np
@@ -69,16 +70,8 @@ class SensitivitySpec:
     settings: Settings
 
 
-def parameter_fields() -> dict[str, dataclasses.Field]:
-    """Every scenario parameter by dotted key (``"relocation.base_cost"``) with its declaration."""
-    from sim.params.declarations import SECTIONS
-
-    return {f"{s}.{f.name}": f for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)}
-
-
-def _kind(f: dataclasses.Field) -> type:
-    d = f.default
-    return bool if isinstance(d, bool) else type(d)
+parameter_fields = param_fields
+_kind = value_kind
 
 
 def dotted_keys(t: dict[str, Any]) -> dict[str, Any]:

@@ -6,26 +6,16 @@ Experiment files, the results' column types and the figures' axis labels all nam
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from typing import Any
 
-from sim.params.declarations import SECTIONS
+from sim.params.declarations import SECTIONS, param_fields, value_kind
+
+__all__ = ["RANGE_KEYS", "flatten", "param_fields", "value_kind"]
 
 #: Keys of a range of factor values, ``{start, step, end}`` (end included).
 RANGE_KEYS = ("start", "step", "end")
 
 
-@functools.cache
-def param_fields() -> dict[str, dataclasses.Field]:
-    """Every ``Params`` field by its dotted key (``"policy.type"``)."""
-    return {f"{s}.{f.name}": f for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)}
-
-
-def value_kind(f: dataclasses.Field) -> type:
-    """The type of a field's values (bool is its own kind, not an int)."""
-    d = f.default
-    return bool if isinstance(d, bool) else type(d)
 
 
 def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -32,6 +32,12 @@ def param(
     return field(default=default, metadata=meta)
 
 
+def value_kind(f: dataclasses.Field) -> type:
+    """The type of a parameter's values, from its default (a bool is its own kind, not an int)."""
+    d = f.default
+    return bool if isinstance(d, bool) else type(d)
+
+
 @dataclass(frozen=True, slots=True)
 class RunParams:
     """Length, seed and scale of a run."""
@@ -312,3 +318,11 @@ SECTIONS: dict[str, type] = {
 def to_dict(params: Params) -> dict[str, Any]:
     """Plain, JSON-ready nested dict of every parameter (for hashing and provenance)."""
     return dataclasses.asdict(params)
+
+
+def param_fields() -> dict[str, dataclasses.Field]:
+    """Every parameter's declaration by its dotted key (``"policy.type"``), in section order."""
+    return dict(_PARAM_FIELDS)
+
+
+_PARAM_FIELDS = {f"{s}.{f.name}": f for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)}

@@ -11,7 +11,7 @@ import difflib
 import math
 from typing import Any
 
-from sim.params.declarations import SECTIONS, ZONE_KINDS
+from sim.params.declarations import SECTIONS, ZONE_KINDS, value_kind
 from sim.world.space import OUTSIDE
 
 
@@ -39,18 +39,13 @@ def unknown_parameter(where: str, table: str, key: str) -> str:
     return f"{where}: {table}.{key} is not a known key of [{section}]{suggest(name, names)}; allowed: {', '.join(names)}"
 
 
-def _kind(default: Any) -> type:
-    return type(default) if not isinstance(default, bool) else bool
-
-
 EXPECTED = {bool: "true or false", int: "a whole number", float: "a number", str: "a string", tuple: "a list of names"}
 
 
 def check_value(where: str, key: str, value: Any, f: dataclasses.Field) -> tuple[Any, str | None]:
     """Coerce ``value`` to the field's type and check its range; returns (value, problem)."""
-    default = f.default
     meta = f.metadata
-    kind = _kind(default)
+    kind = value_kind(f)
     ok = True
     if kind is bool:
         ok = isinstance(value, bool)
