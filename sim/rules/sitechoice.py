@@ -6,7 +6,9 @@ running cost, and the expected loss from raids it reads into heat and its own no
 cost of getting there (distance, crossing a border, rebuilding what it leaves behind), plus the value
 of neighbouring compounds (agglomeration). It picks a cell with logit probabilities
 ``p ~ exp(beta * utility)``, drawn exactly by the Gumbel-max trick so one choice costs one vector of
-draws. Cells it cannot afford, full cells and cells that would lose money are never chosen.
+draws. Cells it cannot afford, full cells and cells that would lose money are never chosen. A
+moving compound may also be offered a destination off the map (``OutsideOption``, priced by
+``sim.rules.overseas``): scored the same way, with its Gumbel noise from a stream of its own.
 """
 
 from __future__ import annotations
