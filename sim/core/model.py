@@ -23,6 +23,7 @@ from sim.core.tables import SlotTable
 from sim.params.declarations import Params
 from sim.policies.types import Levers, make_policy
 from sim.rules import enforcement, market
+from sim.rules.overseas import Ledger
 from sim.rules.sitechoice import SiteLayers, site_layers
 from sim.world.space import Region, build_region, gaussian_kernel
 
@@ -35,6 +36,8 @@ COMPOUND_ROWS, OPERATOR_ROWS = 512, 256
 #: The dynamic layers, held as Mesa property layers on ``grid``: the heat raids leave (fast and
 #: residual parts, and their sum). The static layers are read from ``region`` only.
 HEAT_LAYERS = ("heat", "heat_fast", "heat_residual")
+#: Child of the run's SeedSequence that feeds the overseas option and ledger (children 0-2 are the model's own).
+OVERSEAS_STREAM = 5
 
 
 class ScamModel(mesa.Model):
@@ -55,6 +58,9 @@ class ScamModel(mesa.Model):
         _, enf_seq, pol_seq = np.random.SeedSequence(seed).spawn(3)
         self.enforcement_rng = np.random.default_rng(enf_seq)
         self.policy_rng = np.random.default_rng(pol_seq)
+        # The world outside the map: its own stream (drawn only when the option is on), and its ledger.
+        self.overseas_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(OVERSEAS_STREAM + 1)[OVERSEAS_STREAM])
+        self.overseas = Ledger()
 
         self.region: Region = build_region(params.map, params.run.km_per_cell)
         r = self.region
@@ -121,6 +127,7 @@ class ScamModel(mesa.Model):
         self.raid_log.clear()
         self.log = WeeklyLog(self.region.jurisdiction_names)
         self.totals = dict.fromkeys(self.totals, 0)
+        self.overseas.rows.clear()  # operations overseas stay; their record starts at week 1
 
     def draw_capacity(self) -> int:
         """Capacity of a new compound: log-normal with mean ``compounds.capacity_mean``."""
@@ -150,6 +157,7 @@ class ScamModel(mesa.Model):
         phases.decay(self)
         self._prepare_week()
         phases.hire(self)
+        phases.overseas(self)
         phases.accounts(self)
         phases.count_down_moves(self)
         phases.enforce(self)

@@ -16,6 +16,7 @@ from sim.common.constants import WEEKS_PER_YEAR
 from sim.core import hooks
 from sim.core.agents import Compound, Operator
 from sim.rules import labour
+from sim.rules.overseas import outside_option
 from sim.rules.sitechoice import Choice, choose_site, expected_net
 
 if TYPE_CHECKING:
@@ -63,8 +64,11 @@ def relocate(m: ScamModel, comp: Compound, forced: bool) -> None:
         workers=comp.workers, notoriety=m.policy.notoriety_map(m.operator_table.notoriety[op.slot], m.week),
         capital=op.capital, value_at_risk=value_at_risk(m, op), origin=origin, stay_allowed=not forced,
         fixed_move_cost=r.base_cost + r.sunk_share * m.params.compounds.open_cost, r=r, e=m.params.enforcement,
-        leave_origin=forced,
+        leave_origin=forced, outside=outside_option(m.params.overseas, m.prices, m.overseas_rng) if m.params.overseas.enabled else None,
     )
+    if choice.overseas:
+        go_overseas(m, comp, choice, forced)
+        return
     if choice.cell < 0:  # no affordable, profitable site: not even staying pays
         dissolve(m, comp)
         return
@@ -86,6 +90,36 @@ def relocate(m: ScamModel, comp: Compound, forced: bool) -> None:
     comp.relocating = r.weeks
     if m.hooks.wants(hooks.CompoundMoved):
         m.hooks.announce(hooks.CompoundMoved(m.week, comp.unique_id, op.unique_id, origin, choice.cell, km, cross, forced))
+
+
+def go_overseas(m: ScamModel, comp: Compound, choice: Choice, forced: bool) -> None:
+    """The compound leaves the map for overseas with its people: a move (destination -1), not a closure.
+
+    It is counted and announced as a relocation (``CompoundMoved`` with destination -1, crossing a
+    border, ``overseas.distance_km`` away), leaves the compound table, and goes on in the overseas
+    ledger. An operator left with no compound on the map leaves the regional market (reason ``overseas``).
+    """
+    o = m.params.overseas
+    op, origin, workers = comp.operator, comp.site, comp.workers
+    op.capital -= choice.move_cost
+    ev = m.events
+    ev.relocations += 1
+    ev.forced_relocations += int(forced)
+    ev.distances_km.append(o.distance_km)
+    ev.cross_border += 1
+    m.moves.append((m.week, origin, -1, o.distance_km, True, forced))
+    m.overseas.add(m.week, comp.unique_id, op.unique_id, workers, comp.capacity, o.weeks)
+    row = m.overseas.row(m.week)
+    row["departures"] += 1
+    row["workers_departed"] += workers
+    count_site(m, origin, -1)
+    comp.close()
+    m.overseas.close_row(m.week)
+    if m.hooks.wants(hooks.CompoundMoved):
+        m.hooks.announce(hooks.CompoundMoved(m.week, comp.unique_id, op.unique_id, origin, -1, o.distance_km, True, forced))
+    if op.n_compounds == 0:
+        row["operators_left"] += 1
+        leave(m, op, "overseas")
 
 
 def new_compound_workers(m: ScamModel) -> np.ndarray:
@@ -150,6 +184,20 @@ def free(m: ScamModel, n: int) -> None:
     m.totals["repatriated"] += home
     m.totals["retrafficked"] += back
     m.pool += back
+
+
+def free_overseas(m: ScamModel, n: int) -> tuple[int, int]:
+    """People freed overseas: repatriated or re-trafficked by the map's split, drawn from the overseas stream.
+
+    The re-trafficked go back into the regional pool (the recruiters who supply both); neither group
+    enters the map's totals, which stay regional: the ledger's rows count them.
+    """
+    share = m.levers.repatriation_share
+    if share is None:
+        share = m.params.enforcement.repatriation_share
+    home, back = labour.split_freed(n, share, m.overseas_rng)
+    m.pool += back
+    return home, back
 
 
 def dissolve(m: ScamModel, comp: Compound) -> None:

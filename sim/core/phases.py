@@ -15,6 +15,7 @@ from sim.common.constants import WEEKS_PER_YEAR
 from sim.core import hooks, moves
 from sim.policies.types import Compounds
 from sim.rules import enforcement, labour, market
+from sim.rules import overseas as ledger
 from sim.world.space import stamp
 
 if TYPE_CHECKING:
@@ -77,6 +78,32 @@ def hire(m: ScamModel) -> None:
     m.pool -= ev.hired
     cap_total = float(t.capacity[slots].sum())
     m.occupancy = float(t.workers[slots].sum()) / cap_total if cap_total > 0 else 1.0
+
+
+def overseas(m: ScamModel) -> None:
+    """A week of the operations overseas: closures free their people, attrition, hiring from the pool, proceeds.
+
+    Runs after the map's hiring, so overseas operations recruit from what the map's compounds left in
+    the pool. Draws only from the ledger's own stream, and nothing at all while the ledger is empty.
+    """
+    led = m.overseas
+    if len(led) == 0:
+        if m.params.overseas.enabled:
+            led.close_row(m.week)
+        return
+    o, lab = m.params.overseas, m.params.labour
+    week = ledger.ledger_week(led.workers, led.capacity, led.setup, m.pool, o, lab.attrition, lab.hiring_rate, m.prices,
+                              m.overseas_rng)
+    row = led.row(m.week)
+    home, back = moves.free_overseas(m, week.freed)
+    row.update(closed=int(week.closed.sum()), freed=week.freed, repatriated=home, retrafficked=back,
+               attrition=int(week.attrition.sum()), hired=int(week.hires.sum()), proceeds=float(week.proceeds.sum()))
+    m.pool -= row["hired"]
+    led.workers = led.workers - week.attrition + week.hires
+    led.workers[week.closed] = 0
+    led.setup = np.maximum(led.setup - 1, 0)
+    led.keep(~week.closed)
+    led.close_row(m.week)
 
 
 def accounts(m: ScamModel) -> None:

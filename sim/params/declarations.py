@@ -129,6 +129,24 @@ class RelocationParams:
 
 
 @dataclass(frozen=True, slots=True)
+class OverseasParams:
+    """The world outside the map: an outside option in site choice, and the ledger of operations gone overseas."""
+
+    enabled: bool = param(False, "-", "a moving compound may go overseas (Africa, the Pacific, the Middle East) and leave the map")
+    move_cost: float = param(1.0e7, "US$", "cost of moving a compound overseas: transport of people, new premises, "
+                             "fixers abroad, and what it leaves behind", 0, 1e12)
+    revenue_factor: float = param(0.7, "x", "revenue per worker overseas relative to a map cell at infrastructure 1", 0, 10)
+    running_cost_week: float = param(50000.0, "US$/week", "fixed running cost of an operation overseas (rent, guards, "
+                                     "local protection)", 0, 1e9)
+    raid_hazard: float = param(0.01, "1/week", "weekly raid hazard operators expect overseas (enters site choice)", 0, 1)
+    closure_hazard: float = param(0.01, "1/week", "weekly chance an operation overseas is closed (enforcement abroad, "
+                                  "failure); its people are freed", 0, 1)
+    hiring_share: float = param(0.2, "share", "hiring rate overseas from the regional pool, as a share of labour.hiring_rate", 0, 1)
+    weeks: int = param(6, "weeks", "weeks an operation that moved overseas produces nothing", 0, 520)
+    distance_km: float = param(6000.0, "km", "distance recorded for a move overseas (for relocation statistics only)", 0, 40000)
+
+
+@dataclass(frozen=True, slots=True)
 class EnforcementParams:
     """Agencies: how they find, raid and deter compounds (background level, before any policy)."""
 
@@ -281,6 +299,7 @@ class Params:
     compounds: CompoundParams = field(default_factory=CompoundParams)
     operators: OperatorParams = field(default_factory=OperatorParams)
     relocation: RelocationParams = field(default_factory=RelocationParams)
+    overseas: OverseasParams = field(default_factory=OverseasParams)
     enforcement: EnforcementParams = field(default_factory=EnforcementParams)
     entry: EntryParams = field(default_factory=EntryParams)
     policy: PolicyParams = field(default_factory=PolicyParams)
@@ -309,6 +328,7 @@ SECTIONS: dict[str, type] = {
     "compounds": CompoundParams,
     "operators": OperatorParams,
     "relocation": RelocationParams,
+    "overseas": OverseasParams,
     "enforcement": EnforcementParams,
     "entry": EntryParams,
     "policy": PolicyParams,

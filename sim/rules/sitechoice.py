@@ -6,7 +6,9 @@ running cost, and the expected loss from raids it reads into heat and its own no
 cost of getting there (distance, crossing a border, rebuilding what it leaves behind), plus the value
 of neighbouring compounds (agglomeration). It picks a cell with logit probabilities
 ``p ~ exp(beta * utility)``, drawn exactly by the Gumbel-max trick so one choice costs one vector of
-draws. Cells it cannot afford, full cells and cells that would lose money are never chosen.
+draws. Cells it cannot afford, full cells and cells that would lose money are never chosen. A
+moving compound may also be offered a destination off the map (``OutsideOption``, priced by
+``sim.rules.overseas``): scored the same way, with its Gumbel noise from a stream of its own.
 """
 
 from __future__ import annotations
@@ -73,14 +75,33 @@ def site_layers(
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """The chosen cell (or -1 when no cell is feasible), its move cost and expected weekly net."""
+    """The chosen cell (or -1 when no cell is feasible), its move cost and expected weekly net.
+
+    ``overseas`` marks the outside option: the compound leaves the map (``cell`` is then -1 too).
+    """
 
     cell: int
     move_cost: float
     expected_net: float
+    overseas: bool = False
 
 
 NO_SITE = Choice(-1, 0.0, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class OutsideOption:
+    """A destination off the map, scored like one more cell (built by ``sim.rules.overseas.outside_option``).
+
+    ``rng`` is a stream of its own: its Gumbel draw never comes from the stream the cells use, so a
+    model consumes exactly the same numbers from its main stream whether or not the option exists.
+    """
+
+    net_per_worker: float  # US$/week a worker nets the operator there
+    fixed_cost: float  # US$/week running cost there
+    hazard: float  # perceived weekly raid hazard there
+    move_cost: float  # US$ to get there
+    rng: np.random.Generator
 
 
 def expected_net(
@@ -114,6 +135,7 @@ def choose_site(
     leave_origin: bool = False,
     r: RelocationParams,
     e: EnforcementParams,
+    outside: OutsideOption | None = None,
 ) -> Choice:
     """Pick a cell for one compound.
 
@@ -121,7 +143,8 @@ def choose_site(
     an entrant with no base). ``fixed_move_cost`` is what any destination costs (rebuilding, or a new
     compound's set-up). ``workers`` may be a per-cell array (a new compound expects to hire more where
     labour access is better). ``leave_origin`` rules out the origin itself (a raided site cannot
-    simply be reoccupied).
+    simply be reoccupied). ``outside`` adds a destination off the map to the same logit: its score
+    (the same utility, plus Gumbel noise drawn from its own stream) competes with the best cell's.
     """
     net = expected_net(layers, workers, notoriety, value_at_risk, e)
     if origin >= 0:
@@ -138,9 +161,34 @@ def choose_site(
     # Gumbel(0, 1) noise as -log of a standard exponential (about twice as fast as rng.gumbel); drawn
     # whatever the outcome, so every choice costs the same random numbers.
     gumbel = -np.log(rng.standard_exponential(size=net.shape))
+    away = outside_score(outside, workers, capital, value_at_risk, r)
     if not feasible.any():
-        return NO_SITE
+        return NO_SITE if away is None else away[1]
     utility = (r.horizon_weeks * net - move) / MILLION + layers.agglomeration
     score = np.where(feasible, r.logit_beta * utility + gumbel, -np.inf)
     cell = int(np.argmax(score))
+    if away is not None and away[0] > score[cell]:
+        return away[1]
     return Choice(cell, float(move[cell]), float(net[cell]))
+
+
+def outside_score(
+    outside: OutsideOption | None, workers: float | np.ndarray, capital: float, value_at_risk: float, r: RelocationParams,
+) -> tuple[float, Choice] | None:
+    """The outside option's Gumbel-max score and its choice, or None when there is none or it is not feasible.
+
+    Its utility is a cell's: ``horizon`` weeks of expected net (after the raid hazard it reads there,
+    on the same value at risk) less the move cost, in US$ millions, with no agglomeration. Its one
+    Gumbel draw is made whenever the option exists, feasible or not, so its stream advances one
+    number per choice whatever happens.
+    """
+    if outside is None:
+        return None
+    gumbel = -float(np.log(outside.rng.standard_exponential()))
+    if np.ndim(workers) != 0:
+        raise ValueError("the outside option is for one compound with a known number of workers, not a per-cell array")
+    net = float(workers) * outside.net_per_worker - outside.fixed_cost - outside.hazard * value_at_risk
+    if outside.move_cost > capital or net <= 0:
+        return None
+    utility = (r.horizon_weeks * net - outside.move_cost) / MILLION
+    return r.logit_beta * utility + gumbel, Choice(-1, outside.move_cost, net, overseas=True)
