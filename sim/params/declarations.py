@@ -164,7 +164,7 @@ class EnforcementParams:
         "compound, known in advance (announced_capacity), or a belief learned from raids actually made (learned)",
         choices=RISK_BELIEFS)
     belief_half_life: float = param(
-        26.0, "weeks", "learned belief: half-life of operators' memory of the raid rate per compound in a jurisdiction",
+        12.0, "weeks", "learned belief: half-life of operators' memory of the raid rate per compound in a jurisdiction",
         0.1, 1e5, source="assumption; Sherman 1990: crackdown deterrence decays (15 of 18), 5 of 18 left a residual effect")
     announcement_credibility: float = param(
         1.0, "share", "learned belief: share of an announced programme's raid hazard per compound operators believe "
