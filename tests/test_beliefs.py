@@ -117,7 +117,7 @@ def test_an_unannounced_policy_changes_no_belief_before_its_first_raid(rule):
     perceived climate in C (and everywhere) is identical until the week after the first raid the
     policy adds; under the old rule it jumps at the start week, before any raid."""
     start = 8
-    policy = {"type": "case_by_case", "raid_frequency": 400.0, "jurisdictions": ["C"], "start_week": start}
+    policy = {"type": "case_by_case", "raid_frequency": 60.0, "jurisdictions": ["C"], "start_week": start}
     run, base = ScamModel(small(policy, risk_belief=rule)), ScamModel(small(risk_belief=rule))
     climates: list[tuple[np.ndarray, np.ndarray]] = []
     first_extra = None
@@ -127,7 +127,7 @@ def test_an_unannounced_policy_changes_no_belief_before_its_first_raid(rule):
         climates.append((run.climate.copy(), base.climate.copy()))  # read this week, before its raids
         if first_extra is None and raids_in(run, C, week) != raids_in(base, C, week):
             first_extra = week
-    assert first_extra is not None and first_extra >= start
+    assert first_extra is not None and first_extra > start + 1  # some weeks of the policy pass without a raid
     if rule == "announced_capacity":
         assert climates[start - 1][0][C] > climates[start - 1][1][C]  # a jump before any raid of the policy's
         return
