@@ -22,7 +22,7 @@ from sim.core.record import WeekEvents, WeeklyLog
 from sim.core.tables import SlotTable
 from sim.params.declarations import Params
 from sim.policies.types import Levers, make_policy
-from sim.rules import enforcement, market
+from sim.rules import beliefs, enforcement, market
 from sim.rules.overseas import Ledger
 from sim.rules.sitechoice import SiteLayers, site_layers
 from sim.world.space import Region, build_region, gaussian_kernel
@@ -91,7 +91,9 @@ class ScamModel(mesa.Model):
         # Initial operators expect compounds spread over the land in proportion to area, so where the
         # market starts is not decided by which operator happened to be placed first.
         share = r.jurisdiction_cells / max(1, r.jurisdiction_cells.sum())
-        self._prepare_week(expected=params.operators.initial * params.operators.initial_compounds * share)
+        expected = params.operators.initial * params.operators.initial_compounds * share
+        self._init_beliefs(expected)
+        self._prepare_week(expected=expected)
         self._populate()
         self._prepare_week()
         self._burn_in(params.run.burn_in_weeks)
@@ -165,6 +167,7 @@ class ScamModel(mesa.Model):
         phases.exit_and_expand(self)
         phases.entry(self)
         phases.age(self)
+        self._learn_risk()
         self.policy.end_of_week(self.week)
         phases.record(self)
         if self.hooks.wants(hooks.WeekEnded):
@@ -192,13 +195,40 @@ class ScamModel(mesa.Model):
         known_j = np.bincount(jur[t.known[slots] & (t.relocating[slots] == 0)], minlength=n).astype(float)
         gov, e = self.region.jurisdiction_governance, self.params.enforcement
         self.weekly_raids = enforcement.raid_budget(self.policy.raid_frequency(week), known_j, gov, e)
-        # Operators plan as if agencies will know of every compound (they eventually do), so the
-        # climate they read is the budget they would face, shared among the compounds present; an
-        # announced (or leaked) operation counts from the announcement, before any raid is made.
-        expected = self.policy.expected_raid_frequency(week)
-        self.climate = enforcement.raid_climate(enforcement.raid_budget(expected, by_j, gov, e), by_j)
+        self.belief = beliefs.hear_announcement(
+            self.belief, self.policy.announcement(week), by_j, gov, e.announcement_credibility, e)
+        self._belief_compounds = by_j
+        self._belief_raids_from = len(self.raid_log)
+        if e.risk_belief == "learned":
+            self.climate = np.minimum(1.0, self.belief)
+        else:
+            # Operators plan as if agencies will know of every compound (they eventually do), so the
+            # climate they read is the budget they would face, shared among the compounds present; an
+            # announced (or leaked) operation counts from the announcement, before any raid is made.
+            expected = self.policy.expected_raid_frequency(week)
+            self.climate = enforcement.raid_climate(enforcement.raid_budget(expected, by_j, gov, e), by_j)
         self._layers: SiteLayers | None = None
         self._site_counts: np.ndarray | None = None  # compounds per cell, kept current with the layers
+
+    def _init_beliefs(self, expected: np.ndarray) -> None:
+        """Beliefs about each jurisdiction's raid hazard before week one of the burn-in (``sim.rules.beliefs``).
+
+        They are kept under either ``enforcement.risk_belief``, so a run under the old rule still shows
+        what operators would have learned; only under ``learned`` do they set the climate operators read.
+        """
+        self.belief = beliefs.prior_belief(expected, self.region.jurisdiction_governance, self.params.enforcement)
+        self.belief_seen = np.zeros(self.region.n_jurisdictions, dtype=bool)  # a raid was seen there
+        self.belief_log: list[beliefs.BeliefRow] = []  # one row a week, burn-in weeks (week <= 0) included
+
+    def _learn_risk(self) -> None:
+        """The week's news: raids made in each jurisdiction, per compound it held when the week began."""
+        n = self.region.n_jurisdictions
+        cells = [cell for _w, cell, _ok in self.raid_log[self._belief_raids_from:]]
+        raids = beliefs.raids_by_jurisdiction(cells, self.region.flat_jurisdiction, n)
+        held = self.belief
+        rate = beliefs.learning_rate(self.params.enforcement.belief_half_life)
+        self.belief, self.belief_seen = beliefs.learn(held, self.belief_seen, raids, self._belief_compounds, rate)
+        self.belief_log.append(beliefs.BeliefRow(self.week, held, raids, self._belief_compounds))
 
     @property
     def layers(self) -> SiteLayers:

@@ -16,6 +16,8 @@ RAID_MODES = ("hotspot", "network", "coordinated")
 ROOT_CAUSE_LEVERS = ("aml_share", "infrastructure_cut", "cut_zones", "cut_substitutes", "inflow_reduction",
                      "protection_sanctions", "revoke_concessions", "repatriation_share", "demand_reduction")
 ZONE_KINDS = ("sez", "armed_group", "other")
+#: How operators form their belief about a jurisdiction's raid hazard (``enforcement.risk_belief``).
+RISK_BELIEFS = ("announced_capacity", "learned")
 
 
 def param(
@@ -181,6 +183,17 @@ class EnforcementParams:
                                   source="Sherman 1990: 5 of 18 crackdowns left a residual effect")
     residual_half_life: float = param(104.0, "weeks", "half-life of the residual tail", 0.1, 1e6)
     risk_perception: float = param(0.15, "per heat unit", "weekly raid hazard operators read into one unit of heat", 0, 100)
+    risk_belief: str = param(
+        "announced_capacity", "-", "what operators read as a jurisdiction's raid hazard: the programme's raid capacity per "
+        "compound, known in advance (announced_capacity), or a belief learned from raids actually made (learned)",
+        choices=RISK_BELIEFS)
+    belief_half_life: float = param(
+        12.0, "weeks", "learned belief: half-life of operators' memory of the raid rate per compound in a jurisdiction",
+        0.1, 1e5, source="assumption; Sherman 1990: crackdown deterrence decays (15 of 18), 5 of 18 left a residual effect")
+    announcement_credibility: float = param(
+        1.0, "share", "learned belief: share of an announced programme's raid hazard per compound operators believe "
+        "before it starts (0: announcements are ignored)", 0, 1,
+        source="assumption; exodus ahead of announced operations (domain.md fact 6)")
 
 
 @dataclass(frozen=True, slots=True)

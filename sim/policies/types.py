@@ -122,6 +122,16 @@ class Policy:
         """The raids operators expect: from the announcement on, the programme that is coming."""
         return self.raid_frequency(self.p.start_week if self.announced(week) else week)
 
+    def announcement(self, week: int) -> np.ndarray | None:
+        """The raids announced (or leaked) this week: raids a year per jurisdiction, NaN where none is announced.
+
+        None while nothing is announced. This is the one channel by which a policy's parameters reach
+        learned beliefs (``sim.rules.beliefs.hear_announcement``) before its raids do.
+        """
+        if not self.announced(week):
+            return None
+        return np.where(self.applies, float(self.p.raid_frequency), np.nan)
+
     def order_targets(self, week: int, jurisdiction: int, slots: np.ndarray, vis: np.ndarray, sites: np.ndarray,
                       owners: np.ndarray, notoriety: np.ndarray) -> np.ndarray:
         """Known compounds (``slots``) in raid order: the most visible first, after any policy priority.

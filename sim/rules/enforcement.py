@@ -63,7 +63,9 @@ def detection_probability(
 def perceived_hazard(climate: np.ndarray, exposure: np.ndarray, protection: np.ndarray, e: EnforcementParams) -> np.ndarray:
     """The weekly raid hazard operators expect: what they compare with their tolerance.
 
-    ``climate`` is the agency's raid capacity per compound in the jurisdiction (``raid_climate``);
+    ``climate`` is the raid hazard per compound operators believe holds in the jurisdiction: the agency's
+    raid capacity per compound (``raid_climate``, ``enforcement.risk_belief = "announced_capacity"``) or
+    what raids they have seen taught them (``sim.rules.beliefs``, ``"learned"``);
     ``exposure`` is local heat plus the operator's own notoriety, read at ``risk_perception`` per unit.
     Protection shields from both.
     """
@@ -85,8 +87,10 @@ def raid_budget(frequency: np.ndarray, known: np.ndarray, governance: np.ndarray
 def raid_climate(weekly_raids: np.ndarray, compounds: np.ndarray) -> np.ndarray:
     """Each agency's raid capacity per compound in its jurisdiction: the hazard everyone hears of.
 
-    Operators know how many raids an agency can mount and how many compounds share that attention,
-    so a lone compound in a strong state is exposed and a crowded enclave dilutes the risk.
+    Under ``enforcement.risk_belief = "announced_capacity"`` operators know how many raids an agency can
+    mount and how many compounds share that attention, so a lone compound in a strong state is exposed
+    and a crowded enclave dilutes the risk. Under ``"learned"`` it only sets the prior (the background
+    programme) and what an announcement says (``sim.rules.beliefs``).
     """
     return np.minimum(1.0, weekly_raids / np.maximum(compounds, 1))
 

@@ -32,7 +32,7 @@ class SiteLayers:
 
     net_per_worker: np.ndarray  # US$/week a worker nets the operator at each cell
     fixed_cost: np.ndarray  # US$/week running cost of a compound at each cell
-    climate: np.ndarray  # raid capacity per compound in each cell's jurisdiction
+    climate: np.ndarray  # raid hazard per compound operators believe for each cell's jurisdiction (enforcement.risk_belief)
     exposure: np.ndarray  # heat at each cell
     protection: np.ndarray
     labour_access: np.ndarray
