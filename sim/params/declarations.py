@@ -193,7 +193,7 @@ class EnforcementParams:
     announcement_credibility: float = param(
         1.0, "share", "learned belief: share of an announced programme's raid hazard per compound operators believe "
         "before it starts (0: announcements are ignored)", 0, 1,
-        source="assumption; exodus ahead of announced operations (domain.md fact 6)")
+        source="assumption; exodus ahead of announced operations (docs/references.md, fact 6)")
 
 
 @dataclass(frozen=True, slots=True)
