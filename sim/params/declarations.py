@@ -237,8 +237,8 @@ class RecruitmentParams:
     margin_reference: float = param(1907.5, "US$/worker-week", "margin per worker-week at which recruitment is its reference",
                                     1, 1e7, source="the default market: 7 x 350 x (1 - 0.15) - 7 x 25")
     demand_elasticity: float = param(0.0, "-", "elasticity of recruitment with the vacancy signal (0: brokers ignore vacancies)", 0, 10)
-    demand_reference: float = param(0.5, "share", "vacancy signal (vacancies / (vacancies + pool)) at which recruitment is its reference",
-                                    0.001, 1)
+    demand_reference: float = param(0.65, "share", "vacancy signal (vacancies / (vacancies + pool)) at which recruitment is its reference",
+                                    0.001, 1, source="the default baseline's mean signal after its burn-in (0.645)")
     stock_weeks: float = param(0.0, "weeks", "reachable job-seekers of an origin, in weeks of its reference recruitment "
                                "(0: unlimited, never depleted)", 0, 1e5)
     stock_renewal: float = param(0.01, "1/week", "share of an origin's shortfall from its base size renewed each week", 0, 1)
