@@ -31,7 +31,9 @@ MAX_STAY_WEEKS = 520.0
 
 
 def origin_shares(p: RecruitmentParams) -> np.ndarray:
-    return np.array([getattr(p, f"share_{o}") for o in ORIGINS], dtype=float)
+    """Each origin's share of reference recruitment (equal shares if every one is set to 0)."""
+    shares = np.array([getattr(p, f"share_{o}") for o in ORIGINS], dtype=float)
+    return shares if shares.sum() > 0 else np.ones(len(ORIGINS))
 
 
 def origin_awareness(p: RecruitmentParams) -> np.ndarray:
@@ -43,8 +45,7 @@ def origin_sizes(p: RecruitmentParams, inflow: float) -> np.ndarray | None:
     if p.stock_weeks <= 0:
         return None
     shares = origin_shares(p)
-    total = shares.sum()
-    w = shares / total if total > 0 else np.full(len(ORIGINS), 1.0 / len(ORIGINS))
+    w = shares / shares.sum()
     return np.rint(p.stock_weeks * inflow * w).astype(np.int64)
 
 
