@@ -140,12 +140,15 @@ def test_screening_raises_the_cost_per_recruit_and_lowers_recruitment():
     assert recorded(screened, "recruited")[15:].sum() < 0.85 * recorded(base, "recruited")[15:].sum()
 
 
-def test_a_finite_origin_runs_dry_and_recruitment_with_it():
-    small = run(60, "recruitment.stock_weeks=30", "recruitment.stock_renewal=0.01")
-    stock = recorded(small, "stock")
-    base_total = int(small.recruitment.base_stock.sum())
-    assert stock[-1] < 0.6 * base_total
-    assert recorded(small, "expected")[-1] < 0.6 * 1200
+def test_a_finite_origin_holds_at_reference_and_runs_dry_when_brokers_push():
+    boom = ["recruitment.price_elasticity=1", "market.revenue_per_worker_day=700"]
+    steady = run(40, "recruitment.stock_weeks=30")
+    # Recruited at its reference rate an origin stays near its reference stock; returnees rejoining it add
+    # ~100 people a week here, a few per cent of this small stock over 40 weeks.
+    assert np.abs(recorded(steady, "stock") / steady.recruitment.reference_stock.sum() - 1).max() < 0.15
+    unlimited, finite = run(40, *boom), run(40, *boom, "recruitment.stock_weeks=30")
+    assert recorded(finite, "stock")[-1] < 0.8 * finite.recruitment.reference_stock.sum()
+    assert recorded(finite, "recruited")[20:].sum() < 0.85 * recorded(unlimited, "recruited")[20:].sum()
 
 
 # ---- the victims' side ---------------------------------------------------------------------------

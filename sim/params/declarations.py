@@ -239,9 +239,10 @@ class RecruitmentParams:
     demand_elasticity: float = param(0.0, "-", "elasticity of recruitment with the vacancy signal (0: brokers ignore vacancies)", 0, 10)
     demand_reference: float = param(0.65, "share", "vacancy signal (vacancies / (vacancies + pool)) at which recruitment is its reference",
                                     0.001, 1, source="the default baseline's mean signal after its burn-in (0.645)")
-    stock_weeks: float = param(0.0, "weeks", "reachable job-seekers of an origin, in weeks of its reference recruitment "
+    stock_weeks: float = param(0.0, "weeks", "reachable job-seekers of an origin at reference recruitment, in weeks of it "
                                "(0: unlimited, never depleted)", 0, 1e5)
-    stock_renewal: float = param(0.01, "1/week", "share of an origin's shortfall from its base size renewed each week", 0, 1)
+    stock_renewal: float = param(0.01, "1/week", "share of an origin's shortfall from its base size renewed each week (the base "
+                                 "exceeds the reference stock by reference recruitment / this rate)", 0, 1)
     awareness_per_1000_returnees: float = param(
         0.0, "share per 1000 people", "share of an origin's unaware job-seekers warned by each 1000 people repatriated there", 0, 1)
     awareness_half_life: float = param(104.0, "weeks", "half-life of awareness above its base (memory fades)", 0.1, 1e5)

@@ -3,7 +3,7 @@
 Recruits are a Poisson draw whose mean is the reference inflow times a response to the market:
 
     lambda = inflow x (m+ / m_ref)^eps x (D / D_ref)^delta x viable(fee, cost) x sum_o w_o g_o / sum_o w_o
-    g_o    = (1 - a_o) / (1 - a_o,0) x s_o / s_o,0
+    g_o    = (1 - a_o) / (1 - a_o,0) x s_o / s_o,ref
 
 m+ is this week's margin per worker-week (brokers are paid out of it), D the vacancy signal (vacancies
 / (vacancies + people already waiting in the pool)), ``viable`` the share of recruits whose cost the
@@ -40,13 +40,20 @@ def origin_awareness(p: RecruitmentParams) -> np.ndarray:
     return np.array([getattr(p, f"awareness_{o}") for o in ORIGINS], dtype=float)
 
 
-def origin_sizes(p: RecruitmentParams, inflow: float) -> np.ndarray | None:
-    """Base stock of reachable job-seekers per origin (whole people), or None when stocks are unlimited."""
+def origin_sizes(p: RecruitmentParams, inflow: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Reference and base stock of reachable job-seekers per origin (whole people); None when unlimited.
+
+    The reference stock is ``stock_weeks`` of the origin's reference recruitment; the base size (what the
+    stock renews toward) exceeds it by the shortfall at which renewal replaces reference recruitment, so an
+    origin recruited at its reference rate stays at its reference stock and the calibrated inflow holds.
+    """
     if p.stock_weeks <= 0:
         return None
     shares = origin_shares(p)
-    w = shares / shares.sum()
-    return np.rint(p.stock_weeks * inflow * w).astype(np.int64)
+    weekly = inflow * shares / shares.sum()
+    reference = np.rint(p.stock_weeks * weekly).astype(np.int64)
+    extra = np.rint(weekly / p.stock_renewal).astype(np.int64) if p.stock_renewal > 0 else np.zeros(len(ORIGINS), dtype=np.int64)
+    return reference, reference + extra
 
 
 @dataclass
@@ -56,7 +63,8 @@ class RecruitmentState:
     awareness: np.ndarray  # share of each origin's job-seekers who recognise a fake advert
     base_awareness: np.ndarray
     stock: np.ndarray | None  # reachable job-seekers per origin (None: unlimited)
-    base_stock: np.ndarray | None
+    reference_stock: np.ndarray | None  # the stock at which the origin yields its reference recruitment
+    base_stock: np.ndarray | None  # the size the stock renews toward
     pipeline: deque  # recruits in transit, oldest first; arrivals leave from the left
     signal: float  # last week's vacancy signal D
     seen_repatriated: int = 0  # the model's repatriation total already sent home
@@ -76,7 +84,9 @@ def initial_state(p: RecruitmentParams, inflow: float) -> RecruitmentState:
     a0 = origin_awareness(p)
     sizes = origin_sizes(p, inflow)
     pipeline = deque([round(inflow)] * p.transit_weeks)
-    return RecruitmentState(a0.copy(), a0, None if sizes is None else sizes.copy(), sizes, pipeline, p.demand_reference)
+    if sizes is None:
+        return RecruitmentState(a0.copy(), a0, None, None, None, pipeline, p.demand_reference)
+    return RecruitmentState(a0.copy(), a0, sizes[0].copy(), sizes[0], sizes[1], pipeline, p.demand_reference)
 
 
 def margin_per_worker_week(revenue_per_worker_week: float, keep_share: float, worker_cost_week: float) -> float:
@@ -129,7 +139,7 @@ def origin_factors(s: RecruitmentState) -> np.ndarray:
     """g_o: how much of its reference recruitment each origin yields now (awareness and depletion)."""
     g = (1.0 - s.awareness) / (1.0 - s.base_awareness)
     if s.stock is not None:
-        g = g * np.where(s.base_stock > 0, s.stock / np.maximum(s.base_stock, 1), 0.0)
+        g = g * np.where(s.reference_stock > 0, s.stock / np.maximum(s.reference_stock, 1), 0.0)
     return g
 
 
