@@ -193,10 +193,13 @@ BUSY = ["policy.type=combined", "policy.mix=[\"network\"]", "policy.start_week=5
 def test_the_people_ledger_balances_every_week(stock_weeks):
     m = model(*BUSY, f"recruitment.stock_weeks={stock_weeks}")
     book, inflow = m.people, m.totals["inflow"]
+    assert book["returning"] > 0  # people freed in the last week of the burn-in are still on their way home
+    assert book["opening"] == recruitment.ledger_total(book) and book["entered"] == 0
     for _ in range(60):
         m.step()
         now = m.people
         assert all(v >= 0 for v in now.values()), now
+        assert recruitment.ledger_total(now) == now["opening"] + now["entered"], (m.week, now)
         assert recruitment.ledger_total(now) - recruitment.ledger_total(book) == now["entered"] - book["entered"], (m.week, now)
         assert now["arrived"] - book["arrived"] == m.totals["inflow"] - inflow  # the pipeline delivers the pool's inflow
         assert now["pipeline"] - book["pipeline"] == (now["recruited"] - book["recruited"]) - (now["arrived"] - book["arrived"])

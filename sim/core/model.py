@@ -123,8 +123,9 @@ class ScamModel(mesa.Model):
         self.moves.clear()
         self.raid_log.clear()
         self.log = WeeklyLog(self.region.jurisdiction_names)
-        self.recruitment.seen_repatriated -= self.totals["repatriated"]  # the pending returnees survive the reset
+        recruitment.rebase(self.recruitment, self.totals["repatriated"])  # the person ledger opens at week 0 too
         self.totals = dict.fromkeys(self.totals, 0)
+        self.recruitment.opening = recruitment.ledger_total(self.people)
 
     def draw_capacity(self) -> int:
         """Capacity of a new compound: log-normal with mean ``compounds.capacity_mean``."""

@@ -68,6 +68,7 @@ class RecruitmentState:
     pipeline: deque  # recruits in transit, oldest first; arrivals leave from the left
     signal: float  # last week's vacancy signal D
     seen_repatriated: int = 0  # the model's repatriation total already sent home
+    opening: int = 0  # people in the ledger when the books were opened (``rebase``)
     recruited_by_origin: np.ndarray = field(default_factory=lambda: np.zeros(len(ORIGINS), dtype=np.int64))
     flows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FLOWS, 0))
     series: dict[str, list] = field(default_factory=lambda: {k: [] for k in SERIES})
@@ -192,14 +193,25 @@ def ledger(s: RecruitmentState, pool: int, held: int, pending_home: int, attriti
     compounds, home (with unlimited origins: returnees counted out of the market), people repatriated
     this week and not yet home (``pending_home``), and the counted exits (attrition, drift). With
     ``entered`` the net people entering from outside (origin renewal; with unlimited origins, each
-    recruit), ``initial + entered == sum of places + exits`` every week.
+    recruit), ``opening + entered == sum of places + exits`` every week.
     """
     origins = int(s.stock.sum()) if s.stock is not None else 0
     home = s.flows["returned"] if s.stock is None else 0
-    return {"origins": origins, "pipeline": int(sum(s.pipeline)), "pool": int(pool), "held": int(held), "home": home,
+    return {"opening": s.opening, "origins": origins, "pipeline": int(sum(s.pipeline)), "pool": int(pool), "held": int(held), "home": home,
             "returning": int(pending_home), "attrition": int(attrition), "drifted": int(drifted), **s.flows}
 
 
 def ledger_total(book: dict[str, int]) -> int:
     """People in every place of ``ledger`` plus those who left through a counted exit."""
     return sum(book[k] for k in ("origins", "pipeline", "pool", "held", "home", "returning", "attrition", "drifted"))
+
+
+def rebase(s: RecruitmentState, total_repatriated: int) -> None:
+    """Open the books afresh (the model does at the end of its burn-in, when it zeroes its totals).
+
+    ``total_repatriated`` is the model's repatriation total just before it is zeroed: people repatriated
+    but not yet home stay pending. Cumulative flows restart at zero; ``opening`` is set by the caller
+    from ``ledger_total`` once the model's totals are zeroed.
+    """
+    s.seen_repatriated -= total_repatriated
+    s.flows = dict.fromkeys(FLOWS, 0)
