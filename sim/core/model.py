@@ -22,7 +22,7 @@ from sim.core.record import WeekEvents, WeeklyLog
 from sim.core.tables import SlotTable
 from sim.params.declarations import Params
 from sim.policies.types import Levers, make_policy
-from sim.rules import beliefs, enforcement, market
+from sim.rules import beliefs, enforcement, market, recruitment, victims
 from sim.rules.overseas import Ledger
 from sim.rules.sitechoice import SiteLayers, site_layers
 from sim.world.space import Region, build_region, gaussian_kernel
@@ -87,6 +87,9 @@ class ScamModel(mesa.Model):
         self.log = WeeklyLog(r.jurisdiction_names)
         self.hooks = hooks.Hooks()  # observers subscribe after construction: they never see the burn-in
         self.totals = {"repatriated": 0, "retrafficked": 0, "rescued": 0, "attrition": 0, "drifted": 0, "inflow": 0}
+        # The recruitment market's and the victims' own state (sim.core.recruiting applies their rules).
+        self.recruitment = recruitment.initial_state(params.recruitment, params.labour.inflow_per_week)
+        self.victims = victims.initial_state(params.victims)
 
         # Initial operators expect compounds spread over the land in proportion to area, so where the
         # market starts is not decided by which operator happened to be placed first.
@@ -128,8 +131,10 @@ class ScamModel(mesa.Model):
         self.moves.clear()
         self.raid_log.clear()
         self.log = WeeklyLog(self.region.jurisdiction_names)
+        recruitment.rebase(self.recruitment, self.totals["repatriated"])  # the person ledger opens at week 0 too
         self.totals = dict.fromkeys(self.totals, 0)
         self.overseas.rows.clear()  # operations overseas stay; their record starts at week 1
+        self.recruitment.opening = recruitment.ledger_total(self.people)
 
     def draw_capacity(self) -> int:
         """Capacity of a new compound: log-normal with mean ``compounds.capacity_mean``."""
@@ -257,6 +262,13 @@ class ScamModel(mesa.Model):
         """People held in compounds now."""
         t = self.compound_table
         return int(t.workers[t.slots].sum())
+
+    @property
+    def people(self) -> dict[str, int]:
+        """The person ledger: every person's place now and the cumulative flows (``sim.rules.recruitment.ledger``)."""
+        pending = self.totals["repatriated"] - self.recruitment.seen_repatriated
+        return recruitment.ledger(self.recruitment, self.pool, self.workers_held(), pending, self.totals["attrition"],
+                                  self.totals["drifted"])
 
     def branch(self, params: Params) -> ScamModel:
         """A copy of this model that goes on under another policy, everything else the same.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.common.constants import WEEKS_PER_YEAR
-from sim.core import hooks, moves
+from sim.core import hooks, moves, recruiting
 from sim.policies.types import Compounds
 from sim.rules import enforcement, labour, market
 from sim.rules import overseas as ledger
@@ -53,9 +53,10 @@ def compound_infrastructure(m: ScamModel, slots: np.ndarray, sites: np.ndarray) 
 
 
 def hire(m: ScamModel) -> None:
-    """Trafficking inflow, drift out of the pool, attrition from compounds, then hiring."""
+    """Victims' yield and recruitment (``sim.core.recruiting``), drift out of the pool, attrition, then hiring."""
     lab, ev, t = m.params.labour, m.events, m.compound_table
-    inflow = int(m.rng.poisson(lab.inflow_per_week * m.levers.inflow_factor))
+    recruiting.victims_week(m)
+    inflow = recruiting.recruit(m)
     drift = int(m.rng.binomial(m.pool, lab.pool_exit)) if m.pool and lab.pool_exit > 0 else 0
     m.pool += inflow - drift
     m.totals["inflow"] += inflow
@@ -72,6 +73,7 @@ def hire(m: ScamModel) -> None:
     access = m.region.labour_access.ravel()[t.site[slots]]
     demand = labour.vacancies(t.capacity[slots], workers, access, lab.hiring_rate)
     demand[t.relocating[slots] > 0] = 0.0
+    recruiting.note_vacancies(m, float(demand.sum()), m.pool)
     hires = labour.allocate_hires(demand, m.pool)
     t.workers[slots] = workers + hires
     ev.hired = int(hires.sum())

@@ -6,6 +6,7 @@ expectations (``sim.rules.sitechoice``), so operators choose sites by the econom
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,3 +75,8 @@ def weekly_accounts(
     """Gross revenue and profit of each compound; a moving compound earns nothing but still pays."""
     revenue = np.where(producing, gross_revenue(workers, infrastructure, p), 0.0)
     return revenue, weekly_net(revenue, workers, protection, concession, p)
+
+
+def with_victim_yield(p: Prices, factor: float) -> Prices:
+    """Prices with revenue per worker scaled by the victims' yield (``sim.rules.victims.yield_factor``)."""
+    return dataclasses.replace(p, revenue_per_worker_week=p.revenue_per_worker_week * factor)
