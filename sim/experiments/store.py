@@ -97,7 +97,7 @@ def _redo_hint(path: Path) -> str:
     """What to do about a damaged part: its chunk's runs are redone by ``scamsim sweep ... --resume``."""
     root, key = path.parent.parent, path.name[len("part-"):-len(".parquet")]
     ids: set[str] = set()
-    for t in ("results", "errors"):
+    for t in ("results", "series", "errors"):
         other = root / t / part_name(key)
         if other != path and other.is_file():
             with contextlib.suppress(Exception):
