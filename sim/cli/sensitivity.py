@@ -16,7 +16,6 @@ from pathlib import Path
 
 from sim.analysis.sensitivity_spec import METHODS
 from sim.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, print_errors
-from sim.common.files import folder_problem
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -32,6 +31,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         spec = load_sensitivity(args.experiment)
     except ScenarioError as exc:
         return print_errors(exc.problems)
+    from sim.common.files import folder_problem
+
     out = args.out or f"results/{spec.experiment.name}-{args.method}"
     problem = folder_problem(Path(out))
     if problem:
@@ -87,6 +88,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
         where = parse_where(args.where)
     except ValueError as exc:
         return print_errors([str(exc)])
+    from sim.common.files import folder_problem
+
     problem = folder_problem(Path(args.out)) if args.out else None
     if problem:
         return print_errors([f"--out {args.out}: {problem}; choose another --out"])

@@ -89,7 +89,7 @@ def read_part(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     except FileNotFoundError:
         raise StoreError(f"{path}: part missing (deleted while reading?); run the sweep again with --resume") from None
     except (OSError, ValueError, pa.ArrowException) as exc:
-        raise StoreError(f"{path}: damaged Parquet part ({type(exc).__name__}: {str(exc)[:160]}); "
+        raise StoreError(f"{path}: damaged Parquet part, not readable ({type(exc).__name__}; truncated or overwritten?); "
                          f"{_redo_hint(path)}") from None
 
 
@@ -103,7 +103,10 @@ def _redo_hint(path: Path) -> str:
             with contextlib.suppress(Exception):
                 ids |= set(pd.read_parquet(other, columns=["run_id"], engine="pyarrow")["run_id"])
     runs = f"its runs ({', '.join(sorted(ids)[:8])}{', ...' if len(ids) > 8 else ''})" if ids else "its chunk's runs"
-    return f"scamsim sweep EXPERIMENT --out {root} --resume moves it aside and redoes {runs}"
+    exp = "EXPERIMENT"
+    with contextlib.suppress(Exception):
+        exp = json.loads((root / MANIFEST).read_text())["experiment"]["path"] or exp
+    return f"scamsim sweep {exp} --out {root} --resume moves it aside and redoes {runs}"
 
 
 def damaged_parts(root: Path) -> list[Path]:
