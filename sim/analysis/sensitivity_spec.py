@@ -196,6 +196,25 @@ def check_settings(where: str, table: Any, measures: tuple[str, ...], default_se
     return Settings(tuple(outcomes), r, levels, n, seed, float(conf), resamples)
 
 
+MAX_RESAMPLES = 100_000
+
+
+def check_size(where: str, settings: Settings, d: int, problems: list[str]) -> None:
+    """Each method's design is capped like an experiment's (``sim.experiments.reading.MAX_POINTS`` points), so a
+    typo such as ``trajectories = 1000000000`` is refused at once instead of hanging or running out of memory."""
+    from sim.experiments.reading import MAX_POINTS
+
+    for key, method, per in (("trajectories", "morris", d + 1), ("base_samples", "sobol", d + 2)):
+        n = settings.runs(method, d)
+        if n > MAX_POINTS:
+            problems.append(f"{where}: sensitivity.{key} = {getattr(settings, key)} gives {n:,} {method} design points "
+                            f"({key} x {per} for {d} uncertain parameters); at most {MAX_POINTS:,} allowed, so "
+                            f"sensitivity.{key} can be at most {MAX_POINTS // per:,}")
+    if settings.resamples > MAX_RESAMPLES:
+        problems.append(f"{where}: sensitivity.resamples = {settings.resamples} bootstrap resamples; at most {MAX_RESAMPLES:,} "
+                        f"allowed (1000 is usual)")
+
+
 def spec_from_dict(data: dict[str, Any], path: Path, text: str) -> SensitivitySpec:
     """Validate a parsed sensitivity file; raises ScenarioError listing every problem."""
     from sim.experiments.design import experiment_from_dict
@@ -225,6 +244,8 @@ def spec_from_dict(data: dict[str, Any], path: Path, text: str) -> SensitivitySp
     settings = None
     if exp is not None:
         settings = check_settings(where, data.get("sensitivity", {}), exp.measures, exp.seed, problems)
+    if uncertain is not None and settings is not None:
+        check_size(where, settings, len(uncertain.names), problems)
     if problems:
         raise ScenarioError(problems)
     assert exp is not None and uncertain is not None and settings is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from pathlib import Path
 
 from sim.analysis.sensitivity_spec import METHODS
 from sim.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, print_errors
@@ -30,7 +31,12 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         spec = load_sensitivity(args.experiment)
     except ScenarioError as exc:
         return print_errors(exc.problems)
+    from sim.common.files import folder_problem
+
     out = args.out or f"results/{spec.experiment.name}-{args.method}"
+    problem = folder_problem(Path(out))
+    if problem:
+        return print_errors([f"--out {out}: {problem}; choose another --out"])
     n = spec.settings.runs(args.method, len(spec.uncertain.names))
     print(f"{spec.experiment.name}: {args.method} over {len(spec.uncertain.names)} parameters, {n} design points x "
           f"{spec.experiment.replications} replication(s){' + counterfactuals' if spec.experiment.counterfactual else ''}",
@@ -82,6 +88,11 @@ def cmd_discover(args: argparse.Namespace) -> int:
         where = parse_where(args.where)
     except ValueError as exc:
         return print_errors([str(exc)])
+    from sim.common.files import folder_problem
+
+    problem = folder_problem(Path(args.out)) if args.out else None
+    if problem:
+        return print_errors([f"--out {args.out}: {problem}; choose another --out"])
     try:
         found = discover(args.results, args.measure, args.above, args.below, where, args.params,
                          alpha=args.alpha, mass_min=args.mass_min, threshold=args.threshold, out=args.out)

@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from typing import TYPE_CHECKING
 
 from sim.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, print_errors
+
+if TYPE_CHECKING:
+    from sim.experiments.store import Results
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -53,12 +57,46 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def check_coverage(results: Results) -> list[str]:
+    """Problems that leave nothing to show (no successful run); warns on stderr about a partial folder.
+
+    A folder can hold fewer runs than its experiment plans (an interrupted sweep, or failed runs):
+    tables and figures of it say so, rather than passing a part for the whole."""
+    ok, failed, planned = results.counts()
+    path, status = results.path, results.manifest.get("status", "unknown")
+    exp = (results.manifest.get("experiment") or {}).get("path") or "EXPERIMENT"
+    resume = f"scamsim sweep {exp} --out {path} --resume"
+    if ok == 0:
+        if failed:
+            return [f"{path}: every recorded run failed ({failed} of {planned} planned); their errors are in {path}/errors/ "
+                    f"(retry with {resume} --retry-failed)"]
+        return [f"{path}: no finished runs yet (0 of {planned} planned; status {status}); continue with {resume}"]
+    if ok + failed < planned:
+        print(f"warning: {path} is partial: {ok + failed} of {planned} planned runs are present (status {status}); "
+              f"what follows uses those {ok}{f' ({failed} failed)' if failed else ''}; complete it with {resume}",
+              file=sys.stderr)
+    elif failed:
+        print(f"warning: {path}: {failed} of {planned} runs failed and are left out; their errors are in {path}/errors/",
+              file=sys.stderr)
+    return []
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sim.common.files import folder_problem
     from sim.experiments.store import StoreError, load_results
     from sim.viz.sweeps import PlotError, plot_results
 
     try:
         results = load_results(args.results)
+        problems = check_coverage(results)
+        if problems:
+            return print_errors(problems)
+        target = Path(args.out).parent if args.out else results.path / "figures"
+        problem = folder_problem(target)
+        if problem:
+            return print_errors([f"--out {args.out or target}: {problem}; choose another --out"])
         written = plot_results(results, x=args.x, y=args.y, hue=args.hue, where=args.where, kind=args.kind, out=args.out)
     except (PlotError, StoreError) as exc:
         return print_errors([str(exc)])
@@ -77,6 +115,9 @@ def cmd_table(args: argparse.Namespace) -> int:
         results = load_results(args.results)
     except StoreError as exc:
         return print_errors([str(exc)])
+    problems = check_coverage(results)
+    if problems:
+        return print_errors(problems)
     wide = results.wide()
     wide = wide[wide["role"] != "counterfactual"]
     measures = args.measures or list(results.measure_names)

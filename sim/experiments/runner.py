@@ -9,15 +9,19 @@ run is seeded, and so why the results do not depend on any of this, is in ``sim.
 
 from __future__ import annotations
 
+import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.common.files import folder_problem
 from sim.experiments import store
 from sim.experiments.chunks import Chunk, auto_chunk_size, make_chunks
-from sim.experiments.executors import Backend, backend_name, terminate_as_interrupt
+from sim.experiments.executors import Backend, terminate_as_interrupt
+from sim.experiments.lock import folder_lock
 from sim.experiments.manifest import new_session, now, open_manifest, write_design
 from sim.experiments.parts import write_chunk
 from sim.experiments.plan import plan, replication_seed
@@ -25,7 +29,9 @@ from sim.experiments.progress import Progress
 from sim.experiments.reading import load_experiment
 from sim.experiments.spec import Experiment
 
-__all__ = ["SweepReport", "replication_seed", "run_sweep"]
+__all__ = ["SweepReport", "replication_seed", "run_sweep", "status"]
+
+RUNNING = ".running"  # markers of the chunks pool workers are running (see sim.experiments.worker.run_marked)
 
 
 @dataclass
@@ -69,14 +75,40 @@ def run_sweep(
     """
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
     root = Path(out) if out is not None else Path("results") / exp.name
+    problem = folder_problem(root)
+    if problem:
+        raise store.StoreError(f"--out {root}: {problem}; choose another --out")
+    if resume and store.read_manifest(root) is None:  # checked before the lock, which would create the folder
+        raise store.StoreError(f"{root}: nothing to resume (no {store.MANIFEST}); run without --resume to start")
     all_runs = plan(exp)
     t0 = time.monotonic()
-    with store.lock(root), terminate_as_interrupt():
-        session = new_session(exp, command, backend_name(workers, scheduler), scheduler, workers)
-        manifest = open_manifest(root, exp, resume, session, len(all_runs))
-        store.write_manifest(root, manifest)
+    backend = Backend(workers, scheduler, scratch=root / RUNNING)  # connects to --scheduler before anything is written
+    report = None
+    try:
+        with folder_lock(root), terminate_as_interrupt():
+            report = _sweep(exp, root, all_runs, backend, resume, retry_failed, chunk_size, progress, command, on_chunk,
+                            share_burn_in, t0)
+    finally:
+        backend.close(force=report is None)  # after an error or interruption, stop running tasks too
+    return report
+
+
+def _sweep(exp: Experiment, root: Path, all_runs: list, backend: Backend, resume: bool, retry_failed: bool,
+           chunk_size: int | None, progress: bool, command: str | None, on_chunk: Callable[[dict[str, Any]], None] | None,
+           share_burn_in: bool, t0: float) -> SweepReport:
+    """The sweep proper, with the folder locked. The manifest says ``running`` only while this runs: however it
+    ends (finished, interrupted, or an error), it is rewritten with the counts of what the folder holds."""
+    session = new_session(exp, command, backend.name, backend.scheduler, backend.requested)
+    manifest = open_manifest(root, exp, resume, session, len(all_runs))
+    _set_aside_damaged(root)
+    store.write_manifest(root, manifest)
+    succeeded = failed = 0
+    interrupted = False
+    done: set[str] = set()
+    try:
         write_design(root, exp)
         store.clean(root)
+        shutil.rmtree(root / RUNNING, ignore_errors=True)
         ok_ids, failed_ids = store.finished_runs(root)
         if retry_failed and failed_ids:
             store.drop_errors(root, failed_ids)
@@ -84,13 +116,10 @@ def run_sweep(
         done = ok_ids | failed_ids
         pending = [s for s in all_runs if s.run_id not in done]
 
-        backend = Backend(workers, scheduler)
         session["workers"] = backend.workers
         size = chunk_size or auto_chunk_size(exp, pending, backend.workers, serial=backend.serial)
         chunks = make_chunks(exp, pending, all_runs, size, share_burn_in)
         bar = Progress(len(pending), f"sweep {exp.name}", enabled=progress)
-        succeeded = failed = 0
-        interrupted = False
 
         def finish(chunk: Chunk, result: dict[str, Any]) -> None:
             nonlocal succeeded, failed
@@ -103,19 +132,43 @@ def run_sweep(
 
         try:
             backend.run(chunks, finish, bar.update)
-        except KeyboardInterrupt:
-            interrupted = True
-            raise
         finally:
             bar.close()
-            backend.close(force=interrupted)
-            ok_ids, failed_ids = store.finished_runs(root)
-            remaining = sum(1 for s in all_runs if s.run_id not in ok_ids | failed_ids)
-            session.update({"finished": now(), "elapsed_s": round(time.monotonic() - t0, 3),
-                            "succeeded": succeeded, "failed": failed})
-            manifest["status"] = "complete" if remaining == 0 else ("interrupted" if interrupted else "incomplete")
-            manifest["counts"] = {"runs": len(all_runs), "succeeded": len(ok_ids), "failed": len(failed_ids), "pending": remaining}
-            store.write_manifest(root, manifest)
+    except KeyboardInterrupt:
+        interrupted = True
+        backend.close(force=True)
+        raise
+    finally:
+        ok_ids, failed_ids, remaining = _tally(root, all_runs)
+        session.update({"finished": now(), "elapsed_s": round(time.monotonic() - t0, 3),
+                        "succeeded": succeeded, "failed": failed})
+        manifest["status"] = status(remaining, len(failed_ids), interrupted)
+        manifest["counts"] = {"runs": len(all_runs), "succeeded": len(ok_ids), "failed": len(failed_ids), "pending": remaining}
+        store.write_manifest(root, manifest)
     return SweepReport(out=root, total=len(all_runs), already=len(done), ran=succeeded + failed, succeeded=succeeded,
                        failed=failed, failed_total=len(failed_ids), pending=remaining, elapsed_s=time.monotonic() - t0,
                        backend=backend.name, workers=backend.workers, interrupted=interrupted)
+
+
+def status(remaining: int, failed: int, interrupted: bool) -> str:
+    """The manifest's status: ``complete`` only when every run finished and none failed."""
+    if remaining == 0:
+        return "complete" if failed == 0 else "complete_with_failures"
+    return "interrupted" if interrupted else "incomplete"
+
+
+def _tally(root: Path, all_runs: list) -> tuple[set[str], set[str], int]:
+    """(succeeded ids, failed ids, runs still to do) as the folder holds them; unreadable parts count as not done."""
+    try:
+        ok_ids, failed_ids = store.finished_runs(root)
+    except store.StoreError:
+        ok_ids, failed_ids = set(), set()
+    return ok_ids, failed_ids, sum(1 for s in all_runs if s.run_id not in ok_ids | failed_ids)
+
+
+def _set_aside_damaged(root: Path) -> None:
+    """Move damaged parts (truncated, overwritten) out of the way, so their chunks' runs are done again."""
+    for path in store.damaged_parts(root):
+        moved = store.set_aside(path)
+        print(f"warning: {path} is damaged (not readable Parquet); moved it to {moved.name} and its chunk's runs "
+              f"will be run again", file=sys.stderr)

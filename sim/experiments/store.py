@@ -18,10 +18,8 @@ the folder and its runs are done again, so a run is never counted twice.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +36,7 @@ RUN_COLUMNS = ("run_id", "point", "replication", "seed", "role", "group", "count
 
 
 class StoreError(Exception):
-    """A results folder that cannot be used (another experiment's results, locked, not a results folder)."""
+    """A results folder that cannot be used (another experiment's results, locked, damaged, not a results folder)."""
 
 
 def part_name(key: str) -> str:
@@ -84,10 +82,57 @@ def clean(root: Path) -> list[str]:
     return sorted(removed)
 
 
+def read_part(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """One Parquet part; StoreError naming the file when it is damaged (truncated, or not Parquet)."""
+    try:
+        return pd.read_parquet(path, columns=columns, engine="pyarrow")
+    except FileNotFoundError:
+        raise StoreError(f"{path}: part missing (deleted while reading?); run the sweep again with --resume") from None
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise StoreError(f"{path}: damaged Parquet part, not readable ({type(exc).__name__}; truncated or overwritten?); "
+                         f"{_redo_hint(path)}") from None
+
+
+def _redo_hint(path: Path) -> str:
+    """What to do about a damaged part: its chunk's runs are redone by ``scamsim sweep ... --resume``."""
+    root, key = path.parent.parent, path.name[len("part-"):-len(".parquet")]
+    ids: set[str] = set()
+    for t in ("results", "series", "errors"):
+        other = root / t / part_name(key)
+        if other != path and other.is_file():
+            with contextlib.suppress(Exception):
+                ids |= set(pd.read_parquet(other, columns=["run_id"], engine="pyarrow")["run_id"])
+    runs = f"its runs ({', '.join(sorted(ids)[:8])}{', ...' if len(ids) > 8 else ''})" if ids else "its chunk's runs"
+    exp = "EXPERIMENT"
+    with contextlib.suppress(Exception):
+        exp = json.loads((root / MANIFEST).read_text())["experiment"]["path"] or exp
+    return f"scamsim sweep {exp} --out {root} --resume moves it aside and redoes {runs}"
+
+
+def damaged_parts(root: Path) -> list[Path]:
+    """Parts of complete chunks whose Parquet footer cannot be read (a truncated or overwritten file)."""
+    bad = []
+    for key in complete_keys(root):
+        for t in TABLES:
+            path = root / t / part_name(key)
+            try:
+                pq.read_metadata(path)
+            except (OSError, ValueError, pa.ArrowException):
+                bad.append(path)
+    return bad
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a damaged part out of the way (kept for inspection as ``.damaged-part-KEY.parquet``)."""
+    target = path.with_name(f".damaged-{path.name}")
+    os.replace(path, target)
+    return target
+
+
 def read_table(root: Path, table: str, keys: list[str] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
     """Concatenate the parts of ``table`` from complete chunks (empty parts skipped)."""
     keys = complete_keys(root) if keys is None else keys
-    frames = [pd.read_parquet(root / table / part_name(k), columns=columns, engine="pyarrow") for k in keys]
+    frames = [read_part(root / table / part_name(k), columns) for k in keys]
     nonempty = [f for f in frames if len(f)]
     if not nonempty:
         return frames[0].iloc[:0] if frames else pd.DataFrame(columns=columns or [])
@@ -114,52 +159,23 @@ def drop_errors(root: Path, run_ids: set[str]) -> None:
 
 
 def read_manifest(root: Path) -> dict[str, Any] | None:
+    """The folder's manifest, None when there is none; StoreError naming the file when it is unreadable."""
     path = root / MANIFEST
     if not path.is_file():
         return None
-    return json.loads(path.read_text())
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{path}: unreadable manifest ({exc}); it is damaged; restore it, or start the sweep again "
+                         f"in a new --out (the Parquet parts alone do not say how they were made)") from None
+    if not isinstance(data, dict) or not isinstance(data.get("experiment"), dict):
+        raise StoreError(f"{path}: not a scamsim manifest (expected a JSON object with an 'experiment' table); "
+                         f"restore it, or use another --out")
+    return data
 
 
 def write_manifest(root: Path, manifest: dict[str, Any]) -> None:
     write_json(root / MANIFEST, manifest)
-
-
-@contextlib.contextmanager
-def lock(root: Path) -> Iterator[None]:
-    """Keep two sweeps from writing into one folder at once (a stale lock of a dead process is taken over)."""
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / ".lock"
-    for _ in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            try:
-                pid = int(path.read_text().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and _alive(pid):
-                raise StoreError(f"{root} is in use by another sweep (process {pid}); wait for it or remove {path}") from None
-            path.unlink(missing_ok=True)
-            continue
-        with os.fdopen(fd, "w") as f:
-            f.write(str(os.getpid()))
-        break
-    else:
-        raise StoreError(f"cannot lock {root}")
-    try:
-        yield
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except OSError as exc:
-        return exc.errno == errno.EPERM
-    return True
 
 
 # ---- reading results ---------------------------------------------------------------------------------
@@ -184,6 +200,12 @@ class Results:
     def measure_names(self) -> list[str]:
         return list(self.manifest.get("measures", []))
 
+    def counts(self) -> tuple[int, int, int]:
+        """Runs (succeeded, failed, planned) in the folder; planned is what the manifest says the experiment has."""
+        ok = int(self.measures["run_id"].nunique()) if "run_id" in self.measures else 0
+        failed = int(self.errors["run_id"].nunique()) if "run_id" in self.errors else 0
+        return ok, failed, int(self.manifest.get("runs") or 0)
+
     def runs(self) -> pd.DataFrame:
         """One row per successful run: run columns and parameter columns."""
         cols = [*RUN_COLUMNS, *self.parameters]
@@ -207,12 +229,18 @@ def load_results(path: str | Path) -> Results:
     if manifest is None:
         raise StoreError(f"{root}: no {MANIFEST}; not a results folder written by scamsim sweep")
     keys = complete_keys(root)
-    frames = {t: read_table(root, t, keys) for t in TABLES}
+    if keys:
+        frames = {t: read_table(root, t, keys) for t in TABLES}
+    else:  # no chunk finished yet (an early interruption): empty tables with their columns
+        meta = [*RUN_COLUMNS, *manifest.get("parameters", [])]
+        columns = {"results": [*meta, "measure", "value"], "series": ["run_id", "week", *manifest.get("series", [])],
+                   "moves": ["run_id", "week", "km", "cross_border", "forced"], "errors": [*meta, "error", "traceback"]}
+        frames = {t: pd.DataFrame({c: [] for c in columns[t]}) for t in TABLES}
     sorts = {"results": ["run_id"], "series": ["run_id", "week"], "moves": ["run_id"], "errors": ["run_id"]}
     for t, by in sorts.items():
         f = frames[t]
         if len(f):
             frames[t] = f.sort_values(by, kind="stable").reset_index(drop=True)
-    design = pd.read_parquet(root / "design.parquet") if (root / "design.parquet").is_file() else pd.DataFrame()
+    design = read_part(root / "design.parquet") if (root / "design.parquet").is_file() else pd.DataFrame()
     return Results(path=root, manifest=manifest, measures=frames["results"], series=frames["series"], moves=frames["moves"],
                    errors=frames["errors"], design=design)

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import signal
+import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -120,6 +125,66 @@ def run_chunk(chunk: Chunk, tick: Callable[[], None] | None = None) -> dict[str,
     return {"key": chunk.key, "ok": ok, "errors": errors}
 
 
-def init_worker() -> None:
-    """Worker processes ignore Ctrl-C: the parent stops them and keeps the finished parts."""
+_SCRATCH: Path | None = None  # where a pool worker marks the chunk it is running (see run_marked)
+
+
+def init_worker(main_pid: int | None = None, scratch: str | None = None) -> None:
+    """Set up a pool worker: ignore Ctrl-C (the parent stops the workers and keeps the finished parts),
+    remember where to mark running chunks, and end when the sweep that started it is gone."""
+    global _SCRATCH
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _SCRATCH = Path(scratch) if scratch else None
+    watch_parent(main_pid)
+
+
+def run_marked(chunk: Chunk) -> dict[str, Any]:
+    """``run_chunk`` with a marker file named by the chunk's key while it runs, so that when a worker is
+    killed (out of memory, say) the sweep knows which chunks were running in the dead pool."""
+    marker = _SCRATCH / chunk.key if _SCRATCH is not None else None
+    if marker is not None:
+        marker.write_text(f"{os.getpid()}\n")
+    try:
+        return run_chunk(chunk)
+    finally:
+        if marker is not None:
+            marker.unlink(missing_ok=True)
+
+
+def process_running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (macOS): kill(0) is all we know
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+def watch_parent(main_pid: int | None, every_s: float = 0.5) -> threading.Thread:
+    """End this worker (``os._exit``) soon after its parent or the sweep's main process is gone.
+
+    A watchdog thread, not ``prctl(PR_SET_PDEATHSIG)``: a pool worker's parent is the forkserver, not
+    the sweep, and a killed sweep (SIGKILL, OOM killer) runs no cleanup, so the worker must notice by
+    itself. ``os.getppid()`` changes the moment the parent exits (the worker is re-parented), even
+    before the parent is reaped; the main pid is checked too, so a worker also ends if the forkserver
+    outlives the sweep. This works on Linux and macOS alike, and costs one wake-up every half second.
+    (The forkserver ends on its own when the sweep's end of its pipe closes, and the resource tracker
+    when the last process holding its pipe, the workers included, is gone.)
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(every_s)
+            if os.getppid() != parent or (main_pid is not None and not process_running(main_pid)):
+                sys.stderr.flush()
+                os._exit(1)
+
+    thread = threading.Thread(target=watch, name="scamsim-parent-watch", daemon=True)
+    thread.start()
+    return thread
