@@ -72,8 +72,8 @@ def test_results_are_looked_for_in_the_working_directory(tmp_path: Path, monkeyp
     """results/NAME is the user's, next to where scamsim runs, not inside the package or the checkout."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "results" / "phase").mkdir(parents=True)
-    (tmp_path / "results" / "phase" / "manifest.json").write_text("{}", encoding="utf-8")  # a folder with no finished runs
-    with pytest.raises(briefing.BriefingError, match=r"results_dir results/phase: no finished runs"):
+    (tmp_path / "results" / "phase" / "manifest.json").write_text("{}", encoding="utf-8")  # not a manifest the store accepts
+    with pytest.raises(briefing.BriefingError, match=r"results_dir results/phase: results/phase/manifest\.json"):
         briefing.obtain("experiments/phase.toml")  # the shipped experiment, found from any folder
 
 
