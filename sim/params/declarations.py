@@ -11,25 +11,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.params.actors import BorderParams, CampaignParams, ProtectorParams, SyndicateParams
+from sim.params.fields import param
+
 POLICY_TYPES = ("none", "case_by_case", "hotspot", "network", "coordinated", "root_causes", "combined")
 RAID_MODES = ("hotspot", "network", "coordinated")
 ROOT_CAUSE_LEVERS = ("aml_share", "infrastructure_cut", "cut_zones", "cut_substitutes", "inflow_reduction",
                      "protection_sanctions", "revoke_concessions", "repatriation_share", "demand_reduction")
 ZONE_KINDS = ("sez", "armed_group", "other")
-
-
-def param(
-    default: Any,
-    unit: str,
-    doc: str,
-    lo: float | None = None,
-    hi: float | None = None,
-    choices: tuple[str, ...] | None = None,
-    source: str = "assumption",
-) -> Any:
-    """Declare a parameter field with its unit, meaning, range and source."""
-    meta = {"unit": unit, "doc": doc, "lo": lo, "hi": hi, "choices": choices, "source": source}
-    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +198,18 @@ class PolicyParams:
     revoke_concessions: tuple[str, ...] = param((), "names", "zone governance: zones whose concession is revoked for good")
     repatriation_share: float = param(-1.0, "share", "victim repatriation: share of freed workers sent home (-1: unchanged)", -1, 1)
     demand_reduction: float = param(0.0, "share", "demand side: share of revenue per worker removed everywhere", 0, 1)
+    # protectors and kingpins (issue #13): act on named protectors and syndicates, not on a protection number
+    sanction_protectors: tuple[str, ...] = param(
+        (), "names", "protectors under sanctions while the policy is active (their pressure rises, their treasury is frozen)")
+    protector_freeze: float = param(0.0, "share", "share of a sanctioned protector's treasury frozen at the start week", 0, 1,
+                                    source="US sanctions on the KNA (May 2025) and DKBA (Nov 2025) (docs/references.md)")
+    freeze_syndicates: tuple[str, ...] = param(
+        (), "ids", "syndicates (ids 0, 1, ...) whose treasury and members' capital are frozen at the start week")
+    syndicate_freeze: float = param(0.0, "share", "share of the members' capital frozen with a syndicate's treasury", 0, 1,
+                                    source="US/UK sanctions on the Prince Group, Oct 2025 (docs/references.md)")
+    extradite_syndicates: tuple[str, ...] = param(
+        (), "ids", "syndicates whose boss is arrested or extradited at the start week, without a raid",
+        source="Prince Group chairman extradited to China, Jan 2026 (docs/references.md)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +279,10 @@ class Params:
     enforcement: EnforcementParams = field(default_factory=EnforcementParams)
     entry: EntryParams = field(default_factory=EntryParams)
     policy: PolicyParams = field(default_factory=PolicyParams)
+    protectors: ProtectorParams = field(default_factory=ProtectorParams)
+    syndicates: SyndicateParams = field(default_factory=SyndicateParams)
+    campaigns: CampaignParams = field(default_factory=CampaignParams)
+    borders: BorderParams = field(default_factory=BorderParams)
     map: MapSpec | None = None
 
     def replace(self, **sections: Any) -> Params:
@@ -306,6 +311,10 @@ SECTIONS: dict[str, type] = {
     "enforcement": EnforcementParams,
     "entry": EntryParams,
     "policy": PolicyParams,
+    "protectors": ProtectorParams,
+    "syndicates": SyndicateParams,
+    "campaigns": CampaignParams,
+    "borders": BorderParams,
 }
 
 
