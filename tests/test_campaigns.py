@@ -187,3 +187,15 @@ def test_a_cut_bites_less_near_a_border_whose_other_side_is_not_cut():
     assert infra[9, 0] == pytest.approx(base[9, 0] * (1 - 0.8))
     assert infra[11, 0] == pytest.approx(base[11, 0] * (1 - 0.4))
     assert infra[2, 0] == base[2, 0]
+
+
+def test_zone_targeted_policy_raids_hit_only_the_zone_while_the_policy_lasts():
+    params = small(**QUIET, **{"policy.type": "case_by_case", "policy.start_week": 1, "policy.raid_frequency": 400.0,
+                               "policy.raid_zones": ("Z",)})
+    m = ScamModel(params).run()
+    zone = set(np.flatnonzero(m.region.zone.ravel() == 0).tolist())
+    assert len(m.raid_log) > 0
+    assert all(cell in zone for _, cell, _ in m.raid_log)
+    everywhere = ScamModel(small(**QUIET, **{"policy.type": "case_by_case", "policy.start_week": 1,
+                                             "policy.raid_frequency": 400.0})).run()
+    assert any(cell not in zone for _, cell, _ in everywhere.raid_log)

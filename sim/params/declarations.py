@@ -171,6 +171,8 @@ class PolicyParams:
     jurisdictions: tuple[str, ...] = param(
         (), "names", "jurisdictions applying raids, sanctions and cuts (empty: all); other levers act region-wide")
     raid_frequency: float = param(24.0, "raids/agency/year", "raids each applying agency makes per year at governance 1", 0, 1e9)
+    raid_zones: tuple[str, ...] = param(
+        (), "names", "zones or jurisdictions the policy's raids are confined to while it is active (empty: anywhere)")
     buffer: tuple[str, ...] = param((), "names", "buffer area for WDQ/TNE (empty: neighbours of the policy jurisdictions)")
     control: tuple[str, ...] = param((), "names", "control area for WDQ/TNE (empty: every other jurisdiction)")
     # hotspot
