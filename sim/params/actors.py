@@ -33,7 +33,7 @@ class ProtectorParams:
                                     0, 100)
     relocate_pressure: float = param(
         0.0, "pressure", "pressure from which it moves operators out at its own part cost (0: never)", 0, 100,
-        source="BGF moved operations out of KK Park before its demolition (Irrawaddy, Oct 2025)")
+        source="BGF moved operations out of KK Park before its demolition (The Irrawaddy, Oct 2025, docs/references.md)")
     relocation_subsidy: float = param(
         0.0, "share", "share of a paid relocation's cost the protector pays from its treasury", 0, 1,
         source="10,000-50,000 yuan per person charged to move people (Shan News, docs/references.md)")
@@ -48,9 +48,9 @@ class SyndicateParams:
     levy: float = param(0.0, "share", "share of a member's positive weekly profit paid into the syndicate treasury", 0, 1)
     bailout: float = param(1.0, "share", "share of the treasury a member short of capital may draw on in a week", 0, 1)
     exit_share: float = param(0.0, "share", "chance each other member leaves when the boss is arrested or extradited", 0, 1,
-                              source="managers left the Prince Group's compounds after its chairman's extradition (Amnesty 2026)")
+                              source="managers left Prince Group compounds after the extradition (Amnesty, docs/references.md)")
     reveal: bool = param(False, "-", "the boss's arrest or extradition makes the members' compounds known",
-                         source="gates opened at 10+ Prince Group compounds after the extradition (Amnesty 2026)")
+                         source="gates opened at 10+ Prince Group compounds (Amnesty, docs/references.md)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,5 +80,5 @@ class BorderParams:
     escape_loss_factor: float = param(1.0, "x", "factor on the workers lost in a tipped-off evacuation near a border", 0, 1)
     escape_cost_factor: float = param(1.0, "x", "factor on the cost of the forced move of a tipped-off compound near a border", 0, 1)
     relief_cells: int = param(0, "cells", "compounds within this many cells of an uncut country draw on its power and internet (0: off)",
-                              0, 100, source="Thai cuts Feb 2025: Lao power and Starlink within weeks (domain.md)")
+                              0, 100, source="Thai cuts Feb 2025: Lao power and Starlink within weeks (docs/references.md)")
     relief_share: float = param(0.0, "share", "share of an infrastructure cut removed near an uncut neighbour", 0, 1)
