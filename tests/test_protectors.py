@@ -223,3 +223,12 @@ def test_an_asset_freeze_takes_the_treasury_and_a_share_of_members_capital():
     m.step()
     assert m.syndicate_book.treasury[2] < treasury  # frozen, then the week's levy only
     assert m.events.seized >= treasury + 0.5 * capital - 1e-6
+
+
+def test_a_branch_to_a_policy_with_sanctions_and_extraditions_is_the_same_as_building_it():
+    values = {**SYNDICATES, "protectors.withdraw_pressure": 1.0, "syndicates.exit_share": 0.5}
+    policy = {"type": "root_causes", "sanction_protectors": ["Z"], "extradite_syndicates": ["1"], "protector_freeze": 0.5}
+    fresh = ScamModel(small(policy, **values)).run()
+    branched = ScamModel(small(**values)).branch(small(policy, **values)).run()
+    assert fresh.log.frame().equals(branched.log.frame())
+    assert branched.syndicate_book.struck and branched.syndicate_book.treasury[1] == 0.0

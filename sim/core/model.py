@@ -250,6 +250,8 @@ class ScamModel(mesa.Model):
         clone = copy.deepcopy(self, memo={id(self.hooks): hooks.Hooks()})  # observers stay with the original
         clone.params = params
         clone.policy = make_policy(params.policy, clone.region, params.enforcement)
+        clone.protectors.set_policy(params.policy)
+        clone.syndicate_book.set_policy(params.policy)
         return clone
 
     def run(self, weeks: int | None = None, progress=None) -> ScamModel:

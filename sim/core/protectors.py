@@ -21,28 +21,32 @@ from sim.rules.sitechoice import expected_net
 if TYPE_CHECKING:
     from sim.core.agents import Compound, Operator
     from sim.core.model import ScamModel
+    from sim.params.declarations import PolicyParams
 
 
 class Protectors:
     """The protectors of a run and the state each keeps."""
 
     def __init__(self, m: ScamModel) -> None:
-        r, p, pol = m.region, m.params.protectors, m.params.policy
+        r, p = m.region, m.params.protectors
         self.names, zone_owner = rules.parse_territories(r.zone_names, p.territories)
-        for name in pol.sanction_protectors:
-            if name not in self.names:
-                raise ValueError(f"policy.sanction_protectors: '{name}' is not a protector; allowed: {', '.join(self.names) or 'none'}")
         self.owner = rules.cell_owner(r.zone, zone_owner)  # flat cell -> protector (-1: none)
         n, nj = len(self.names), r.n_jurisdictions
         self.treasury = np.zeros(n)
         self.fees = np.zeros(n)  # fees earned last week (a weekly series)
-        self.sanctioned = np.zeros(n, dtype=bool)
-        self.sanctioned[[self.names.index(s) for s in pol.sanction_protectors]] = True
+        self.set_policy(m.params.policy)
         self.state = rules.respond(np.zeros((n, nj)), p)  # every response off
         self.entered = self.state  # responses newly made this week
         self.responsive = max(p.price_pressure, p.sellout_pressure, p.relocate_pressure, p.withdraw_pressure) > 0
         self.frozen = False
         self._week = None
+
+    def set_policy(self, pol: PolicyParams) -> None:
+        """The protectors a policy sanctions (again when a model branches to another policy at week 0)."""
+        for name in pol.sanction_protectors:
+            if name not in self.names:
+                raise ValueError(f"policy.sanction_protectors: '{name}' is not a protector; allowed: {', '.join(self.names) or 'none'}")
+        self.sanctioned = np.isin(np.arange(len(self.names)), [self.names.index(s) for s in pol.sanction_protectors])
 
     # -- where ----------------------------------------------------------------------------------
     def cells_of(self, m: ScamModel, parts: np.ndarray) -> np.ndarray:
@@ -151,8 +155,12 @@ class Syndicates:
     """Kingpin networks: a treasury per syndicate and a boss (its oldest member's) whose fall spreads."""
 
     def __init__(self, m: ScamModel) -> None:
-        n, pol = m.params.operators.syndicates, m.params.policy
-        self.treasury = np.zeros(n)
+        self.treasury = np.zeros(m.params.operators.syndicates)
+        self.set_policy(m.params.policy)
+
+    def set_policy(self, pol: PolicyParams) -> None:
+        """The syndicates a policy freezes or decapitates (again when a model branches at week 0)."""
+        n = len(self.treasury)
         self.freeze = rules.parse_ids(pol.freeze_syndicates, "policy.freeze_syndicates", n)
         self.extradite = rules.parse_ids(pol.extradite_syndicates, "policy.extradite_syndicates", n)
         self.struck = False  # the policy's freezes and extraditions happen once, at its start
