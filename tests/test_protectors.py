@@ -232,3 +232,23 @@ def test_a_branch_to_a_policy_with_sanctions_and_extraditions_is_the_same_as_bui
     branched = ScamModel(small(**values)).branch(small(policy, **values)).run()
     assert fresh.log.frame().equals(branched.log.frame())
     assert branched.syndicate_book.struck
+
+
+def test_a_political_shift_pressures_every_protector_or_a_named_one_from_its_week():
+    names = ("Z", "Y")
+    shifts = protection.parse_shifts(("10:1", "Y@20:3"), names)
+    assert list(protection.shift_pressure(shifts, 9, 2)) == [0, 0]
+    assert list(protection.shift_pressure(shifts, 10, 2)) == [1, 1]
+    assert list(protection.shift_pressure(shifts, 25, 2)) == [1, 3]
+    with pytest.raises(ValueError, match=r"protectors\.shifts: 'Q@5:1'"):
+        protection.parse_shifts(("Q@5:1",), names)
+
+
+def test_a_protector_withdraws_after_a_political_shift_without_any_policy():
+    m = ScamModel(small(**{"protectors.shifts": (f"Z@{START}:2",), "protectors.withdraw_pressure": 2.0}))
+    z = m.protectors.names.index("Z")
+    m.run(START - 1)
+    assert m.protectors.fees[z] > 0
+    m.step()
+    assert m.protectors.fees[z] == 0 and m.protectors.fees[m.protectors.names.index("Y")] >= 0
+    assert np.all(m.protection_eff.ravel()[zone_cells(m, "Z")] == 0.0)

@@ -35,6 +35,7 @@ class Protectors:
         self.treasury = np.zeros(n)
         self.fees = np.zeros(n)  # fees earned last week (a weekly series)
         self.set_policy(m.params.policy)
+        self.shifts = rules.parse_shifts(p.shifts, self.names)
         self.state = rules.respond(np.zeros((n, nj)), p)  # every response off
         self.entered = self.state  # responses newly made this week
         self.responsive = max(p.price_pressure, p.sellout_pressure, p.relocate_pressure, p.withdraw_pressure) > 0
@@ -65,7 +66,8 @@ class Protectors:
         week, pol = m.week, m.policy
         on = pol.active(week)
         coming = (pol.raids and (on or pol.announced(week))) & pol.applies
-        level = rules.pressure(self.sanctioned & on, m.campaigns.level, coming, m.params.protectors)
+        shift = rules.shift_pressure(self.shifts, week, len(self.names))
+        level = rules.pressure(self.sanctioned & on, m.campaigns.level, coming, m.params.protectors, shift)
         new = rules.respond(level, m.params.protectors)
         self.entered = rules.Responses(*(now & ~was for now, was in zip(new, self.state, strict=True)))
         self.state = new

@@ -27,6 +27,9 @@ class ProtectorParams:
     announcement_pressure: float = param(
         0.0, "pressure", "pressure while raids are announced or under way in its territory's jurisdiction", 0, 100,
         source="militias move operations 'when the political situation gets tense' (Shan News, docs/references.md)")
+    shifts: tuple[str, ...] = param(
+        (), "week:pressure", "political shifts: from each week on, this pressure on every protector (NAME@week:pressure: on one)",
+        source="Operation 1027 (Oct 2023), the MNDAA taking Laukkai (Jan 2024) (docs/references.md)")
     price_pressure: float = param(0.0, "pressure", "pressure from which it raises its fee (0: never)", 0, 100)
     price_rise: float = param(0.0, "share", "rise of its fee under pressure", 0, 10)
     sellout_pressure: float = param(0.0, "pressure", "pressure from which it sells operators out: no tip-offs, sites leaked (0: never)",

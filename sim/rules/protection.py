@@ -56,13 +56,43 @@ def cell_owner(zone: np.ndarray, zone_owner: np.ndarray) -> np.ndarray:
     return np.where(flat >= 0, np.append(zone_owner, -1)[flat], -1)
 
 
-def pressure(sanctioned: np.ndarray, campaign_level: np.ndarray, raids_coming: np.ndarray, p: ProtectorParams) -> np.ndarray:
+def parse_shifts(entries: tuple[str, ...], names: tuple[str, ...]) -> list[tuple[int, int, float]]:
+    """``("100:1", "BGF@150:2")`` -> ``[(100, -1, 1.0), (150, k, 2.0)]`` (week, protector or -1 for all, pressure)."""
+    out = []
+    for s in entries:
+        who, at, rest = s.rpartition("@")
+        week, sep, level = rest.partition(":")
+        try:
+            entry = (int(week), names.index(who) if at else -1, float(level))
+        except ValueError:
+            entry = None
+        if not sep or entry is None or entry[2] < 0:
+            raise ValueError(f"protectors.shifts: '{s}' is not week:pressure or NAME@week:pressure with a protector's name; "
+                             f"allowed protectors: {', '.join(names) or 'none'}")
+        out.append(entry)
+    return sorted(out)
+
+
+def shift_pressure(shifts: list[tuple[int, int, float]], week: int, n: int) -> np.ndarray:
+    """Pressure from political shifts on each protector at ``week``: the latest shift that applies to it."""
+    level = np.zeros(n)
+    for w, who, value in shifts:
+        if w <= week:
+            if who < 0:
+                level[:] = value
+            else:
+                level[who] = value
+    return level
+
+
+def pressure(sanctioned: np.ndarray, campaign_level: np.ndarray, raids_coming: np.ndarray, p: ProtectorParams,
+             shift: np.ndarray | float = 0.0) -> np.ndarray:
     """Pressure on each part of a territory, ``[protector, jurisdiction]``.
 
-    Sanctions bear on a protector everywhere; a campaign or announced raids bear on the part of its
-    territory inside the jurisdiction that runs them.
+    Sanctions and political shifts bear on a protector everywhere; a campaign or announced raids bear
+    on the part of its territory inside the jurisdiction that runs them.
     """
-    return (p.sanction_pressure * sanctioned.astype(float)[:, None]
+    return (p.sanction_pressure * sanctioned.astype(float)[:, None] + np.asarray(shift, dtype=float).reshape(-1, 1)
             + p.campaign_pressure * campaign_level[None, :]
             + p.announcement_pressure * raids_coming.astype(float)[None, :])
 
