@@ -252,3 +252,17 @@ def test_a_protector_withdraws_after_a_political_shift_without_any_policy():
     m.step()
     assert m.protectors.fees[z] == 0 and m.protectors.fees[m.protectors.names.index("Y")] >= 0
     assert np.all(m.protection_eff.ravel()[zone_cells(m, "Z")] == 0.0)
+
+
+def test_the_scenario_check_names_every_bad_name_with_its_key():
+    from sim.scenario import actornames
+
+    bad = small({"type": "root_causes", "sanction_protectors": ["Nobody"], "extradite_syndicates": ["x"], "raid_zones": ["Q"]},
+                **{"campaigns.scheduled": ("soon",), "protectors.shifts": ("Q@1:1",)})
+    found = actornames.problems("s.toml", bad)
+    assert len(found) == 5 and all(p.startswith("s.toml: ") for p in found)
+    joined = "\n".join(found)
+    for key in ("policy.sanction_protectors", "policy.extradite_syndicates", "policy.raid_zones", "campaigns.scheduled",
+                "protectors.shifts"):
+        assert key in joined
+    assert actornames.problems("s.toml", small(SANCTION_Z)) == []

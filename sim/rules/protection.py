@@ -153,6 +153,7 @@ def parse_ids(entries: tuple[str, ...], key: str, n: int) -> list[int]:
     ids = []
     for s in entries:
         if not s.strip().isdigit() or int(s) >= n:
-            raise ValueError(f"{key}: '{s}' is not a syndicate id; allowed: whole numbers 0 to {n - 1} (operators.syndicates = {n})")
+            allowed = f"whole numbers 0 to {n - 1}" if n > 0 else "none, the run has no syndicates"
+            raise ValueError(f"{key}: '{s}' is not a syndicate id; allowed: {allowed} (operators.syndicates = {n})")
         ids.append(int(s))
     return ids
