@@ -18,6 +18,9 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from sim.core import hooks, moves, phases
 from sim.core.agents import COMPOUND_COLUMNS, Agency, Compound, Operator, operator_columns
+from sim.core.borders import Borders
+from sim.core.campaigns import Campaigns
+from sim.core.protectors import Protectors, Syndicates
 from sim.core.record import WeekEvents, WeeklyLog
 from sim.core.tables import SlotTable
 from sim.params.declarations import Params
@@ -61,6 +64,8 @@ class ScamModel(mesa.Model):
         # The world outside the map: its own stream (drawn only when the option is on), and its ledger.
         self.overseas_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(OVERSEAS_STREAM + 1)[OVERSEAS_STREAM])
         self.overseas = Ledger()
+        # Protectors' and networks' draws: child 13 of the seed, clear of the model's own children.
+        self.network_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(13,)))
 
         self.region: Region = build_region(params.map, params.run.km_per_cell)
         r = self.region
@@ -75,6 +80,10 @@ class ScamModel(mesa.Model):
         self.operator_by_slot: dict[int, Operator] = {}
         self.agencies = [Agency(self, j, name) for j, name in enumerate(r.jurisdiction_names)]
         self.policy = make_policy(params.policy, r, params.enforcement)
+        self.protectors = Protectors(self)
+        self.syndicate_book = Syndicates(self)
+        self.campaigns = Campaigns(self, self.protectors.names, self.protectors.owner)
+        self.borders = Borders(r, params.borders.escape_cells, params.borders.relief_cells)
 
         self.week = 0
         self._operators_created = 0
@@ -182,8 +191,11 @@ class ScamModel(mesa.Model):
         """Refresh the effective ground (after policy levers), the raid climate and site-choice layers."""
         lv, week = self.levers, self.week
         self.prices = market.prices(self.params.market, lv.demand_reduction, lv.aml_share)
+        campaign_raids = self.campaigns.advance(self)
+        self.protectors.respond(self)
         self.protection_eff, self.concession_eff = self.policy.adjust_ground(
             week, self.region.protection, self.region.concession, self.region.home_protection)
+        self.protection_eff = self.protectors.ground(self, self.protection_eff)
         self.infra_eff = self.region.infrastructure
         cut = self.policy.cut_mask(week)
         if cut is not None:
@@ -191,7 +203,8 @@ class ScamModel(mesa.Model):
             # or for good when the substitutes are cut too.
             horizon = self.params.relocation.horizon_weeks
             lasting = 1.0 if lv.cut_substitutes else min(1.0, lv.substitution_weeks / horizon)
-            self.infra_eff = np.where(cut, self.infra_eff * (1.0 - lv.cut_share * lasting), self.infra_eff)
+            share = lv.cut_share if self.borders.relief is None else self.borders.cut_share(self, cut, lv.cut_share)
+            self.infra_eff = np.where(cut, self.infra_eff * (1.0 - share * lasting), self.infra_eff)
         n = self.region.n_jurisdictions
         t = self.compound_table
         slots = t.slots
@@ -205,13 +218,17 @@ class ScamModel(mesa.Model):
         self._belief_compounds = by_j
         self._belief_raids_from = len(self.raid_log)
         if e.risk_belief == "learned":
+            # Operators learn of a programme or a campaign from the raids it makes (``_learn_risk``).
             self.climate = np.minimum(1.0, self.belief)
         else:
             # Operators plan as if agencies will know of every compound (they eventually do), so the
             # climate they read is the budget they would face, shared among the compounds present; an
             # announced (or leaked) operation counts from the announcement, before any raid is made.
             expected = self.policy.expected_raid_frequency(week)
-            self.climate = enforcement.raid_climate(enforcement.raid_budget(expected, by_j, gov, e), by_j)
+            budget = enforcement.raid_budget(expected, by_j, gov, e)
+            if campaign_raids is not None:  # operators hear of a campaign as of any raid programme
+                budget = budget + campaign_raids
+            self.climate = enforcement.raid_climate(budget, by_j)
         self._layers: SiteLayers | None = None
         self._site_counts: np.ndarray | None = None  # compounds per cell, kept current with the layers
 
@@ -284,6 +301,8 @@ class ScamModel(mesa.Model):
         clone = copy.deepcopy(self, memo={id(self.hooks): hooks.Hooks()})  # observers stay with the original
         clone.params = params
         clone.policy = make_policy(params.policy, clone.region, params.enforcement)
+        clone.protectors.set_policy(params.policy)
+        clone.syndicate_book.set_policy(params.policy)
         return clone
 
     def run(self, weeks: int | None = None, progress=None) -> ScamModel:

@@ -75,21 +75,27 @@ def relocate(m: ScamModel, comp: Compound, forced: bool) -> None:
     if choice.cell == origin and not forced:
         comp.table.review_week[comp.slot] = m.week + r.review_weeks  # decided to stay: not again for a while
         return
-    op.capital -= choice.move_cost
-    km = float(m.region.distance_km(origin)[choice.cell])
-    cross = m.region.crosses_border(origin, choice.cell)
+    move_to(m, comp, choice.cell, choice.move_cost, forced)
+
+
+def move_to(m: ScamModel, comp: Compound, cell: int, cost: float, forced: bool) -> None:
+    """Move a compound to ``cell`` at ``cost`` to its operator (chosen by site choice, or by its protector)."""
+    r, op, origin = m.params.relocation, comp.operator, comp.site
+    op.capital -= cost
+    km = float(m.region.distance_km(origin)[cell])
+    cross = m.region.crosses_border(origin, cell)
     ev = m.events
     ev.relocations += 1
     ev.forced_relocations += int(forced)
     ev.distances_km.append(km)
     ev.cross_border += int(cross)
-    m.moves.append((m.week, origin, choice.cell, km, cross, forced))
+    m.moves.append((m.week, origin, cell, km, cross, forced))
     count_site(m, origin, -1)
-    count_site(m, choice.cell, +1)
-    comp.place(choice.cell)
+    count_site(m, cell, +1)
+    comp.place(cell)
     comp.relocating = r.weeks
     if m.hooks.wants(hooks.CompoundMoved):
-        m.hooks.announce(hooks.CompoundMoved(m.week, comp.unique_id, op.unique_id, origin, choice.cell, km, cross, forced))
+        m.hooks.announce(hooks.CompoundMoved(m.week, comp.unique_id, op.unique_id, origin, cell, km, cross, forced))
 
 
 def go_overseas(m: ScamModel, comp: Compound, choice: Choice, forced: bool) -> None:

@@ -49,7 +49,8 @@ def compound_infrastructure(m: ScamModel, slots: np.ndarray, sites: np.ndarray) 
         return base
     lv = m.levers
     biting = cut.ravel()[sites] & (lv.cut_substitutes | (m.compound_table.cut_weeks[slots] < lv.substitution_weeks))
-    return np.where(biting, base * (1.0 - lv.cut_share), base)
+    share = lv.cut_share if m.borders.relief is None else m.borders.cut_share(m, cut, lv.cut_share).ravel()[sites]
+    return np.where(biting, base * (1.0 - share), base)
 
 
 def hire(m: ScamModel) -> None:
@@ -113,16 +114,19 @@ def accounts(m: ScamModel) -> None:
     t, ot = m.compound_table, m.operator_table
     slots = t.slots
     sites = t.site[slots]
+    charged = m.protectors.fee_protection(m, sites, m.protection_eff.ravel()[sites])
     revenue, profit = market.weekly_accounts(
         t.workers[slots], t.relocating[slots] == 0, compound_infrastructure(m, slots, sites),
-        m.protection_eff.ravel()[sites], m.concession_eff.ravel()[sites], m.prices,
+        charged, m.concession_eff.ravel()[sites], m.prices,
     )
+    m.protectors.collect(m, sites, revenue, charged)
     t.revenue[slots] = revenue
     m.events.revenue_by_j = np.bincount(m.region.flat_jurisdiction[sites].astype(np.int64), weights=revenue,
                                         minlength=m.region.n_jurisdictions)
     by_op = np.bincount(t.operator[slots], weights=profit, minlength=ot.size)
     cap = ot.capital[: ot.size]
     cap += by_op[: ot.size]
+    m.syndicate_book.settle(m, by_op)
     alive = ot.alive[: ot.size]
     payout = np.where(alive & (cap > 0), cap * m.params.market.payout_share, 0.0)
     cap -= payout
@@ -141,6 +145,8 @@ def count_down_moves(m: ScamModel) -> None:
 def enforce(m: ScamModel) -> None:
     """Agencies find compounds, then spend their raid budgets on them in the policy's order."""
     e, t = m.params.enforcement, m.compound_table
+    m.protectors.act(m)
+    m.syndicate_book.strike(m)
     slots = t.slots
     if len(slots) == 0:
         return
@@ -176,6 +182,7 @@ def enforce(m: ScamModel) -> None:
             if t.alive[slot] and t.known[slot] and t.relocating[slot] == 0:
                 agency.credit -= 1
                 raid(m, int(slot))
+    m.campaigns.spend(m, raid)
 
 
 def raid(m: ScamModel, slot: int) -> None:
@@ -187,7 +194,10 @@ def raid(m: ScamModel, slot: int) -> None:
     workers_before = comp.workers
     j = int(m.region.flat_jurisdiction[site])
     prot = float(m.protection_eff.ravel()[site])
-    out = enforcement.resolve_raid(comp.workers, prot, e, m.policy.arrest_probability(m.week, j), m.enforcement_rng)
+    escape = m.borders.escape_route(site)
+    out = enforcement.resolve_raid(comp.workers, prot, e, m.policy.arrest_probability(m.week, j), m.enforcement_rng,
+                                   tipoff=m.protectors.tipoff(m, site, prot),
+                                   evacuation_loss=e.evacuation_loss * m.params.borders.escape_loss_factor if escape else None)
     ev.raids += 1
     x, y = m.region.xy(site)
     stamp(m.grid.heat_fast.data, x, y, m.heat_kernel, e.heat_per_raid * (1 - e.residual_share))
@@ -200,11 +210,15 @@ def raid(m: ScamModel, slot: int) -> None:
         moves.free(m, out.escaped)
         t.workers[slot] -= out.escaped
         comp.known = False
+        before = op.capital
         moves.relocate(m, comp, forced=True)
+        if escape:  # across the border the move costs less
+            op.capital += max(before - op.capital, 0.0) * (1.0 - m.params.borders.escape_cost_factor)
     elif out.succeeded:
         ev.raids_succeeded += 1
         ev.rescued += out.rescued
         m.totals["rescued"] += out.rescued
+        m.campaigns.publicised(m, j, out.rescued)
         moves.free(m, out.rescued)
         t.workers[slot] -= out.rescued
         seized = max(op.capital, 0.0) * m.policy.seizure_share(m.week, j)
@@ -212,6 +226,7 @@ def raid(m: ScamModel, slot: int) -> None:
         ev.seized += seized
         if out.boss_arrested:
             ev.arrests += 1
+            m.syndicate_book.arrested(m, op)
             moves.end_operator(m, op, "arrest")
         elif comp.workers > 0:
             moves.relocate(m, comp, forced=True)

@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.params.actors import BorderParams, CampaignParams, ProtectorParams, SyndicateParams
 from sim.params.base import (
     POLICY_TYPES,
     RAID_MODES,
@@ -32,11 +33,15 @@ __all__ = [
     "SECTIONS",
     "ZONE_FIELDS",
     "ZONE_KINDS",
+    "BorderParams",
+    "CampaignParams",
     "JurisdictionSpec",
     "MapSpec",
     "OverseasParams",
     "Params",
+    "ProtectorParams",
     "RecruitmentParams",
+    "SyndicateParams",
     "VictimParams",
     "ZoneSpec",
     "param",
@@ -207,6 +212,8 @@ class PolicyParams:
     jurisdictions: tuple[str, ...] = param(
         (), "names", "jurisdictions applying raids, sanctions and cuts (empty: all); other levers act region-wide")
     raid_frequency: float = param(24.0, "raids/agency/year", "raids each applying agency makes per year at governance 1", 0, 1e9)
+    raid_zones: tuple[str, ...] = param(
+        (), "names", "zones or jurisdictions the policy's raids are confined to while it is active (empty: anywhere)")
     buffer: tuple[str, ...] = param((), "names", "buffer area for WDQ/TNE (empty: neighbours of the policy jurisdictions)")
     control: tuple[str, ...] = param((), "names", "control area for WDQ/TNE (empty: every other jurisdiction)")
     # hotspot
@@ -234,6 +241,18 @@ class PolicyParams:
     revoke_concessions: tuple[str, ...] = param((), "names", "zone governance: zones whose concession is revoked for good")
     repatriation_share: float = param(-1.0, "share", "victim repatriation: share of freed workers sent home (-1: unchanged)", -1, 1)
     demand_reduction: float = param(0.0, "share", "demand side: share of revenue per worker removed everywhere", 0, 1)
+    # protectors and kingpins (issue #13): act on named protectors and syndicates, not on a protection number
+    sanction_protectors: tuple[str, ...] = param(
+        (), "names", "protectors under sanctions while the policy is active (their pressure rises, their treasury is frozen)")
+    protector_freeze: float = param(0.0, "share", "share of a sanctioned protector's treasury frozen at the start week", 0, 1,
+                                    source="US sanctions on the KNA (May 2025) and DKBA (Nov 2025) (docs/references.md)")
+    freeze_syndicates: tuple[str, ...] = param(
+        (), "ids", "syndicates (ids 0, 1, ...) whose treasury and members' capital are frozen at the start week")
+    syndicate_freeze: float = param(0.0, "share", "share of the members' capital frozen with a syndicate's treasury", 0, 1,
+                                    source="US/UK sanctions on the Prince Group, Oct 2025 (docs/references.md)")
+    extradite_syndicates: tuple[str, ...] = param(
+        (), "ids", "syndicates whose boss is arrested or extradited at the start week, without a raid",
+        source="Prince Group chairman extradited to China, Jan 2026 (docs/references.md)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +271,10 @@ class Params:
     policy: PolicyParams = field(default_factory=PolicyParams)
     recruitment: RecruitmentParams = field(default_factory=RecruitmentParams)
     victims: VictimParams = field(default_factory=VictimParams)
+    protectors: ProtectorParams = field(default_factory=ProtectorParams)
+    syndicates: SyndicateParams = field(default_factory=SyndicateParams)
+    campaigns: CampaignParams = field(default_factory=CampaignParams)
+    borders: BorderParams = field(default_factory=BorderParams)
     map: MapSpec | None = None
 
     def replace(self, **sections: Any) -> Params:
@@ -283,6 +306,10 @@ SECTIONS: dict[str, type] = {
     "policy": PolicyParams,
     "recruitment": RecruitmentParams,
     "victims": VictimParams,
+    "protectors": ProtectorParams,
+    "syndicates": SyndicateParams,
+    "campaigns": CampaignParams,
+    "borders": BorderParams,
 }
 
 

@@ -94,6 +94,11 @@ class Policy:
         self.cut_cells = region.zone_mask(p.cut_zones) if p.cut_zones else np.zeros_like(region.land)
         self.revoked_cells = region.zone_mask(p.revoke_concessions) if p.revoke_concessions else np.zeros_like(region.land)
         self.revoked = False  # zone governance acts once and for good
+        for name in p.raid_zones:
+            if name not in region.zone_names + region.jurisdiction_names:
+                raise ValueError(f"policy.raid_zones: '{name}' is neither a zone nor a jurisdiction; "
+                                 f"allowed: {', '.join(region.zone_names + region.jurisdiction_names)}")
+        self.raid_cells = region.zone_mask(p.raid_zones).ravel() if p.raid_zones else None  # zone-targeted raids
 
     # -- when and where -------------------------------------------------------------------------
     def active(self, week: int) -> bool:
@@ -137,11 +142,16 @@ class Policy:
         """Known compounds (``slots``) in raid order: the most visible first, after any policy priority.
 
         ``vis``, ``sites`` and ``owners`` (operator slots) are aligned with ``slots``; ``notoriety``
-        holds one row per operator slot. Hotspot policing puts compounds inside pressured areas first;
+        holds one row per operator slot. Zone-targeted raids (``raid_zones``) leave out every compound
+        outside the zones. Hotspot policing puts compounds inside pressured areas first;
         network policing puts the compounds of operators it is already pursuing first (notoriety with
         this agency, or shared with it under coordination, of at least ``PURSUIT``).
         """
         keys = [-vis]
+        if self.raids and self.raid_cells is not None and self._on(week, jurisdiction):
+            inside = self.raid_cells[sites]
+            slots, vis, sites, owners = slots[inside], vis[inside], sites[inside], owners[inside]
+            keys = [-vis]
         if self._on(week, jurisdiction):
             if self.network:
                 here = np.full(len(slots), jurisdiction)

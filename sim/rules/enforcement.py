@@ -116,15 +116,24 @@ def resolve_raid(
     e: EnforcementParams,
     arrest_probability: float,
     rng: np.random.Generator,
+    *,
+    tipoff: float | None = None,
+    evacuation_loss: float | None = None,
 ) -> RaidOutcome:
     """Draw a raid's outcome: tip-off (more likely under protection), failure, or success.
 
-    The draws are made in a fixed order so that one raid always consumes the same random numbers.
+    ``tipoff`` is the chance of a tip-off when a protector decides it (default: the rule from
+    ``protection``); ``evacuation_loss`` the share lost in a tipped-off evacuation when a border
+    offers an escape route (default: ``e.evacuation_loss``). The draws are made in a fixed order so
+    that one raid always consumes the same random numbers.
     """
     u_tip, u_fail, u_arrest = rng.random(3)
-    tipped = bool(u_tip < min(1.0, e.tipoff_base + e.tipoff_protection * protection))
+    if tipoff is None:
+        tipoff = min(1.0, e.tipoff_base + e.tipoff_protection * protection)
+    loss = e.evacuation_loss if evacuation_loss is None else evacuation_loss
+    tipped = bool(u_tip < tipoff)
     if tipped:
-        escaped = int(rng.binomial(workers, e.evacuation_loss)) if workers and e.evacuation_loss > 0 else 0
+        escaped = int(rng.binomial(workers, loss)) if workers and loss > 0 else 0
         return RaidOutcome(True, False, escaped, 0, False)
     if u_fail < e.raid_failure:
         return RaidOutcome(False, True, 0, 0, False)

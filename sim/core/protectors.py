@@ -1,0 +1,234 @@
+"""Protectors and syndicates as actors with state: territories, treasuries, and how they respond.
+
+``Protectors`` holds one row per protector (by default one per zone): its treasury of fees, whether it
+is sanctioned, and, per part of its territory (``[protector, jurisdiction]``), whether it has raised
+its price, sold its operators out, moved them or withdrawn. ``Syndicates`` holds each syndicate's
+treasury and acts out the fall of its boss. Rules come from ``sim.rules.protection``; this module
+applies them to the model's tables (``m`` is the ``ScamModel``). With the default parameters nothing
+here changes a result: no response is ever made, no levy is paid and nothing is drawn.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core import moves
+from sim.rules import protection as rules
+from sim.rules.sitechoice import expected_net
+
+if TYPE_CHECKING:
+    from sim.core.agents import Compound, Operator
+    from sim.core.model import ScamModel
+    from sim.params.declarations import PolicyParams
+
+
+class Protectors:
+    """The protectors of a run and the state each keeps."""
+
+    def __init__(self, m: ScamModel) -> None:
+        r, p = m.region, m.params.protectors
+        self.names, zone_owner = rules.parse_territories(r.zone_names, p.territories)
+        self.owner = rules.cell_owner(r.zone, zone_owner)  # flat cell -> protector (-1: none)
+        n, nj = len(self.names), r.n_jurisdictions
+        self.treasury = np.zeros(n)
+        self.fees = np.zeros(n)  # fees earned last week (a weekly series)
+        self.set_policy(m.params.policy)
+        self.shifts = rules.parse_shifts(p.shifts, self.names)
+        self.state = rules.respond(np.zeros((n, nj)), p)  # every response off
+        self.entered = self.state  # responses newly made this week
+        self.responsive = max(p.price_pressure, p.sellout_pressure, p.relocate_pressure, p.withdraw_pressure) > 0
+        self.frozen = False
+        self._week = None
+
+    def set_policy(self, pol: PolicyParams) -> None:
+        """The protectors a policy sanctions (again when a model branches to another policy at week 0)."""
+        for name in pol.sanction_protectors:
+            if name not in self.names:
+                raise ValueError(f"policy.sanction_protectors: '{name}' is not a protector; allowed: {', '.join(self.names) or 'none'}")
+        self.sanctioned = np.isin(np.arange(len(self.names)), [self.names.index(s) for s in pol.sanction_protectors])
+
+    # -- where ----------------------------------------------------------------------------------
+    def cells_of(self, m: ScamModel, parts: np.ndarray) -> np.ndarray:
+        """Flat cells lying in the given parts of territories (boolean ``[protector, jurisdiction]``)."""
+        held = self.owner >= 0
+        out = np.zeros(len(self.owner), dtype=bool)
+        out[held] = parts[self.owner[held], m.region.flat_jurisdiction[held]]
+        return out
+
+    # -- the week -------------------------------------------------------------------------------
+    def respond(self, m: ScamModel) -> None:
+        """Read this week's pressure and set each part's responses (once a week, before the ground)."""
+        if not self.responsive or self._week == m.week:
+            return
+        self._week = m.week
+        week, pol = m.week, m.policy
+        on = pol.active(week)
+        coming = (pol.raids and (on or pol.announced(week))) & pol.applies
+        shift = rules.shift_pressure(self.shifts, week, len(self.names))
+        level = rules.pressure(self.sanctioned & on, m.campaigns.level, coming, m.params.protectors, shift)
+        new = rules.respond(level, m.params.protectors)
+        self.entered = rules.Responses(*(now & ~was for now, was in zip(new, self.state, strict=True)))
+        self.state = new
+
+    def ground(self, m: ScamModel, protection: np.ndarray) -> np.ndarray:
+        """Protection in force: where a protector has withdrawn, the host jurisdiction's own."""
+        if not self.state.withdraw.any():
+            return protection
+        gone = self.cells_of(m, self.state.withdraw).reshape(protection.shape)
+        return np.where(gone, m.region.home_protection, protection)
+
+    def fee_protection(self, m: ScamModel, sites: np.ndarray, protection: np.ndarray) -> np.ndarray:
+        """Protection as the books charge it: raised where a protector has raised its price."""
+        if not self.state.raise_price.any():
+            return protection
+        raised = self.cells_of(m, self.state.raise_price & ~self.state.withdraw)[sites]
+        return np.where(raised, protection * (1.0 + m.params.protectors.price_rise), protection)
+
+    def collect(self, m: ScamModel, sites: np.ndarray, revenue: np.ndarray, charged: np.ndarray) -> None:
+        """The protector of each compound's cell earns the fee it paid (none once withdrawn)."""
+        owner = self.owner[sites]
+        if len(self.names) == 0:
+            return
+        if self.state.withdraw.any():
+            owner = np.where(self.cells_of(m, self.state.withdraw)[sites], -1, owner)
+        paid = rules.fee_income(revenue, charged, 1.0, m.prices.protection_fee_share)
+        held = owner >= 0
+        self.fees = np.bincount(owner[held], weights=paid[held], minlength=len(self.names))
+        self.treasury += self.fees
+
+    def tipoff(self, m: ScamModel, site: int, protection: float) -> float | None:
+        """The protector's decision to warn a compound of a raid (None: today's rule, no protector state)."""
+        if not self.responsive:
+            return None
+        p = int(self.owner[site])
+        tips = p < 0 or not (self.state.sell_out[p, m.region.flat_jurisdiction[site]]
+                             or self.state.withdraw[p, m.region.flat_jurisdiction[site]])
+        return rules.tipoff_probability(protection, float(m.region.home_protection.ravel()[site]), tips, m.params.enforcement)
+
+    def act(self, m: ScamModel) -> None:
+        """What this week's pressure makes protectors do: freeze, leak sites, move operators out."""
+        pol = m.params.policy
+        if not self.frozen and m.policy.active(m.week) and self.sanctioned.any():
+            self.frozen = True
+            frozen = self.treasury * self.sanctioned * pol.protector_freeze
+            self.treasury -= frozen
+            m.events.seized += float(frozen.sum())
+        if not self.responsive:
+            return
+        t = m.compound_table
+        slots = t.slots
+        if self.entered.sell_out.any():  # sold out: the agencies learn where its operators are
+            leaked = self.cells_of(m, self.entered.sell_out)[t.site[slots]]
+            t.known[slots[leaked & (t.relocating[slots] == 0)]] = True
+        if self.entered.relocate.any():
+            moving = self.cells_of(m, self.entered.relocate)[t.site[slots]] & (t.relocating[slots] == 0)
+            for slot in slots[moving]:
+                comp = m.compound_by_slot.get(int(slot))
+                if comp is not None:
+                    self.paid_move(m, comp)
+        self.entered = rules.respond(np.zeros(self.state.withdraw.shape), m.params.protectors)
+
+    def paid_move(self, m: ScamModel, comp: Compound) -> None:
+        """Move a compound out of a pressured part: to the best open cell of the protector's calm
+        territory if it has one, else where the operator would go; the protector pays part of it."""
+        p = int(self.owner[comp.site])
+        op = comp.operator
+        calm = self.cells_of(m, ~self.state.relocate) & (self.owner == p) & m.layers.open_cell
+        before = op.capital
+        if calm.any():
+            e, r = m.params.enforcement, m.params.relocation
+            net = expected_net(m.layers, comp.workers, m.policy.notoriety_map(m.operator_table.notoriety[op.slot], m.week),
+                               moves.value_at_risk(m, op), e)
+            cell = int(np.flatnonzero(calm)[np.argmax(net[calm])])
+            cost = (r.base_cost + r.sunk_share * m.params.compounds.open_cost
+                    + r.cost_per_km * float(m.region.distance_km(comp.site)[cell])
+                    + r.border_cost * float(m.region.abroad(comp.site)[cell]))
+            moves.move_to(m, comp, cell, cost, forced=True)
+        else:
+            moves.relocate(m, comp, forced=True)
+        paid = min(max(before - op.capital, 0.0) * m.params.protectors.relocation_subsidy, max(self.treasury[p], 0.0))
+        self.treasury[p] -= paid
+        op.capital += paid
+
+
+class Syndicates:
+    """Kingpin networks: a treasury per syndicate and a boss (its oldest member's) whose fall spreads."""
+
+    def __init__(self, m: ScamModel) -> None:
+        self.treasury = np.zeros(m.params.operators.syndicates)
+        self.set_policy(m.params.policy)
+
+    def set_policy(self, pol: PolicyParams) -> None:
+        """The syndicates a policy freezes or decapitates (again when a model branches at week 0)."""
+        n = len(self.treasury)
+        self.freeze = rules.parse_ids(pol.freeze_syndicates, "policy.freeze_syndicates", n)
+        self.extradite = rules.parse_ids(pol.extradite_syndicates, "policy.extradite_syndicates", n)
+        self.struck = False  # the policy's freezes and extraditions happen once, at its start
+
+    def settle(self, m: ScamModel, profit: np.ndarray) -> None:
+        """After the books: members pay the levy, and members short of capital draw on the treasury."""
+        sp, ot = m.params.syndicates, m.operator_table
+        if len(self.treasury) == 0:
+            return
+        size = ot.size
+        syn, cap = ot.syndicate[:size], ot.capital[:size]
+        member = ot.alive[:size] & (syn >= 0)
+        if sp.levy > 0:
+            paid = rules.levy(profit[:size], member, sp.levy)
+            cap -= paid
+            self.treasury += np.bincount(syn[member], weights=paid[member], minlength=len(self.treasury))
+        if self.treasury.any():
+            draws = rules.bailouts(np.where(member, cap, 0.0), np.where(member, syn, -1), self.treasury, sp.bailout)
+            cap += draws
+            self.treasury -= np.bincount(syn[member], weights=draws[member], minlength=len(self.treasury))
+
+    def boss(self, m: ScamModel, s: int) -> Operator | None:
+        """The syndicate's boss runs its oldest live member."""
+        ot = m.operator_table
+        slots = ot.slots[ot.syndicate[ot.slots] == s]
+        if len(slots) == 0:
+            return None
+        return min((m.operator_by_slot[int(k)] for k in slots), key=lambda op: op.unique_id)
+
+    def strike(self, m: ScamModel) -> None:
+        """At the policy's start: freeze the named syndicates' money, take the named bosses."""
+        if self.struck or not m.policy.active(m.week) or not (self.freeze or self.extradite):
+            return
+        self.struck = True
+        share, ot = m.params.policy.syndicate_freeze, m.operator_table
+        for s in self.freeze:
+            m.events.seized += self.treasury[s]
+            self.treasury[s] = 0.0
+            members = ot.slots[ot.syndicate[ot.slots] == s]
+            frozen = np.maximum(ot.capital[members], 0.0) * share
+            ot.capital[members] -= frozen
+            m.events.seized += float(frozen.sum())
+        for s in self.extradite:
+            boss = self.boss(m, s)
+            if boss is not None:
+                m.events.arrests += 1
+                self.fall(m, s, boss)
+                moves.end_operator(m, boss, "extradition")
+
+    def fall(self, m: ScamModel, s: int, boss: Operator) -> None:
+        """The boss is gone: the treasury with it, some members leave, their compounds may become known."""
+        sp, ot, t = m.params.syndicates, m.operator_table, m.compound_table
+        self.treasury[s] = 0.0
+        others = [k for k in ot.slots[ot.syndicate[ot.slots] == s] if k != boss.slot]
+        if sp.reveal:
+            live = t.slots
+            mine = np.isin(t.operator[live], others) & (t.relocating[live] == 0)
+            t.known[live[mine]] = True
+        if sp.exit_share > 0 and others:
+            leaving = np.asarray(others)[m.network_rng.random(len(others)) < sp.exit_share]
+            for k in leaving:
+                m.events.exits_other += 1
+                moves.end_operator(m, m.operator_by_slot[int(k)], "network")
+
+    def arrested(self, m: ScamModel, op: Operator) -> None:
+        """A raid took ``op``'s boss: if it was the syndicate's boss, the whole network feels it."""
+        s = int(op.syndicate)
+        if 0 <= s < len(self.treasury) and self.boss(m, s) is op:
+            self.fall(m, s, op)

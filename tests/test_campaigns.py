@@ -1,0 +1,201 @@
+"""Campaigns with political will, and border value (issue #13)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim.core import hooks
+from sim.core.model import ScamModel
+from sim.params.declarations import Params
+from sim.rules import borders, campaigns
+from sim.scenario.loader import params_from_dict
+
+#: Three countries in a row, a protected zone Z inside A away from every border.
+MAP = {
+    "map": {"layout": ["AAAAAABBBBBBCCCC"] * 6, "zones": ["................"] * 2 + [".zz............."] * 2 + ["................"] * 2},
+    "jurisdictions": {
+        "A": {"symbol": "A", "governance": 0.7, "protection": 0.1, "infrastructure": 0.9},
+        "B": {"symbol": "B", "governance": 0.7, "protection": 0.1, "infrastructure": 0.9},
+        "C": {"symbol": "C", "governance": 0.5, "protection": 0.2, "infrastructure": 0.8},
+    },
+    "zones": {"Z": {"symbol": "z", "kind": "sez", "protection": 0.3, "concession": 1.0}},
+}
+QUIET = {"enforcement.background_raid_frequency": 0.0, "enforcement.responsiveness": 0.0}
+
+
+def small(**values: Any) -> Params:
+    data: dict[str, Any] = {
+        **copy.deepcopy(MAP),
+        "run": {"weeks": 40, "burn_in_weeks": 10, "seed": 7},
+        "operators": {"initial": 25, "initial_compounds": 2},
+        "labour": {"inflow_per_week": 300.0, "initial_pool": 5000},
+        "enforcement": {"background_raid_frequency": 30.0, "detection_rate": 0.5},
+    }
+    params = params_from_dict(data, "<test>")
+    return params.with_values(values) if values else params
+
+
+def outputs(params: Params):
+    m = ScamModel(params).run()
+    return m.log.frame(), m.moves, m.raid_log
+
+
+def test_political_will_decays_with_its_half_life_and_jumps_on_a_start():
+    decay = 0.5 ** (1 / 4)
+    level = np.array([1.0, 0.0])
+    for _ in range(4):
+        level = campaigns.advance(level, decay, np.zeros(2), 0.0)
+    assert level == pytest.approx([0.5, 0.0])
+    assert campaigns.advance(level, decay, np.array([0.0, 1.0]), 0.2) == pytest.approx([0.5 * decay, 1.0])
+    assert campaigns.advance(np.zeros(2), decay, np.zeros(2), 0.2) == pytest.approx([0.2, 0.2])
+
+
+def test_a_series_entry_must_be_week_and_level():
+    assert campaigns.parse_series(("52:0.5", "10:1"), "k") == [(10, 1.0), (52, 0.5)]
+    with pytest.raises(ValueError, match=r"campaigns\.scheduled: 'soon' is not week:level"):
+        campaigns.parse_series(("soon",), "campaigns.scheduled")
+
+
+def test_a_campaign_with_zero_effort_is_identical_to_no_campaign():
+    base = small()
+    idle = small(**{"campaigns.effort": 0.0, "campaigns.scheduled": ("5:1",), "campaigns.trigger_rescued": 1,
+                    "campaigns.foreign_pressure": ("1:0.5",), "campaigns.target_zones": ("Z",), "campaigns.coordinated": True})
+    (a, moves_a, raids_a), (b, moves_b, raids_b) = outputs(base), outputs(idle)
+    assert a.to_csv().encode() == b.to_csv().encode()
+    assert moves_a == moves_b and raids_a == raids_b
+
+
+def test_a_zone_targeted_campaign_raids_no_compound_outside_the_zone():
+    params = small(**QUIET, **{"campaigns.effort": 2000.0, "campaigns.scheduled": ("1:1",), "campaigns.half_life_weeks": 100.0,
+                               "campaigns.target_zones": ("Z",)})
+    m = ScamModel(params).run()
+    zone = set(np.flatnonzero(m.region.zone.ravel() == 0).tolist())
+    assert len(m.raid_log) > 0
+    assert all(cell in zone for _, cell, _ in m.raid_log)
+
+
+def test_a_campaign_raises_raids_while_its_will_lasts_and_lets_them_lapse():
+    params = small(**QUIET, **{"campaigns.effort": 500.0, "campaigns.scheduled": ("5:1",), "campaigns.half_life_weeks": 2.0})
+    frame = ScamModel(params).run().log.frame()
+    raids = frame.set_index("week")["raids"]
+    assert raids.loc[:4].sum() == 0
+    assert raids.loc[5:12].sum() > 0
+    assert raids.loc[30:].sum() < raids.loc[5:12].sum()
+
+
+def test_a_publicised_raid_starts_a_campaign_where_it_happened_and_coordination_starts_it_everywhere():
+    for coordinated in (False, True):
+        params = small(**{"campaigns.effort": 1.0, "campaigns.trigger_rescued": 1, "campaigns.coordinated": coordinated})
+        m = ScamModel(params)
+        publicised: list[int] = []
+        m.hooks.subscribe(hooks.RaidResolved, lambda ev, out=publicised: out.append(ev.jurisdiction) if ev.succeeded else None)
+        while not publicised:
+            m.step()
+        m.step()
+        j = publicised[0]
+        assert m.campaigns.level[j] > 0.5
+        if coordinated:
+            assert (m.campaigns.level > 0.5).all()
+
+
+def test_campaign_names_are_checked():
+    with pytest.raises(ValueError, match=r"campaigns\.target_zones: 'Q' is not known"):
+        ScamModel(small(**{"campaigns.target_zones": ("Q",)}))
+
+
+# ---- borders -------------------------------------------------------------------------------------
+
+def test_cells_near_another_country_and_near_an_uncut_one():
+    country = np.array([[0, 0, 0, 1, 1]]).T.repeat(2, axis=1)  # x = 0..4, two rows
+    assert borders.near_foreign(country, 1)[:, 0].tolist() == [False, False, True, True, False]
+    cut = country == 1
+    relieved = borders.near_foreign(country, 2, source=~cut)
+    assert relieved[:, 0].tolist() == [False, False, False, True, True]  # cut land within reach of uncut land abroad
+    assert borders.near_foreign(country, 1, source=~cut)[:, 0].tolist() == [False, False, False, True, False]
+    assert borders.relieved_cut(0.8, np.array([True, False]), 0.5).tolist() == pytest.approx([0.4, 0.8])
+
+
+def tipped_losses(params: Params) -> tuple[list[float], list[float]]:
+    """Share of workers lost in each tipped-off raid, near a border (within two cells) and far from one."""
+    m = ScamModel(params)
+    near_border = borders.near_foreign(m.borders.country, 2).ravel()
+    near, far = [], []
+
+    def seen(ev: hooks.RaidResolved) -> None:
+        if not ev.tipped_off or ev.workers == 0:
+            return
+        comp = next((c for c in m.compound_by_slot.values() if c.unique_id == ev.compound), None)
+        if comp is not None:
+            (near if near_border[ev.cell] else far).append(1 - comp.workers / ev.workers)
+
+    m.hooks.subscribe(hooks.RaidResolved, seen)
+    m.run()
+    return near, far
+
+
+#: Every raid tipped off, moves cheap enough that the market survives a year of them.
+TIPPED = {"enforcement.tipoff_base": 1.0, "enforcement.evacuation_loss": 0.4, "relocation.sunk_share": 0.0,
+          "relocation.base_cost": 1e5, "run.weeks": 80}
+
+
+def test_the_border_escape_route_lowers_the_workers_lost_in_tipped_off_raids_near_borders():
+    near0, far0 = tipped_losses(small(**TIPPED))
+    near1, far1 = tipped_losses(small(**TIPPED, **{"borders.escape_cells": 2, "borders.escape_loss_factor": 0.25}))
+    assert len(near0) > 10 and len(near1) > 10 and len(far1) > 10
+    assert np.mean(near1) < 0.5 * np.mean(near0)
+    assert np.mean(far1) == pytest.approx(np.mean(far0), abs=0.1)
+
+
+def test_an_escape_across_the_border_makes_the_forced_move_cheaper():
+    m = ScamModel(small(**TIPPED, **{"borders.escape_cells": 2, "borders.escape_cost_factor": 0.0}))
+    near_border = borders.near_foreign(m.borders.country, 2).ravel()
+    paid: dict[int, float] = {}
+    refunds = {True: [], False: []}
+
+    def capital(uid: int) -> float:
+        return next(op.capital for op in m.operator_by_slot.values() if op.unique_id == uid)
+
+    def moved(ev: hooks.CompoundMoved) -> None:
+        if ev.forced:
+            paid[ev.compound] = capital(ev.operator)
+
+    def raided(ev: hooks.RaidResolved) -> None:
+        if ev.tipped_off and ev.compound in paid:
+            refunds[bool(near_border[ev.cell])].append(capital(ev.operator) - paid.pop(ev.compound))
+
+    m.hooks.subscribe(hooks.CompoundMoved, moved)
+    m.hooks.subscribe(hooks.RaidResolved, raided)
+    m.run()
+    assert refunds[True] and refunds[False]
+    assert min(refunds[True]) > 0  # the whole move was paid back: it cost nothing
+    assert max(abs(x) for x in refunds[False]) == 0.0
+
+
+def test_a_cut_bites_less_near_a_border_whose_other_side_is_not_cut():
+    cut = {"policy.type": "root_causes", "policy.start_week": 1, "policy.infrastructure_cut": 0.8, "policy.cut_zones": ("B",),
+           "policy.cut_substitutes": True}
+    m = ScamModel(small(**cut, **{"borders.relief_cells": 1, "borders.relief_share": 0.5}))
+    m.run(1)
+    infra = m.infra_eff
+    base = m.region.infrastructure
+    # Column x = 6 is B next to A (uncut), x = 9 is the middle of B, x = 11 is B next to C (uncut).
+    assert infra[6, 0] == pytest.approx(base[6, 0] * (1 - 0.4))
+    assert infra[9, 0] == pytest.approx(base[9, 0] * (1 - 0.8))
+    assert infra[11, 0] == pytest.approx(base[11, 0] * (1 - 0.4))
+    assert infra[2, 0] == base[2, 0]
+
+
+def test_zone_targeted_policy_raids_hit_only_the_zone_while_the_policy_lasts():
+    params = small(**QUIET, **{"policy.type": "case_by_case", "policy.start_week": 1, "policy.raid_frequency": 400.0,
+                               "policy.raid_zones": ("Z",)})
+    m = ScamModel(params).run()
+    zone = set(np.flatnonzero(m.region.zone.ravel() == 0).tolist())
+    assert len(m.raid_log) > 0
+    assert all(cell in zone for _, cell, _ in m.raid_log)
+    everywhere = ScamModel(small(**QUIET, **{"policy.type": "case_by_case", "policy.start_week": 1,
+                                             "policy.raid_frequency": 400.0})).run()
+    assert any(cell not in zone for _, cell, _ in everywhere.raid_log)
