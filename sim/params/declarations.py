@@ -209,6 +209,28 @@ class PolicyParams:
     revoke_concessions: tuple[str, ...] = param((), "names", "zone governance: zones whose concession is revoked for good")
     repatriation_share: float = param(-1.0, "share", "victim repatriation: share of freed workers sent home (-1: unchanged)", -1, 1)
     demand_reduction: float = param(0.0, "share", "demand side: share of revenue per worker removed everywhere", 0, 1)
+    # premises
+    demolish_share: float = param(
+        0.0, "probability", "demolition: chance a building a raid empties in an applying jurisdiction is demolished "
+        "(needs premises.enabled)", 0, 1, source="KK Park Oct 2025: 413 claimed demolished, 31 flattened in imagery (CIR)")
+
+
+@dataclass(frozen=True, slots=True)
+class PremisesParams:
+    """Buildings that outlive their tenants: reused after a move or a raid unless damaged, seized or demolished."""
+
+    enabled: bool = param(False, "-", "compounds occupy buildings that stay standing when they leave (false: no buildings)")
+    reoccupy_share: float = param(
+        1.0, "share of open cost", "cost of moving into an empty intact building, as a share of building new (1: no saving)",
+        0, 1, source="Cambodia casinos 57 (2014) to 150 (2019), reused as compounds after COVID (references.md)")
+    repair_share: float = param(0.0, "share of open cost", "extra cost of repairing a damaged building before reuse", 0, 1)
+    damage_probability: float = param(
+        0.0, "probability", "chance a building a raid empties is damaged", 0, 1,
+        source="KK Park Oct 2025: 78 of ~630 buildings damaged in imagery (CIR / Myanmar Witness)")
+    seizure_probability: float = param(0.0, "probability", "chance a building a raid empties is seized (unusable)", 0, 1)
+    seizure_weeks: int = param(52, "weeks", "weeks a seized building stays unusable (-1: for good)", -1, 5200)
+    demolition_cost: float = param(0.0, "US$/building", "cost to the state of demolishing one building (counted, paid by no agent)",
+                                   0, 1e12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +300,7 @@ class Params:
     enforcement: EnforcementParams = field(default_factory=EnforcementParams)
     entry: EntryParams = field(default_factory=EntryParams)
     policy: PolicyParams = field(default_factory=PolicyParams)
+    premises: PremisesParams = field(default_factory=PremisesParams)
     map: MapSpec | None = None
 
     def replace(self, **sections: Any) -> Params:
@@ -306,6 +329,7 @@ SECTIONS: dict[str, type] = {
     "enforcement": EnforcementParams,
     "entry": EntryParams,
     "policy": PolicyParams,
+    "premises": PremisesParams,
 }
 
 
