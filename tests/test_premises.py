@@ -166,6 +166,7 @@ def test_building_counts_balance_every_week():
         previous_demolished = pr.series[-2][-1] if len(pr.series) > 1 else 0
         assert stand == standing + built - (demolished - previous_demolished)  # demolished buildings leave the stock
         assert raided == m.events.raids
+        assert built + reoccupied == m.events.opened + m.events.relocations  # each opening or move takes one building
         standing = stand
     s = np.array(pr.series)
     # the run exercised every path the balance covers
