@@ -137,14 +137,14 @@ def test_without_reuse_the_model_is_unchanged_whatever_happens_to_buildings():
     # Buildings are damaged, seized and demolished, drawing from their own stream; with no saving from
     # reuse nobody's choice depends on them, so not one number of the run moves.
     assert fingerprint({"premises.enabled": True, "premises.damage_probability": 0.5, "premises.seizure_probability": 0.3,
-                        "policy.demolish_share": 0.4}) == off
+                        "premises.vacancy_weeks": 10, "policy.demolish_share": 0.4}) == off
 
 
 # ---- the stock balances ------------------------------------------------------------------------------
 
 ON = {"premises.enabled": True, "premises.reoccupy_share": 0.3, "premises.repair_share": 0.2,
       "premises.damage_probability": 0.3, "premises.seizure_probability": 0.2, "premises.seizure_weeks": 8,
-      "premises.demolition_cost": 1.0e5, "policy.demolish_share": 0.3}
+      "premises.demolition_cost": 1.0e5, "premises.vacancy_weeks": 30, "policy.demolish_share": 0.3}
 
 
 def test_building_counts_balance_every_week():
@@ -153,7 +153,7 @@ def test_building_counts_balance_every_week():
     standing = pr.counts()[0]
     for _ in range(80):
         m.step()
-        week, stand, occupied, empty, damaged, seized, raided, built, reoccupied, demolished = pr.series[-1]
+        week, stand, occupied, empty, damaged, seized, raided, built, reoccupied, lapsed, demolished = pr.series[-1]
         assert week == m.week
         assert stand == occupied + empty
         assert damaged + seized <= empty  # damaged and seized buildings stand empty
@@ -164,13 +164,15 @@ def test_building_counts_balance_every_week():
         assert len(set(link.values())) == len(link) and all(t.alive[b] for b in link.values())
         assert all(t.cell[b] == c.site[s] and t.occupant[b] == s for s, b in link.items())
         previous_demolished = pr.series[-2][-1] if len(pr.series) > 1 else 0
-        assert stand == standing + built - (demolished - previous_demolished)  # demolished buildings leave the stock
+        # demolished buildings and those empty too long leave the stock
+        assert stand == standing + built - lapsed - (demolished - previous_demolished)
         assert raided == m.events.raids
         assert built + reoccupied == m.events.opened + m.events.relocations  # each opening or move takes one building
         standing = stand
     s = np.array(pr.series)
     # the run exercised every path the balance covers
-    assert s[:, 7].sum() > 0 and s[:, 8].sum() > 0 and s[:, 4].max() > 0 and s[:, 5].max() > 0 and pr.demolished > 0
+    assert s[:, 7].sum() > 0 and s[:, 8].sum() > 0 and s[:, 9].sum() > 0 and s[:, 4].max() > 0 and s[:, 5].max() > 0
+    assert pr.demolished > 0
     assert pr.demolition_spend == pytest.approx(1.0e5 * pr.demolished)
 
 

@@ -37,10 +37,11 @@ BUILDING_COLUMNS: dict[str, tuple] = {
     "occupant": (np.int64, -1),  # slot of the compound in it, -1 empty
     "usable_week": (np.int64, 0),  # first week a seized building can be used again
     "built_week": (np.int64, 0),
+    "vacant_since": (np.int64, 0),  # week its last tenant left (or it was built)
 }
 
 #: The weekly counts, in the order of ``Premises.series`` rows.
-COUNTS = ("week", "standing", "occupied", "empty", "damaged", "seized", "raided", "built", "reoccupied", "demolished")
+COUNTS = ("week", "standing", "occupied", "empty", "damaged", "seized", "raided", "built", "reoccupied", "lapsed", "demolished")
 
 
 @dataclass
@@ -50,6 +51,7 @@ class WeekTally:
     raided: int = 0
     built: int = 0
     reoccupied: int = 0
+    lapsed: int = 0
 
 
 @dataclass
@@ -61,7 +63,8 @@ class Premises:
             there (0: none); site choice subtracts ``build cost x saving`` from the cost of a cell.
         series: one row per recorded week, ``COUNTS`` in order (the lead wires it into outputs).
         log: building events ``(week, event, building uid, cell)``; events are ``built``,
-            ``reoccupied``, ``vacated``, ``released`` and the fates ``damaged``, ``seized``, ``demolished``.
+            ``reoccupied``, ``vacated``, ``released`` (a seizure ended), ``lapsed`` (empty too long, left the
+            stock) and the fates ``damaged``, ``seized``, ``demolished``.
         demolished: buildings demolished since week 1 (they have left the stock).
         demolition_spend: US$ the state has spent demolishing them.
     """
@@ -135,6 +138,7 @@ class Premises:
         b = self.of_compound.pop(compound, -1)
         if b >= 0:
             self.table.occupant[b] = -1
+            self.table.vacant_since[b] = week
             self._event(week, "vacated", b)
             self._refresh(int(self.table.cell[b]))
         return b
@@ -182,18 +186,29 @@ class Premises:
 
     # ---- the week -----------------------------------------------------------------------------
     def end_week(self, week: int) -> None:
-        """Seizures that have run their time end (the building stands empty and intact); the week's counts."""
+        """Seizures that have run their time end (the building stands empty and intact); buildings empty for
+        ``vacancy_weeks`` leave the stock; the week's counts."""
         if not self.on:
             return
         t = self.table
         slots = t.slots
+        if self.p.vacancy_weeks >= 0:
+            lapsed = slots[(t.occupant[slots] < 0) & (week - t.vacant_since[slots] >= self.p.vacancy_weeks)]
+            for b in lapsed:
+                self._event(week, "lapsed", int(b))
+                t.release(int(b))
+            for cell in np.unique(t.cell[lapsed]):
+                self._refresh(int(cell))
+            self.tally.lapsed += len(lapsed)
+            slots = t.slots
         ended = slots[(t.condition[slots] == rules.SEIZED) & (t.usable_week[slots] <= week + 1)]
         for b in ended:
             t.condition[b] = rules.INTACT
             self._event(week, "released", int(b))
         for cell in np.unique(t.cell[ended]):
             self._refresh(int(cell))
-        self.series.append((week, *self.counts(), self.tally.raided, self.tally.built, self.tally.reoccupied, self.demolished))
+        tally = self.tally
+        self.series.append((week, *self.counts(), tally.raided, tally.built, tally.reoccupied, tally.lapsed, self.demolished))
         self.tally = WeekTally()
 
     def counts(self) -> tuple[int, int, int, int, int]:

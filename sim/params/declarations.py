@@ -229,6 +229,9 @@ class PremisesParams:
         source="KK Park Oct 2025: 78 of ~630 buildings damaged in imagery (CIR / Myanmar Witness)")
     seizure_probability: float = param(0.0, "probability", "chance a building a raid empties is seized (unusable)", 0, 1)
     seizure_weeks: int = param(52, "weeks", "weeks a seized building stays unusable (-1: for good)", -1, 5200)
+    vacancy_weeks: int = param(
+        -1, "weeks", "weeks an empty building stands before it is lost to the stock (stripped, repurposed, reclaimed; -1: never)",
+        -1, 5200)
     demolition_cost: float = param(0.0, "US$/building", "cost to the state of demolishing one building (counted, paid by no agent)",
                                    0, 1e12)
 
