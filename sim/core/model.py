@@ -19,6 +19,7 @@ from mesa.discrete_space import OrthogonalMooreGrid
 from sim.core import hooks, moves, phases
 from sim.core.agents import COMPOUND_COLUMNS, Agency, Compound, Operator, operator_columns
 from sim.core.borders import Borders
+from sim.core.buildings import Premises
 from sim.core.campaigns import Campaigns
 from sim.core.protectors import Protectors, Syndicates
 from sim.core.record import WeekEvents, WeeklyLog
@@ -78,6 +79,7 @@ class ScamModel(mesa.Model):
         self.operator_table = SlotTable(operator_columns(r.n_jurisdictions), capacity=OPERATOR_ROWS)
         self.compound_by_slot: dict[int, Compound] = {}  # the one registry from slot to handle
         self.operator_by_slot: dict[int, Operator] = {}
+        self.premises = Premises(params.premises, r.n_cells, seed)  # buildings; its own random stream
         self.agencies = [Agency(self, j, name) for j, name in enumerate(r.jurisdiction_names)]
         self.policy = make_policy(params.policy, r, params.enforcement)
         self.protectors = Protectors(self)
@@ -122,7 +124,8 @@ class ScamModel(mesa.Model):
                 choice = moves.choose_new_site(self, op, workers=workers, fixed_cost=0.0, capital=math.inf)
                 if choice.cell < 0:
                     break
-                Compound(self, op, choice.cell, cap, workers)
+                comp = Compound(self, op, choice.cell, cap, workers)
+                self.premises.occupy(comp.slot, choice.cell, cap, op.unique_id, self.week)
                 moves.count_site(self, choice.cell, +1)
             if op.n_compounds == 0:
                 op.leave()
@@ -139,6 +142,7 @@ class ScamModel(mesa.Model):
             ScamModel.step(self)  # unwrapped: Mesa's step counter and clock start at week 0
         self.moves.clear()
         self.raid_log.clear()
+        self.premises.forget_history()
         self.log = WeeklyLog(self.region.jurisdiction_names)
         recruitment.rebase(self.recruitment, self.totals["repatriated"])  # the person ledger opens at week 0 too
         self.totals = dict.fromkeys(self.totals, 0)
@@ -184,6 +188,7 @@ class ScamModel(mesa.Model):
         self._learn_risk()
         self.policy.end_of_week(self.week)
         phases.record(self)
+        self.premises.end_week(self.week)
         if self.hooks.wants(hooks.WeekEnded):
             self.hooks.announce(hooks.WeekEnded(self.week))
 

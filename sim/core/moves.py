@@ -59,11 +59,12 @@ def relocate(m: ScamModel, comp: Compound, forced: bool) -> None:
         return
     op = comp.operator
     origin = comp.site
+    rebuild = r.sunk_share * m.params.compounds.open_cost  # what a move leaves behind: saved where an empty building stands
     choice = choose_site(
         m.layers, m.region, m.rng,
         workers=comp.workers, notoriety=m.policy.notoriety_map(m.operator_table.notoriety[op.slot], m.week),
         capital=op.capital, value_at_risk=value_at_risk(m, op), origin=origin, stay_allowed=not forced,
-        fixed_move_cost=r.base_cost + r.sunk_share * m.params.compounds.open_cost, r=r, e=m.params.enforcement,
+        fixed_move_cost=m.premises.cost_layer(r.base_cost + rebuild, rebuild), r=r, e=m.params.enforcement,
         leave_origin=forced, outside=outside_option(m.params.overseas, m.prices, m.overseas_rng) if m.params.overseas.enabled else None,
     )
     if choice.overseas:
@@ -94,6 +95,7 @@ def move_to(m: ScamModel, comp: Compound, cell: int, cost: float, forced: bool) 
     count_site(m, cell, +1)
     comp.place(cell)
     comp.relocating = r.weeks
+    m.premises.move(comp.slot, cell, comp.capacity, op.unique_id, m.week)
     if m.hooks.wants(hooks.CompoundMoved):
         m.hooks.announce(hooks.CompoundMoved(m.week, comp.unique_id, op.unique_id, origin, cell, km, cross, forced))
 
@@ -119,6 +121,7 @@ def go_overseas(m: ScamModel, comp: Compound, choice: Choice, forced: bool) -> N
     row["departures"] += 1
     row["workers_departed"] += workers
     count_site(m, origin, -1)
+    m.premises.vacate(comp.slot, m.week)  # the building stays behind, empty
     comp.close()
     m.overseas.close_row(m.week)
     if m.hooks.wants(hooks.CompoundMoved):
@@ -144,11 +147,12 @@ def choose_new_site(m: ScamModel, op: Operator, workers: float | np.ndarray | No
         origin = int(t.site[mine[np.argmax(t.workers[mine])]])
     if workers is None:
         workers = new_compound_workers(m)
+    fixed = c.open_cost if fixed_cost is None else fixed_cost
     return choose_site(
         m.layers, m.region, m.rng,
         workers=workers, notoriety=m.policy.notoriety_map(m.operator_table.notoriety[op.slot], m.week),
         capital=op.capital if capital is None else capital, value_at_risk=value_at_risk(m, op), origin=origin,
-        stay_allowed=False, fixed_move_cost=c.open_cost if fixed_cost is None else fixed_cost, r=r, e=m.params.enforcement,
+        stay_allowed=False, fixed_move_cost=m.premises.cost_layer(fixed, fixed), r=r, e=m.params.enforcement,
     )
 
 
@@ -161,6 +165,7 @@ def open_compound(m: ScamModel, op: Operator) -> Compound | None:
         return None
     op.capital -= choice.move_cost
     comp = Compound(m, op, choice.cell, m.draw_capacity(), 0)
+    m.premises.occupy(comp.slot, choice.cell, comp.capacity, op.unique_id, m.week)
     count_site(m, choice.cell, +1)
     m.events.opened += 1
     if m.hooks.wants(hooks.CompoundOpened):
@@ -212,6 +217,7 @@ def dissolve(m: ScamModel, comp: Compound) -> None:
     free(m, released)
     count_site(m, cell, -1)
     operator = comp.operator.unique_id
+    m.premises.vacate(comp.slot, m.week)
     comp.close()
     m.events.dissolved += 1
     if m.hooks.wants(hooks.CompoundClosed):

@@ -192,6 +192,7 @@ def raid(m: ScamModel, slot: int) -> None:
     op = comp.operator
     site = comp.site
     workers_before = comp.workers
+    building = m.premises.building_of(slot)
     j = int(m.region.flat_jurisdiction[site])
     prot = float(m.protection_eff.ravel()[site])
     escape = m.borders.escape_route(site)
@@ -232,6 +233,7 @@ def raid(m: ScamModel, slot: int) -> None:
             moves.relocate(m, comp, forced=True)
         else:
             moves.dissolve(m, comp)
+    m.premises.after_raid(building, m.week, m.policy.demolish_share(m.week, j))
     if op.slot in m.operator_by_slot and m.policy.after_raid(m.week, j, site):
         live = t.slots
         view = Compounds(live, t.operator[live], t.site[live], t.known[live], t.relocating[live])

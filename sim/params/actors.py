@@ -85,3 +85,24 @@ class BorderParams:
     relief_cells: int = param(0, "cells", "compounds within this many cells of an uncut country draw on its power and internet (0: off)",
                               0, 100, source="Thai cuts Feb 2025: Lao power and Starlink within weeks (docs/references.md)")
     relief_share: float = param(0.0, "share", "share of an infrastructure cut removed near an uncut neighbour", 0, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class PremisesParams:
+    """Buildings that outlive their tenants: reused after a move or a raid unless damaged, seized or demolished."""
+
+    enabled: bool = param(False, "-", "compounds occupy buildings that stay standing when they leave (false: no buildings)")
+    reoccupy_share: float = param(
+        1.0, "share of open cost", "cost of moving into an empty intact building, as a share of building new (1: no saving)",
+        0, 1, source="Cambodia casinos 57 (2014) to 150 (2019), reused as compounds after COVID (references.md)")
+    repair_share: float = param(0.0, "share of open cost", "extra cost of repairing a damaged building before reuse", 0, 1)
+    damage_probability: float = param(
+        0.0, "probability", "chance a building a raid empties is damaged", 0, 1,
+        source="KK Park Oct 2025: 78 of ~630 buildings damaged in imagery (CIR / Myanmar Witness)")
+    seizure_probability: float = param(0.0, "probability", "chance a building a raid empties is seized (unusable)", 0, 1)
+    seizure_weeks: int = param(52, "weeks", "weeks a seized building stays unusable (-1: for good)", -1, 5200)
+    vacancy_weeks: int = param(
+        -1, "weeks", "weeks an empty building stands before it is lost to the stock (stripped, repurposed, reclaimed; -1: never)",
+        -1, 5200)
+    demolition_cost: float = param(0.0, "US$/building", "cost to the state of demolishing one building (counted, paid by no agent)",
+                                   0, 1e12)

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.params.actors import BorderParams, CampaignParams, ProtectorParams, SyndicateParams
+from sim.params.actors import BorderParams, CampaignParams, PremisesParams, ProtectorParams, SyndicateParams
 from sim.params.base import (
     POLICY_TYPES,
     RAID_MODES,
@@ -39,6 +39,7 @@ __all__ = [
     "MapSpec",
     "OverseasParams",
     "Params",
+    "PremisesParams",
     "ProtectorParams",
     "RecruitmentParams",
     "SyndicateParams",
@@ -253,6 +254,10 @@ class PolicyParams:
     extradite_syndicates: tuple[str, ...] = param(
         (), "ids", "syndicates whose boss is arrested or extradited at the start week, without a raid",
         source="Prince Group chairman extradited to China, Jan 2026 (docs/references.md)")
+    # premises
+    demolish_share: float = param(
+        0.0, "probability", "demolition: chance a building a raid empties in an applying jurisdiction is demolished "
+        "(needs premises.enabled)", 0, 1, source="KK Park Oct 2025: 413 claimed demolished, 31 flattened in imagery (CIR)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +280,7 @@ class Params:
     syndicates: SyndicateParams = field(default_factory=SyndicateParams)
     campaigns: CampaignParams = field(default_factory=CampaignParams)
     borders: BorderParams = field(default_factory=BorderParams)
+    premises: PremisesParams = field(default_factory=PremisesParams)
     map: MapSpec | None = None
 
     def replace(self, **sections: Any) -> Params:
@@ -310,6 +316,7 @@ SECTIONS: dict[str, type] = {
     "syndicates": SyndicateParams,
     "campaigns": CampaignParams,
     "borders": BorderParams,
+    "premises": PremisesParams,
 }
 
 

@@ -211,6 +211,10 @@ class Policy:
             np.maximum(area, self.p.hotspot_weeks, out=area)
         return (self.p.network_followup if self.network else 0.0) > 0 or (self.p.intelligence_sharing if self.coordinated else 0.0) > 0
 
+    def demolish_share(self, week: int, jurisdiction: int) -> float:
+        """Chance a building a raid empties is demolished: the demolition lever, where and while the policy applies."""
+        return self.p.demolish_share if self._on(week, jurisdiction) else 0.0
+
     def follow_up(self, operator: int, jurisdiction: int, compounds: Compounds, rng: np.random.Generator) -> np.ndarray:
         """Slots of the raided operator's compounds that the hunt finds.
 

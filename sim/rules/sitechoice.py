@@ -131,7 +131,7 @@ def choose_site(
     value_at_risk: float,
     origin: int,
     stay_allowed: bool,
-    fixed_move_cost: float,
+    fixed_move_cost: float | np.ndarray,
     leave_origin: bool = False,
     r: RelocationParams,
     e: EnforcementParams,
