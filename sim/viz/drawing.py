@@ -218,6 +218,18 @@ class Painter:
                 ax.draw_artist(artist)
         return np.asarray(self.canvas.buffer_rgba())
 
+    def export_png(self, dpi: int = 150) -> bytes:
+        """The current frame as a standalone PNG at ``dpi`` (the app's Export), the changing artists included."""
+        buf = io.BytesIO()
+        for _, artist in self.dynamic:
+            artist.set_animated(False)
+        try:
+            self.figure.savefig(buf, format="png", dpi=dpi, facecolor="white")
+        finally:
+            for _, artist in self.dynamic:
+                artist.set_animated(True)
+        return buf.getvalue()
+
     def png(self) -> bytes:
         """The current frame as PNG bytes (what the app sends to the browser)."""
         buf = io.BytesIO()
