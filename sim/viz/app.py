@@ -23,6 +23,7 @@ import reacton.ipywidgets as rw
 import solara
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
+from solara.server import settings as server_settings
 
 from sim.measures.run import result_of
 from sim.viz import charts, drawing, headline
@@ -38,11 +39,14 @@ PLAY_INTERVAL_MS = int(os.environ.get("SCAMSIM_PLAY_INTERVAL_MS", "100"))
 # a loaded 2-core machine; at 1 it shows every week at 4-7 weeks a second (docs/app.md, "Speed").
 RENDER_INTERVAL = int(os.environ.get("SCAMSIM_RENDER_INTERVAL", "3"))
 TITLE = "scamsim: scam compounds under enforcement"
+# Solara's "This website runs on Solara" banner sat over the charts at 1366x768 (the same setting as the
+# environment variable SOLARA_THEME_SHOW_BANNER=False); the light theme is Solara's default and is kept.
+server_settings.theme.show_banner = False
 #: Page styling: a fixed light theme, and Solara's footer hidden (at 1366x768 it covered the charts).
 PAGE_CSS = """
 .v-footer, footer.v-footer { display: none !important; }
 .scamsim-note { background: #fff4d6; border-left: 3px solid #d49b00; padding: 3px 6px; font-size: 11.5px; margin: 2px 0; }
-.scamsim-value { font-size: 11.5px; color: #333; margin: -14px 0 6px 0; }
+.scamsim-value { font-size: 12px; color: #1a1a1a; font-weight: 600; margin: -6px 0 8px 0; }
 """
 
 #: The panels on a 12-column grid (as SolaraViz's): map and measures side by side, the charts across the full
@@ -74,7 +78,10 @@ def _headline(app: AppModel) -> tuple[list[tuple[str, str]], list[str]]:
 def _figure_png(app: AppModel, which: str) -> bytes:
     """The map or the charts as shown now, as PNG at print resolution (the Export buttons)."""
     with app.lock:
-        return app.painters[which].export_png()
+        if which not in app.painters:  # not drawn yet
+            app.painters[which] = drawing.MapPainter(app.simulation) if which == "map" else \
+                charts.ChartsPainter(app.simulation, app.counterfactual)
+        return app.painters[which].update(app.simulation).export_png()
 
 
 def _table_csv(app: AppModel) -> bytes:
@@ -109,7 +116,7 @@ def MeasuresView(app: AppModel, week: int):
         f"<b>{html.escape(value)}</b></td></tr>"
         for label, value in rows
     )
-    with solara.Column(gap="4px", style={"padding": "4px 8px"}) as main:
+    with solara.Column(gap="4px", style={"padding": "4px 8px", "height": "100%", "overflow-y": "auto"}) as main:
         for note in notes:
             solara.HTML(tag="div", unsafe_innerHTML=html.escape(note), classes=["scamsim-note"])
         solara.HTML(tag="table", unsafe_innerHTML=body, style={"width": "100%", "font-size": "12.5px"}, classes=["scamsim-measures"])
@@ -117,11 +124,6 @@ def MeasuresView(app: AppModel, week: int):
                     "policy; spread over the last 52 weeks. 'undefined': no meaning yet (e.g. nothing removed from the "
                     "treated area); 'unstable': its denominator is near zero, so small changes swing it.",
                     style={"font-size": "11px", "color": "#666", "line-height": "1.3"})
-        with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
-            stem = app.scenario_file.rsplit("/", 1)[-1].removesuffix(".toml")
-            solara.FileDownload(lambda: _figure_png(app, "map"), filename=f"{stem}-map-week{week}.png", label="Map (PNG)")
-            solara.FileDownload(lambda: _figure_png(app, "charts"), filename=f"{stem}-charts-week{week}.png", label="Charts (PNG)")
-            solara.FileDownload(lambda: _table_csv(app), filename=f"{stem}-weeks-1-{week}.csv", label="Table (CSV)")
     return main
 
 
@@ -136,6 +138,18 @@ def Panels(model: solara.Reactive[AppModel]):
 
 
 # ---- the page ---------------------------------------------------------------------------------------
+
+@solara.component
+def Exports(app: AppModel):
+    """Buttons that download the map and the charts as shown (PNG) and the run's weekly table (CSV)."""
+    update_counter.get()  # re-rendered with every frame, so the file names carry the week shown
+    week = app.simulation.week
+    with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
+        stem = app.scenario_file.rsplit("/", 1)[-1].removesuffix(".toml")
+        solara.FileDownload(lambda: _figure_png(app, "map"), filename=f"{stem}-map-week{week}.png", label="Map (PNG)")
+        solara.FileDownload(lambda: _figure_png(app, "charts"), filename=f"{stem}-charts-week{week}.png", label="Charts (PNG)")
+        solara.FileDownload(lambda: _table_csv(app), filename=f"{stem}-weeks-1-{week}.csv", label="Table (CSV)")
+
 
 def _value_text(options: dict) -> str:
     value = options["value"]
@@ -199,6 +213,8 @@ def Sidebar(model: solara.Reactive[AppModel], names: list[str]):
             solara.SliderInt("Render Interval (steps)", value=render_interval, min=1, max=100, step=1)
             ModelController(model, model_parameters=settings, play_interval=play_interval, render_interval=render_interval,
                             use_threads=use_threads).key(f"run:{scenario}")
+        with solara.Card("Export what is shown"):
+            Exports(model.value)
         with solara.Card("Model Parameters"):
             Inputs(spec, settings.value, on_change=change).key(f"inputs:{scenario}")
             solara.SelectMultiple("Raiding jurisdictions (none picked: all)", values=list(settings.value.get("jurisdictions") or []),
