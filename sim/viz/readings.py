@@ -86,7 +86,8 @@ def assess(values: Iterable[float | None], measure: str | None = None, *, denomi
     """
     raw = [None if v is None else float(v) for v in values]
     finite = [v for v in raw if v is not None and math.isfinite(v)]
-    mean, lo, hi, n = t_interval(finite)
+    # One value needs no interval (and the app's single run then never loads scipy).
+    mean, lo, hi, n = t_interval(finite) if len(finite) > 1 else (finite[0] if finite else math.nan, math.nan, math.nan, len(finite))
     if n == 0:
         return Reading(UNDEFINED, math.nan, math.nan, math.nan, 0,
                        "no run" if not raw else "its denominator is zero" if len(raw) == 1 else f"in all {len(raw)} runs")
