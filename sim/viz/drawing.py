@@ -192,7 +192,7 @@ class Painter:
     """A figure whose ``dynamic`` artists are redrawn over a cached bitmap of everything else."""
 
     def __init__(self, figsize: tuple[float, float]) -> None:
-        self.figure = Figure(figsize=figsize, dpi=DPI)
+        self.figure = Figure(figsize=figsize, dpi=DPI, facecolor="white")  # a fixed light theme, whatever the page's
         self.canvas = FigureCanvasAgg(self.figure)
         self.dynamic: list = []  # (axes, artist) pairs, drawn in this order
         self._background = None
