@@ -350,3 +350,52 @@ def test_server_command_and_environment():
     assert cmd[1:4] == ["-m", "solara", "run"] and cmd[4].endswith("app.py")
     env = appcli.server_env(path)
     assert env[scenarios.SCENARIO_ENV] == str(path)
+
+
+# ---- issue 16: an app that never misleads ------------------------------------------------------------
+
+def test_the_week_never_passes_the_last_and_the_end_is_said():
+    from sim.viz import headline
+    weeks = 6
+    m = controls.AppModel("baseline.toml")
+    m.simulation.params = m.simulation.params.with_values({"run.weeks": weeks})
+    for _ in range(weeks + 4):
+        m.step()
+    assert m.simulation.week == weeks and not m.running
+    assert dict(viz.headline(m.simulation))["week"] == f"{weeks} of {weeks} (end of run)"
+    assert any("The run has ended" in n for n in headline.notes(m.simulation))
+
+
+def test_headline_flags_equivalent_policy_types_and_leads_with_the_comparison():
+    from sim.viz import headline
+    m = controls.AppModel("case_by_case.toml", policy_type="coordinated", compare=True)
+    assert any("runs exactly as case_by_case" in n for n in headline.notes(m.simulation))
+    for _ in range(3):
+        m.step()
+    labels = [label for label, _ in viz.headline(m.simulation, m.counterfactual)]
+    assert labels.index("persistence vs no-policy run") < labels.index("persistence")
+    two = headline.notes(controls.AppModel("case_by_case.toml", jurisdictions=["Laos", "Shan"]).simulation)
+    assert not any("coordinated" in n for n in two)  # two raiding jurisdictions: coordination can act
+
+
+def test_raiding_jurisdictions_and_start_week_controls():
+    m = controls.AppModel("case_by_case.toml", jurisdictions=["Shan", "Laos"], start_week=30)
+    p = m.simulation.params.policy
+    assert p.jurisdictions == ("Shan", "Laos") or p.jurisdictions == ("Laos", "Shan")
+    assert set(p.jurisdictions) == {"Laos", "Shan"} and p.start_week == 30 and p.buffer == () and p.control == ()
+    untouched = controls.AppModel("case_by_case.toml", jurisdictions=["Laos"], start_week=52).simulation.params
+    assert untouched == controls.scenario_params("case_by_case.toml")  # the file's own values change nothing
+    with pytest.raises(ValueError, match="Atlantis"):
+        controls.AppModel("case_by_case.toml", jurisdictions=["Atlantis"])
+
+
+def test_map_colours_compounds_by_where_they_opened_and_exports_png():
+    m = controls.AppModel("case_by_case.toml")
+    painter = viz.MapPainter(m.simulation)
+    for _ in range(30):
+        m.step()
+    _xy, _sizes, colours = viz.compound_points(m.simulation, painter.cell_points, painter.origins)
+    palette = {tuple(np.round(viz.to_rgb(viz.jurisdiction_colour(k)), 6)) for k in range(m.simulation.region.n_jurisdictions)}
+    assert {tuple(np.round(c[:3], 6)) for c in colours} <= palette  # one colour per jurisdiction, not per operator
+    png = painter.export_png(dpi=80)
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000

@@ -249,7 +249,8 @@ def test_picking_a_scenario_loads_its_values(server, browser_page):
 
 
 def docs_screenshot(page, shot: Path, weeks: int = 120) -> None:
-    """docs/img/app.png: case-by-case raids against the no-policy run, played to about ``weeks``."""
+    """docs/img/app.png at 1366x768: case-by-case raids against the no-policy run, played to about ``weeks``."""
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.locator(".v-select").filter(has_text="Policy type").click()
     page.get_by_role("option", name="case_by_case", exact=True).click()
     page.get_by_text("Compare with the no-policy run").click()  # vuetify's ripple hides the input itself
@@ -259,10 +260,29 @@ def docs_screenshot(page, shot: Path, weeks: int = 120) -> None:
     wait_until(lambda: week(page) >= weeks, 120, f"week {weeks}")
     page.get_by_role("button", name="❚❚").click()
     time.sleep(1.0)
-    page.screenshot(path=str(shot), full_page=True)
+    page.screenshot(path=str(shot))
     target = REPO / "docs" / "img" / "app.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shot, target)
+
+
+def test_page_reads_at_1366x768(server, browser_page):
+    """A laptop screen: a real title, no footer over the charts, slider values written out, export buttons."""
+    from sim.viz.app import TITLE
+
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_page(page, server[0])
+    assert page.title() == TITLE
+    footers = page.locator("footer, .v-footer")
+    assert all(not footers.nth(i).is_visible() for i in range(footers.count())), "a footer covers the page"
+    assert page.locator(".scamsim-value-raid_frequency").inner_text().strip() != ""
+    for label in ("Map (PNG)", "Charts (PNG)", "Table (CSV)"):
+        assert page.get_by_text(label).count() >= 1, label
+    with page.expect_download() as download:
+        page.get_by_text("Table (CSV)").click()
+    path = download.value.path()
+    assert Path(path).read_text(encoding="utf-8").startswith("week,")
 
 
 def test_scamsim_viz_serves_the_app(tmp_path):

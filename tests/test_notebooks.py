@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,23 @@ def test_notebooks_are_committed_clean() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_brief_executes_and_exports(path: Path, tmp_path: Path) -> None:
+def test_brief_executes_and_exports(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / f"{path.stem}.html"
-    written = briefing.brief(path, out=out, small=True, extra={"cache_dir": str(tmp_path / "runs")})
+    temp = Path(tempfile.gettempdir())
+    before = {p.name for p in temp.glob("scamsim-brief-*")}
+    written = briefing.brief(path, out=out, small=True)
     assert written == out and out.is_file()
+    assert {p.name for p in temp.glob("scamsim-brief-*")} <= before  # no temporary folders left behind
+    assert re.search(r"cell 1 of (\d+).*cell \1 of \1", capsys.readouterr().err, flags=re.S)  # progress, cell by cell
     text = out.read_text(encoding="utf-8")
+    summary = re.search(r"<h2[^>]*>Summary.*?(?=<h2)", text, flags=re.S).group(0)
+    # A small brief is a check of the pipeline: it says so and states no verdict, anywhere.
+    assert "A check of the pipeline, not a finding" in summary
+    assert not [v for v in briefing.VERDICTS if v in text]
+    assert str(temp) not in text and "scamsim-brief-" not in text  # no temporary paths printed
+    assert "Produced on" in text and "References" in text and "Appendix" in text
+    # the key chart comes before the explanation of the question
+    assert text.index("data:image/png;base64,") < text.index(">The question<") if ">The question<" in text else True
     assert "data:image/png;base64," in text  # figures embedded, not linked
     assert re.search(r"<h2[^>]*>Summary", text)
     assert "not for citation" in text

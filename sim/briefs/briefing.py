@@ -16,11 +16,11 @@ The ``scamsim brief`` command itself is ``sim.cli.brief``.
 
 from __future__ import annotations
 
-import base64
+import atexit
 import copy
-import html
-import io
+import datetime
 import shlex
+import shutil
 import sys
 import tempfile
 import time
@@ -68,6 +68,14 @@ class Source:
     def n_replications(self) -> int:
         runs = self.results.runs()
         return int(runs["replication"].nunique()) if len(runs) else 0
+
+    @property
+    def scenario(self) -> str:
+        """The scenario file the experiment runs (as its experiment file names it)."""
+        try:
+            return str(tomllib.loads(self.experiment_text).get("experiment", {}).get("scenario") or "scenarios/baseline.toml")
+        except tomllib.TOMLDecodeError:
+            return "scenarios/baseline.toml"
 
     @property
     def weeks(self) -> int:
@@ -203,6 +211,7 @@ def obtain(experiment: str | Path | dict[str, Any], results_dir: str | Path | No
         out = Path(cache_dir)
     elif small:
         out = Path(tempfile.mkdtemp(prefix=f"scamsim-brief-{name}-"))
+        atexit.register(shutil.rmtree, out, ignore_errors=True)  # a check's runs are not kept
     else:
         out = RESULTS / "reduced" / f"{name}-{exp.design_sha256[:10]}"
     t0 = time.monotonic()
@@ -221,42 +230,21 @@ def require(source: Source, parameters: list[str] = (), measures: list[str] = ()
                             f"this brief needs the `{source.name}` experiment ({source.commands[0]})")
 
 
-# ---- helpers for the notebooks -------------------------------------------------------------------------
+# ---- helpers for the notebooks (sim.briefs.helpers; the notebooks call them as ``briefing.NAME``) -----------
 
-def show(fig: Any, alt: str = "") -> None:
-    """Display a matplotlib figure as an embedded PNG (whatever the backend) and close it."""
-    import matplotlib.pyplot as plt
-    from IPython.display import HTML, display
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    display(HTML(f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" style="max-width:100%"/>'))
-
-
-def fmt_interval(mean: float, lo: float, hi: float, digits: int = 2, pct: bool = False) -> str:
-    """'0.93 (95% interval 0.90 to 0.96)'; the interval is omitted when undefined."""
-    import math
-
-    def f(v: float) -> str:
-        return f"{v * 100:.{max(digits - 2, 0)}f}%" if pct else f"{v:,.{digits}f}"
-    if not math.isfinite(mean):
-        return "undefined"
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return f"{f(mean)} (too few runs for an interval)"
-    return f"{f(mean)} (95% interval {f(lo)} to {f(hi)})"
-
-
-def md_table(frame: Any, formats: dict[str, str] | None = None) -> str:
-    """A data frame as a Markdown table (no extra dependency); ``formats`` maps columns to format specs."""
-    formats = formats or {}
-    cols = list(frame.columns)
-    rows = ["| " + " | ".join(str(c) for c in cols) + " |", "|" + "---|" * len(cols)]
-    for _, r in frame.iterrows():
-        rows.append("| " + " | ".join(format(r[c], formats[c]) if c in formats else str(r[c]) for c in cols) + " |")
-    return "\n".join(rows)
-
+from sim.briefs.helpers import (  # noqa: E402, F401  (re-exported for the notebooks)
+    PIPELINE_CHECK,
+    REFERENCES,
+    VERDICTS,
+    equivalence_note,
+    fmt_interval,
+    md_table,
+    quote,
+    references,
+    scenario_differences,
+    show,
+    verdict,
+)
 
 # ---- executing and exporting -------------------------------------------------------------------------
 
@@ -298,10 +286,13 @@ def provenance(parameters: dict[str, Any], notebook: Path) -> dict[str, Any]:
             if len(sys.argv) > 1 and sys.argv[1] == "brief" else None}
 
 
-def execute(notebook: str | Path, parameters: dict[str, Any] | None = None, timeout: int = 3600) -> Any:
+def execute(notebook: str | Path, parameters: dict[str, Any] | None = None, timeout: int = 3600, progress: bool = True,
+            hidden: tuple[str, ...] = ()) -> Any:
     """Run a notebook with ``parameters`` injected; returns the executed notebook (nbformat node).
 
-    The kernel runs in the current working directory, where ``results/`` is looked for.
+    The kernel runs in the current working directory, where ``results/`` is looked for. With ``progress``
+    a line per cell goes to stderr ("cell k of n"), since a full brief runs for minutes. Parameters named in
+    ``hidden`` (e.g. a temporary folder) are left out of the provenance table.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -310,12 +301,25 @@ def execute(notebook: str | Path, parameters: dict[str, Any] | None = None, time
     nb = nbformat.read(path, as_version=4)
     parameters = dict(parameters or {})
     nb = inject_parameters(nb, parameters)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, resources={"metadata": {"path": str(Path.cwd())}})
+    n_code = sum(c.cell_type == "code" for c in nb.cells)
+    seen: list[int] = []
+
+    def announce(cell: Any, cell_index: int) -> None:
+        if cell.cell_type == "code":
+            seen.append(cell_index)
+            print(f"scamsim brief {path.stem}: cell {len(seen)} of {n_code}", file=sys.stderr, flush=True)
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, resources={"metadata": {"path": str(Path.cwd())}},
+                            on_cell_start=announce if progress else None)
     client.execute()
+    today = datetime.date.today().isoformat()
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(f"*Produced on {today} with scamsim {sim.__version__}.*"))
+    parameters = {k: v for k, v in parameters.items() if k not in hidden}
     prov = provenance(parameters, path)
+    prov["date"] = today
     nb.metadata["scamsim"] = prov
     lines = ["## Provenance", "", "| | |", "|---|---|",
-             f"| notebook | `{prov['notebook']}` |", f"| scamsim version | {prov['scamsim_version']} |",
+             f"| notebook | `{prov['notebook']}` |", f"| date | {today} |", f"| scamsim version | {prov['scamsim_version']} |",
              f"| git commit | `{prov['git_commit'] or 'unknown (not run from a git checkout)'}` |",
              *[f"| parameter `{k}` | `{v!r}` |" for k, v in parameters.items()],
              f"| versions | {', '.join(f'{k} {v}' for k, v in prov['versions'].items())} |"]
@@ -352,7 +356,11 @@ def brief(notebook: str | Path, out: str | Path | None = None, small: bool = Fal
         parameters["results_dir"] = str(Path(results).resolve())
     parameters.update(extra or {})
     target = Path(out) if out is not None else Path("briefs") / f"{path.stem}{'-small' if small else ''}.html"
-    nb = execute(path, parameters)
+    with tempfile.TemporaryDirectory(prefix="scamsim-brief-") as tmp:  # runs of a check go here and are removed
+        hidden: tuple[str, ...] = ()
+        if small and "cache_dir" not in parameters:
+            parameters["cache_dir"], hidden = tmp, ("cache_dir",)
+        nb = execute(path, parameters, hidden=hidden)
     text = export_html(nb)
     atomic_write(target, lambda p: p.write_text(text, encoding="utf-8"))
     return target

@@ -21,12 +21,13 @@ import re
 
 import reacton.ipywidgets as rw
 import solara
-import solara.lab
-from mesa.visualization.solara_viz import ModelController, UserInputs
+from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
+from solara.server import settings as server_settings
 
-from sim.viz import charts, drawing
-from sim.viz.controls import AppModel, control_values, model_params, valid_scenario_names
+from sim.measures.run import result_of
+from sim.viz import charts, drawing, headline
+from sim.viz.controls import AppModel, control_values, model_params, scenario_params, valid_scenario_names
 
 # Pause between frames while playing. SolaraViz's play loop runs in a thread and asks for a redraw after
 # each frame; if it asks again before the last redraw is done, the request is served by whichever
@@ -38,6 +39,15 @@ PLAY_INTERVAL_MS = int(os.environ.get("SCAMSIM_PLAY_INTERVAL_MS", "100"))
 # a loaded 2-core machine; at 1 it shows every week at 4-7 weeks a second (docs/app.md, "Speed").
 RENDER_INTERVAL = int(os.environ.get("SCAMSIM_RENDER_INTERVAL", "3"))
 TITLE = "scamsim: scam compounds under enforcement"
+# Solara's "This website runs on Solara" banner sat over the charts at 1366x768 (the same setting as the
+# environment variable SOLARA_THEME_SHOW_BANNER=False); the light theme is Solara's default and is kept.
+server_settings.theme.show_banner = False
+#: Page styling: a fixed light theme, and Solara's footer hidden (at 1366x768 it covered the charts).
+PAGE_CSS = """
+.v-footer, footer.v-footer { display: none !important; }
+.scamsim-note { background: #fff4d6; border-left: 3px solid #d49b00; padding: 3px 6px; font-size: 11.5px; margin: 2px 0; }
+.scamsim-value { font-size: 12px; color: #1a1a1a; font-weight: 600; margin: -6px 0 8px 0; }
+"""
 
 #: The panels on a 12-column grid (as SolaraViz's): map and measures side by side, the charts across the full
 #: width below. Panels stay draggable and resizable.
@@ -60,21 +70,36 @@ def _paint(app: AppModel, painter) -> bytes:
         return painter.update(app.simulation).png()
 
 
-def _headline(app: AppModel) -> list[tuple[str, str]]:
+def _headline(app: AppModel) -> tuple[list[tuple[str, str]], list[str]]:
     with app.lock:
-        return drawing.headline(app.simulation, app.counterfactual)
+        return headline.headline(app.simulation, app.counterfactual), headline.notes(app.simulation)
+
+
+def _figure_png(app: AppModel, which: str) -> bytes:
+    """The map or the charts as shown now, as PNG at print resolution (the Export buttons)."""
+    with app.lock:
+        if which not in app.painters:  # not drawn yet
+            app.painters[which] = drawing.MapPainter(app.simulation) if which == "map" else \
+                charts.ChartsPainter(app.simulation, app.counterfactual)
+        return app.painters[which].update(app.simulation).export_png()
+
+
+def _table_csv(app: AppModel) -> bytes:
+    """The run's weekly table (as ``scamsim run`` writes it) as CSV."""
+    with app.lock:
+        return result_of(app.simulation).frame.to_csv(index=False).encode("utf-8")
 
 
 @solara.component
 def MapView(app: AppModel, week: int):
-    painter = solara.use_memo(lambda: drawing.MapPainter(app.simulation), [app])
+    painter = solara.use_memo(lambda: app.painters.setdefault("map", drawing.MapPainter(app.simulation)), [app])
     png = solara.use_memo(lambda: _paint(app, painter), [painter, week])
     return _image(png)
 
 
 @solara.component
 def ChartsView(app: AppModel, week: int):
-    painter = solara.use_memo(lambda: charts.ChartsPainter(app.simulation, app.counterfactual), [app])
+    painter = solara.use_memo(lambda: app.painters.setdefault("charts", charts.ChartsPainter(app.simulation, app.counterfactual)), [app])
     png = solara.use_memo(lambda: _paint(app, painter), [painter, week])
     return _image(png)
 
@@ -85,17 +110,20 @@ def _slug(label: str) -> str:
 
 @solara.component
 def MeasuresView(app: AppModel, week: int):
-    rows = solara.use_memo(lambda: _headline(app), [app, week])
+    rows, notes = solara.use_memo(lambda: _headline(app), [app, week])
     body = "".join(
         f'<tr><td>{html.escape(label)}</td><td class="scamsim-{_slug(label)}" style="text-align:right; padding-left:8px">'
         f"<b>{html.escape(value)}</b></td></tr>"
         for label, value in rows
     )
-    with solara.Column(gap="4px", style={"padding": "4px 8px"}) as main:
+    with solara.Column(gap="4px", style={"padding": "4px 8px", "height": "100%", "overflow-y": "auto"}) as main:
+        for note in notes:
+            solara.HTML(tag="div", unsafe_innerHTML=html.escape(note), classes=["scamsim-note"])
         solara.HTML(tag="table", unsafe_innerHTML=body, style={"width": "100%", "font-size": "12.5px"}, classes=["scamsim-measures"])
         solara.Text("Controls take effect on Reset. Persistence: workers held in the last 52 weeks over the 52 before the "
                     "policy; spread over the last 52 weeks. 'undefined': no meaning yet (e.g. nothing removed from the "
-                    "treated area).", style={"font-size": "11px", "color": "#666", "line-height": "1.3"})
+                    "treated area); 'unstable': its denominator is near zero, so small changes swing it.",
+                    style={"font-size": "11px", "color": "#666", "line-height": "1.3"})
     return main
 
 
@@ -110,6 +138,44 @@ def Panels(model: solara.Reactive[AppModel]):
 
 
 # ---- the page ---------------------------------------------------------------------------------------
+
+@solara.component
+def Exports(app: AppModel):
+    """Buttons that download the map and the charts as shown (PNG) and the run's weekly table (CSV)."""
+    update_counter.get()  # re-rendered with every frame, so the file names carry the week shown
+    week = app.simulation.week
+    with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
+        stem = app.scenario_file.rsplit("/", 1)[-1].removesuffix(".toml")
+        solara.FileDownload(lambda: _figure_png(app, "map"), filename=f"{stem}-map-week{week}.png", label="Map (PNG)")
+        solara.FileDownload(lambda: _figure_png(app, "charts"), filename=f"{stem}-charts-week{week}.png", label="Charts (PNG)")
+        solara.FileDownload(lambda: _table_csv(app), filename=f"{stem}-weeks-1-{week}.csv", label="Table (CSV)")
+
+
+def _value_text(options: dict) -> str:
+    value = options["value"]
+    if options["type"] == "SliderInt":
+        return f"{int(value):,}"
+    return f"{value:,.6g}"
+
+
+@solara.component
+def Inputs(spec: dict, values: dict, on_change):
+    """The parameter controls of ``spec`` (``model_params``), each slider with its current value written under it."""
+    for name, options in spec.items():
+        if not isinstance(options, dict):
+            continue
+        value = values.get(name, options["value"])
+        kind, label = options["type"], options["label"]
+        if kind in ("SliderInt", "SliderFloat"):
+            slider = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
+            slider(label, value=value, on_value=lambda v, n=name: on_change(n, v), min=options["min"], max=options["max"],
+                   step=options["step"])
+            solara.Div(children=[_value_text({**options, "value": value})], classes=["scamsim-value", f"scamsim-value-{name}"])
+        elif kind == "Select":
+            solara.Select(label, value=value, values=options["values"], on_value=lambda v, n=name: on_change(n, v))
+        elif kind == "Checkbox":
+            solara.Checkbox(label=label, value=value, on_value=lambda v, n=name: on_change(n, v))
+
 
 @solara.component
 def Sidebar(model: solara.Reactive[AppModel], names: list[str]):
@@ -135,6 +201,8 @@ def Sidebar(model: solara.Reactive[AppModel], names: list[str]):
     def change(name: str, value) -> None:
         settings.set({**settings.value, name: value})
 
+    jurisdiction_names = solara.use_memo(lambda: [j.name for j in scenario_params(scenario).map.jurisdictions], [scenario])
+
     with solara.Sidebar(), solara.Column():
         with solara.Card("Scenario"):
             solara.Select("Scenario", value=scenario, values=names if scenario in names else [scenario, *names], on_value=pick)
@@ -145,8 +213,13 @@ def Sidebar(model: solara.Reactive[AppModel], names: list[str]):
             solara.SliderInt("Render Interval (steps)", value=render_interval, min=1, max=100, step=1)
             ModelController(model, model_parameters=settings, play_interval=play_interval, render_interval=render_interval,
                             use_threads=use_threads).key(f"run:{scenario}")
+        with solara.Card("Export what is shown"):
+            Exports(model.value)
         with solara.Card("Model Parameters"):
-            UserInputs({k: v for k, v in spec.items() if isinstance(v, dict)}, on_change=change).key(f"inputs:{scenario}")
+            Inputs(spec, settings.value, on_change=change).key(f"inputs:{scenario}")
+            solara.SelectMultiple("Raiding jurisdictions (none picked: all)", values=list(settings.value.get("jurisdictions") or []),
+                                  all_values=jurisdiction_names, on_value=lambda v: change("jurisdictions", list(v))
+                                  ).key(f"jur:{scenario}")
 
 
 @solara.component
@@ -154,9 +227,10 @@ def AppPage(model: solara.Reactive[AppModel]):
     """The whole page around a reactive model (Reset and the scenario menu replace its value)."""
     names = solara.use_memo(valid_scenario_names, [])
     with solara.Column(style={"padding": "0"}) as main:
+        solara.Title(TITLE)
+        solara.Style(PAGE_CSS)
         with solara.AppBar():
             solara.AppBarTitle(TITLE)
-            solara.lab.ThemeToggle()
         Sidebar(model, names)
         Panels(model)
     return main

@@ -124,6 +124,11 @@ def model_params(scenario_file: str | None = None, compare: bool = False) -> dic
         lo, hi, step = slider_range(key, value)
         unit = declaration(key).metadata["unit"]
         controls[arg] = {"type": "SliderFloat", "value": value, "min": lo, "max": hi, "step": step, "label": f"{title} ({unit})"}
+    start = declaration("policy.start_week")
+    controls["start_week"] = {"type": "SliderInt", "value": int(params.policy.start_week), "min": int(start.metadata["lo"] or 1),
+                              "max": max(int(params.run.weeks), int(params.policy.start_week)), "step": 1,
+                              "label": "Policy starts in week"}
+    controls["jurisdictions"] = list(params.policy.jurisdictions)  # the sidebar's own multi-select sets it
     controls["compare"] = {"type": "Checkbox", "value": bool(compare), "label": "Compare with the no-policy run"}
     seed, seed_lo = int(params.run.seed), int(declaration("run.seed").metadata["lo"] or 0)
     controls["seed"] = {"type": "SliderInt", "value": seed, "min": min(seed_lo, seed), "max": max(seed_lo + SEED_CHOICES - 1, seed),
@@ -172,6 +177,8 @@ class AppModel(mesa.Model):
             repatriation_share: ``policy.*``; repatriation_share is the share in effect.
         compare: also run the no-policy counterfactual (same seed), stepped together with the run.
         seed: random seed; a string of digits is accepted (mesa issue 3516).
+        start_week: ``policy.start_week``.
+        jurisdictions: ``policy.jurisdictions``, the jurisdictions that raid (and apply sanctions and cuts).
 
     None (or the file's own value) leaves a parameter as the file has it. ``simulation`` is the
     scenario's ``ScamModel``; ``counterfactual`` its no-policy branch or None. Stepping steps both under
@@ -181,7 +188,7 @@ class AppModel(mesa.Model):
     def __init__(self, scenario_file: str | None = None, policy_type: str | None = None, raid_frequency: float | None = None,
                  aml_share: float | None = None, inflow_reduction: float | None = None, protection_sanctions: float | None = None,
                  demand_reduction: float | None = None, repatriation_share: float | None = None, compare: bool = False,
-                 seed: int | str | None = None) -> None:
+                 seed: int | str | None = None, start_week: int | None = None, jurisdictions: list[str] | None = None) -> None:
         scenario_file = scenario_file or initial_scenario()
         file_params = scenario_params(scenario_file)
         given = {"policy_type": policy_type, "raid_frequency": raid_frequency, "aml_share": aml_share, "inflow_reduction": inflow_reduction,
@@ -189,6 +196,22 @@ class AppModel(mesa.Model):
                  "repatriation_share": repatriation_share}
         keys = {"policy_type": "policy.type", **{arg: key for arg, key, _ in SLIDERS}}
         params = apply_controls(file_params, {keys[arg]: value for arg, value in given.items()})
+        extra: dict = {}
+        if start_week is not None and int(start_week) != params.policy.start_week:
+            extra["policy.start_week"] = int(start_week)
+        if jurisdictions is not None and tuple(jurisdictions) != tuple(params.policy.jurisdictions):
+            names = [j.name for j in params.map.jurisdictions]
+            unknown = [j for j in jurisdictions if j not in names]
+            if unknown:
+                raise ValueError(f"policy.jurisdictions: {', '.join(unknown)} not in the map; jurisdictions: {', '.join(names)}")
+            # in the map's order; none picked (or all) means all, as in a scenario file
+            chosen = tuple(n for n in names if n in jurisdictions)
+            chosen = () if len(chosen) == len(names) else chosen
+            if chosen != tuple(params.policy.jurisdictions):
+                # the file's buffer and control areas were chosen around its own raiders: take the defaults again
+                extra.update({"policy.jurisdictions": chosen, "policy.buffer": (), "policy.control": ()})
+        if extra:
+            params = params.with_values(extra)
         seed = file_params.run.seed if seed is None or str(seed).strip() == "" else int(str(seed).strip())
         super().__init__(rng=seed)
         self.scenario_file = scenario_file
@@ -196,12 +219,17 @@ class AppModel(mesa.Model):
         self.lock = threading.Lock()
         self.simulation = ScamModel(params, rng=seed)
         self.counterfactual = self.simulation.branch(counterfactual_params(params)) if compare else None
+        self.painters: dict = {}  # the app's live map and charts painters (sim.viz.app), reused by its Export buttons
 
     @property
     def params(self) -> Params:
         return self.simulation.params
 
     def step(self) -> None:
+        """One week of the run (and of the no-policy run); nothing once the last week is reached."""
+        if self.simulation.week >= self.simulation.params.run.weeks:
+            self.running = False
+            return
         with self.lock:
             self.simulation.step()
             if self.counterfactual is not None:

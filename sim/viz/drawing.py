@@ -16,7 +16,6 @@ in pyplot's global figure registry, and the app's worker thread can draw safely.
 from __future__ import annotations
 
 import io
-import math
 from typing import TYPE_CHECKING
 
 import matplotlib
@@ -29,7 +28,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from PIL import Image
 
-from sim.measures.run import result_of, summarise
 from sim.world.space import SEA
 
 if TYPE_CHECKING:
@@ -46,7 +44,9 @@ RAID_SUCCEEDED, RAID_FAILED = "#c00000", "#ff9900"
 MOVE_WITHIN, MOVE_ACROSS = "#333333", "#6a0dad"
 GROUND_PALE = 0.55  # share of white mixed into jurisdiction colours on the map
 RAID_WEEKS = 4  # raids of this many most recent weeks are marked, older ones fading
-TRAIL_WEEKS = 12  # relocations of this many most recent weeks are drawn as trails
+TRAIL_WEEKS = 4  # relocations of this many most recent weeks are drawn as trails (more become a tangle)
+APPLYING_EDGE = "#b00020"  # outline of the jurisdictions that apply the policy
+TARGET_HATCH = "////"  # zones the policy targets (infrastructure cut, concession revoked)
 DPI = 100
 
 
@@ -103,21 +103,51 @@ def compound_marker_size(workers: np.ndarray | float, cell_points: float = 11.0)
     return cell_points**2 * (0.08 + 0.4 * np.asarray(workers, dtype=float) / 1000.0)
 
 
-def compound_points(model: ScamModel, cell_points: float = 11.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class Origins:
+    """The jurisdiction each compound opened in, kept from the model's ``CompoundOpened`` events.
+
+    A compound already open when the record starts (the model's initial ones) counts as opened where
+    it stands when first seen: before any week has run, that is where it opened.
+    """
+
+    def __init__(self, model: ScamModel) -> None:
+        from sim.core.hooks import CompoundOpened
+
+        self.model = model
+        self.by_id: dict[int, int] = {}
+        model.hooks.subscribe(CompoundOpened, self._opened)
+
+    def _opened(self, event) -> None:
+        self.by_id[event.compound] = int(self.model.region.flat_jurisdiction[event.cell])
+
+    def of(self, slots: np.ndarray, sites: np.ndarray) -> np.ndarray:
+        here = self.model.region.flat_jurisdiction[sites]
+        handles = self.model.compound_by_slot
+        return np.array([self.by_id.setdefault(handles[int(s)].unique_id, int(j)) for s, j in zip(slots, here, strict=True)],
+                        dtype=np.int64)
+
+
+def compound_points(model: ScamModel, cell_points: float = 11.0, origins: Origins | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(x, y) offsets jittered within the cell, marker sizes and RGBA colours of every live compound.
 
-    Colour is the operator's (the syndicate's when the scenario has syndicates); a compound that is
-    moving, and so producing nothing, is drawn faint.
+    Colour is the syndicate's when the scenario has syndicates, else the jurisdiction the compound
+    opened in (``origins``; where it stands without them): a compound drawn in another jurisdiction's
+    colour has moved there. A compound that is moving, and so producing nothing, is drawn faint.
     """
     t, r = model.compound_table, model.region
     slots = t.slots
     sites = t.site[slots]
     angle = slots * 2.399963  # golden angle: compounds sharing a cell land apart, fixed per slot
     xy = np.column_stack([sites // r.height + 0.28 * np.cos(angle), sites % r.height + 0.28 * np.sin(angle)])
-    owner = t.operator[slots]
-    key = model.operator_table.syndicate[owner] if model.params.operators.syndicates > 0 else owner
     colours = np.ones((len(slots), 4))
-    colours[:, :3] = OPERATOR_COLOURS[np.mod(key, len(OPERATOR_COLOURS))]
+    if model.params.operators.syndicates > 0:
+        key = model.operator_table.syndicate[t.operator[slots]]
+        colours[:, :3] = OPERATOR_COLOURS[np.mod(key, len(OPERATOR_COLOURS))]
+    elif len(slots):
+        origin = origins.of(slots, sites) if origins is not None else r.flat_jurisdiction[sites]
+        table = np.array([to_rgb(jurisdiction_colour(k)) for k in range(max(r.n_jurisdictions, 1))])
+        colours[:, :3] = table[np.clip(origin, 0, len(table) - 1)]
     colours[t.relocating[slots] > 0, 3] = 0.3
     return xy, compound_marker_size(t.workers[slots], cell_points), colours
 
@@ -162,7 +192,7 @@ class Painter:
     """A figure whose ``dynamic`` artists are redrawn over a cached bitmap of everything else."""
 
     def __init__(self, figsize: tuple[float, float]) -> None:
-        self.figure = Figure(figsize=figsize, dpi=DPI)
+        self.figure = Figure(figsize=figsize, dpi=DPI, facecolor="white")  # a fixed light theme, whatever the page's
         self.canvas = FigureCanvasAgg(self.figure)
         self.dynamic: list = []  # (axes, artist) pairs, drawn in this order
         self._background = None
@@ -187,6 +217,18 @@ class Painter:
             if artist.get_visible():
                 ax.draw_artist(artist)
         return np.asarray(self.canvas.buffer_rgba())
+
+    def export_png(self, dpi: int = 150) -> bytes:
+        """The current frame as a standalone PNG at ``dpi`` (the app's Export), the changing artists included."""
+        buf = io.BytesIO()
+        for _, artist in self.dynamic:
+            artist.set_animated(False)
+        try:
+            self.figure.savefig(buf, format="png", dpi=dpi, facecolor="white")
+        finally:
+            for _, artist in self.dynamic:
+                artist.set_animated(True)
+        return buf.getvalue()
 
     def png(self) -> bytes:
         """The current frame as PNG bytes (what the app sends to the browser)."""
@@ -222,10 +264,14 @@ class MapPainter(Painter):
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title("compounds (size: people held), raids and relocations", fontsize=8.5, loc="left")
+        self._mark_policy(model)
+        self._labels(model)
+        self._scale_bar(model)
+        self.origins = Origins(model)
         self.figure.legend(handles=legend_handles(model, self.cell_points), loc="upper left",
                            bbox_to_anchor=((map_w + 0.12) / fw, 1 - 0.05 / fh), fontsize=7, frameon=False, borderaxespad=0.0,
                            handlelength=1.5, labelspacing=0.3)
-        self.trails = self.animate(ax, ax.add_collection(LineCollection([], linewidths=1.0)))
+        self.trails = self.animate(ax, ax.add_collection(LineCollection([], linewidths=0.6)))
         self.compounds = self.animate(ax, ax.scatter(np.zeros(0), np.zeros(0), edgecolors="black", linewidths=0.4, zorder=3))
         self.raids = self.animate(ax, ax.scatter(np.zeros(0), np.zeros(0), s=0.6 * self.cell_points**2, marker="x", linewidths=1.6,
                                                  zorder=4))
@@ -237,7 +283,7 @@ class MapPainter(Painter):
         segs, colours = recent_trails(model)
         self.trails.set_segments(segs)
         self.trails.set_color(colours)
-        xy, sizes, colours = compound_points(model, self.cell_points)
+        xy, sizes, colours = compound_points(model, self.cell_points, self.origins)
         self.compounds.set_offsets(xy)
         self.compounds.set_sizes(sizes)
         self.compounds.set_facecolors(colours)
@@ -245,8 +291,50 @@ class MapPainter(Painter):
         xy, colours = recent_raids(model)
         self.raids.set_offsets(xy)
         self.raids.set_color(colours)
-        self.week.set_text(f"week {model.week}")
+        weeks = model.params.run.weeks
+        self.week.set_text(f"week {min(model.week, weeks)} of {weeks}" + (" (end)" if model.week >= weeks else ""))
         return self
+
+    def _mark_policy(self, model: ScamModel) -> None:
+        """Outline the jurisdictions that apply the policy; hatch the zones it targets (cuts, revoked concessions)."""
+        r, p = model.region, model.params.policy
+        if p.type == "none":
+            return
+        if p.jurisdictions:  # all jurisdictions apply it otherwise: nothing to single out
+            applying = np.isin(r.jurisdiction, [r.jurisdiction_names.index(j) for j in p.jurisdictions])
+            self.ax.add_collection(LineCollection(edges(np.where(applying, 1, -1), outline_only=True), colors=APPLYING_EDGE,
+                                                  linewidths=2.0, zorder=2))
+        targets = tuple(p.cut_zones) + tuple(p.revoke_concessions) if getattr(model.policy, "root_causes", False) else ()
+        if targets:
+            mask = r.zone_mask(targets).T.astype(float)
+            w, h = r.width, r.height
+            self.ax.contourf(np.arange(w), np.arange(h), mask, levels=[0.5, 1.5], hatches=[TARGET_HATCH], colors="none", zorder=2)
+
+    def _labels(self, model: ScamModel) -> None:
+        """Jurisdiction names at their centres, zone names in italics beside their zones."""
+        r = model.region
+        for k, name in enumerate(r.jurisdiction_names):
+            xs, ys = np.nonzero(r.jurisdiction == k)
+            if len(xs):
+                i = int(np.argmin((xs - xs.mean()) ** 2 + (ys - ys.mean()) ** 2))  # a cell of its own nearest its centre
+                self.ax.text(xs[i], ys[i], name, fontsize=6.5, ha="center", va="center", color="#111111", zorder=5,
+                             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.6})
+        for z, name in enumerate(r.zone_names):
+            xs, ys = np.nonzero(r.zone == z)
+            if len(xs):
+                self.ax.text(xs.max() + 0.7, ys.mean(), name, fontsize=5.5, style="italic", ha="left", va="center",
+                             color="#3a1010", zorder=5)
+
+    def _scale_bar(self, model: ScamModel) -> None:
+        """A bar of a round number of km in the lower left corner."""
+        km_cell = model.region.km_per_cell
+        span = model.region.width * km_cell
+        km = next((k for k in (1000, 500, 200, 100, 50, 20, 10, 5, 2, 1) if k <= span / 4), 1)
+        cells = km / km_cell
+        x0, y0 = 0.0, -0.1
+        self.ax.plot([x0, x0 + cells], [y0, y0], color="black", lw=2.5, solid_capstyle="butt", zorder=5)
+        self.ax.text(x0 + cells / 2, y0 + 0.35, f"{km:g} km", fontsize=6.5, ha="center", va="bottom", zorder=5,
+                     bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
 
 
 def legend_handles(model: ScamModel, cell_points: float = 11.0) -> list:
@@ -257,12 +345,18 @@ def legend_handles(model: ScamModel, cell_points: float = 11.0) -> list:
     for kind in dict.fromkeys(r.zone_kinds):
         handles.append(Patch(facecolor=ZONE_COLOURS.get(kind, ZONE_COLOURS["other"]), edgecolor="black", linestyle=(0, (2, 1.5)),
                              linewidth=0.6, label=ZONE_LABELS.get(kind, kind)))
-    by = "syndicate" if model.params.operators.syndicates > 0 else "operator"
+    by = "syndicate" if model.params.operators.syndicates > 0 else "where it opened"
     for n in (100, 300, 1000):
         size = float(np.sqrt(compound_marker_size(n, cell_points)))
         handles.append(Line2D([], [], ls="", marker="o", markersize=size, markerfacecolor="#bbbbbb", markeredgecolor="black",
                               markeredgewidth=0.4, label=f"compound, {n} held"))
-    handles.append(Line2D([], [], ls="", label=f"  colour: {by}; faint: moving"))
+    handles.append(Line2D([], [], ls="", label=f"  colour: {by}"))
+    handles.append(Line2D([], [], ls="", label="  faint: moving"))
+    p = model.params.policy
+    if p.type != "none" and p.jurisdictions:
+        handles.append(Line2D([], [], color=APPLYING_EDGE, lw=2.0, label=f"applies the policy ({', '.join(p.jurisdictions)})"))
+    if p.type in ("root_causes", "combined") and (p.cut_zones or p.revoke_concessions):
+        handles.append(Patch(facecolor="none", hatch=TARGET_HATCH, edgecolor="black", linewidth=0.4, label="zone targeted by a lever"))
     handles.append(Line2D([], [], ls="", marker="x", color=RAID_SUCCEEDED, markeredgewidth=1.8, label="raid that succeeded"))
     handles.append(Line2D([], [], ls="", marker="x", color=RAID_FAILED, markeredgewidth=1.8, label="raid failed or tipped off"))
     handles.append(Line2D([], [], color=MOVE_WITHIN, lw=1.0, label="move within a jurisdiction"))
@@ -279,70 +373,5 @@ def map_figure(model: ScamModel) -> Figure:
     return MapPainter(model).figure
 
 
-def fmt(value: float | None, digits: int = 3) -> str:
-    """A measure for display: 'undefined' for None (never a made-up number)."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "undefined"
-    return f"{value:.{digits}f}"
-
-
-LEVER_LABELS = {"aml_share": "AML", "inflow_reduction": "inflow cut", "protection_sanctions": "sanctions",
-                "demand_reduction": "demand cut", "infrastructure_cut": "infrastructure cut"}
-
-
-def lever_text(policy) -> str:
-    """The root-cause levers a policy sets away from neutral, e.g. 'AML 0.2, inflow cut 0.5' ('none')."""
-    parts = [f"{label} {getattr(policy, key):g}" for key, label in LEVER_LABELS.items() if getattr(policy, key, 0.0) > 0]
-    if policy.repatriation_share >= 0:
-        parts.append(f"repatriation {policy.repatriation_share:g}")
-    return ", ".join(parts) or "none"
-
-
-def raid_text(model: ScamModel) -> str:
-    """The policy's raid frequency, or 'background' for types that do not set their own."""
-    if getattr(model.policy, "raids", False):
-        return f"{model.params.policy.raid_frequency:g} per agency-year"
-    return f"background ({model.params.enforcement.background_raid_frequency:g})"
-
-
-def headline(model: ScamModel, counterfactual: ScamModel | None = None) -> list[tuple[str, str]]:
-    """(label, value) pairs of the headline measures so far.
-
-    The measures are ``sim.measures.run.summarise`` of the weeks logged so far (with the no-policy run
-    as counterfactual when given), so they are the figures ``scamsim run`` writes to ``summary.json``
-    and match it at the end of the same run. Persistence compares the last 52 weeks with the 52 before
-    the policy starts, so the values settle as the run goes on; before anything is logged every
-    measure is undefined.
-    """
-    policy = model.params.policy
-    rows = [
-        ("week", f"{model.week} of {model.params.run.weeks}"),
-        ("policy", f"{policy.type}, from week {policy.start_week}"),
-        ("raids / seed", f"{raid_text(model)} / {model.seed}"),
-        ("levers", lever_text(policy) if getattr(model.policy, "root_causes", False)
-         else "none" if policy.type == "none" else f"not used by {policy.type}"),
-        ("people held", f"{model.workers_held():,}"),
-        ("compounds / operators", f"{len(model.compound_table.slots)} / {model.operator_table.count()}"),
-    ]
-    logged = len(model.log.by_jurisdiction) > 0
-    if not logged:
-        basis = "vs no-policy run" if counterfactual is not None else "before/after"
-        rows += [("persistence", fmt(None))]
-        if counterfactual is not None:
-            rows.append(("persistence vs no-policy run", fmt(None)))
-        rows += [(f"displacement share ({basis})", fmt(None)), ("buffer WDQ", fmt(None)), ("jurisdictions hosting", "0"),
-                 ("Herfindahl", fmt(None))]
-        return rows
-    summary = summarise(result_of(model), None if counterfactual is None else result_of(counterfactual))
-    displacement = summary["displacement"]
-    rows.append(("persistence", fmt(summary["persistence"]["persistence_workers"])))
-    if "counterfactual" in summary:
-        rows.append(("persistence vs no-policy run", fmt(summary["counterfactual"]["persistence_vs_counterfactual_workers"])))
-    basis = "vs no-policy run" if displacement["basis"] == "counterfactual" else "before/after"
-    rows += [
-        (f"displacement share ({basis})", fmt(displacement["displacement_share"])),
-        ("buffer WDQ", fmt(displacement["wdq_buffer"])),
-        ("jurisdictions hosting", str(displacement["spread_jurisdictions_last_year"])),
-        ("Herfindahl", fmt(displacement["herfindahl_last_year"])),
-    ]
-    return rows
+# The headline measures live in sim.viz.headline; these names stay importable from here.
+from sim.viz.headline import LEVER_LABELS, fmt, headline, lever_text, raid_text  # noqa: E402, F401
