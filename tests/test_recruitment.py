@@ -52,7 +52,7 @@ def test_neutral_mean_is_todays_inflow_to_the_bit():
 INERT = [  # parameters that matter only when a neutral one is switched on: at neutral they must change nothing
     "recruitment.share_chinese=0.9", "recruitment.awareness_south_asia=0.7", "recruitment.margin_reference=500",
     "recruitment.demand_reference=0.2", "recruitment.broker_fee_share=0.5", "recruitment.cost_spread=0.2",
-    "recruitment.stock_renewal=0.5", "recruitment.awareness_half_life=3", "recruitment.screening_cost=4",
+    "recruitment.stock_renewal=0.5", "recruitment.awareness_half_life=3", "policy.screening_cost=4",
     "victims.renewal_rate=0.5", "victims.reference_workers=5000",
 ]
 
@@ -102,7 +102,7 @@ def test_vacancies_draw_recruits_when_brokers_read_them():
 def test_an_awareness_campaign_lowers_recruitment_and_fades_after_it_ends():
     sets = [*ROOT_CAUSES, "policy.end_week=40"]
     base = run(80, *sets)
-    campaign = run(80, *sets, "recruitment.campaign_awareness=0.01", "recruitment.awareness_half_life=26")
+    campaign = run(80, *sets, "policy.awareness_campaign=0.01", "recruitment.awareness_half_life=26")
     a, b = recorded(campaign, "awareness"), recorded(base, "awareness")
     np.testing.assert_array_equal(a[:9], b[:9])  # nothing before the start
     assert a[39] > b[39] + 0.1  # 31 weeks of a 1%/week campaign
@@ -133,7 +133,7 @@ def test_viable_share_falls_with_cost_and_rises_with_the_fee():
 def test_screening_raises_the_cost_per_recruit_and_lowers_recruitment():
     sets = [*ROOT_CAUSES, "recruitment.cost_per_recruit=5000"]
     base = run(40, *sets)
-    screened = run(40, *sets, "recruitment.screening_cost=1")
+    screened = run(40, *sets, "policy.screening_cost=1")
     v_base, v_screened = recorded(base, "viable"), recorded(screened, "viable")
     assert v_base[-1] == pytest.approx(1.0, abs=0.02)  # the reference market, near the reference margin
     assert v_screened[-1] < 0.85 * v_base[-1]
@@ -185,7 +185,7 @@ def test_revenue_per_worker_falls_when_the_industry_grows():
 
 BUSY = ["policy.type=combined", "policy.mix=[\"network\"]", "policy.start_week=5", "policy.raid_frequency=150",
         "policy.repatriation_share=0.8", "enforcement.arrest_probability=0.3", "recruitment.transit_weeks=3",
-        "recruitment.price_elasticity=0.5", "recruitment.demand_elasticity=0.5", "recruitment.campaign_awareness=0.002",
+        "recruitment.price_elasticity=0.5", "recruitment.demand_elasticity=0.5", "policy.awareness_campaign=0.002",
         "recruitment.awareness_per_1000_returnees=0.02", "victims.saturation_workers=110000"]
 
 

@@ -24,5 +24,10 @@ def test_run_outputs_match_reference(name, tmp_path):
     assert outputs.run_checksums(name, tmp_path) == STORED[f"run/{name}"]
 
 
+def test_the_closed_baseline_is_the_model_before_issue_12(tmp_path):
+    """Every issue-12 mechanism at its neutral value gives back the earlier model, byte for byte on its columns."""
+    assert outputs.legacy_checksums(tmp_path) == outputs.LEGACY_CHECKSUMS
+
+
 def test_sweep_parts_match_reference(tmp_path):
     assert outputs.sweep_checksums(tmp_path) == STORED[f"sweep/{outputs.SWEEP}"]

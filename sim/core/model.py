@@ -97,7 +97,9 @@ class ScamModel(mesa.Model):
         self.events = WeekEvents()
         self.log = WeeklyLog(r.jurisdiction_names)
         self.hooks = hooks.Hooks()  # observers subscribe after construction: they never see the burn-in
-        self.totals = {"repatriated": 0, "retrafficked": 0, "rescued": 0, "attrition": 0, "drifted": 0, "inflow": 0}
+        self.totals = {"repatriated": 0, "retrafficked": 0, "rescued": 0, "attrition": 0, "drifted": 0, "inflow": 0,
+                       "departed_overseas": 0, "overseas_hired": 0, "overseas_attrition": 0, "overseas_repatriated": 0,
+                       "overseas_retrafficked": 0}
         # The recruitment market's and the victims' own state (sim.core.recruiting applies their rules).
         self.recruitment = recruitment.initial_state(params.recruitment, params.labour.inflow_per_week)
         self.victims = victims.initial_state(params.victims)
@@ -144,7 +146,7 @@ class ScamModel(mesa.Model):
         self.raid_log.clear()
         self.premises.forget_history()
         self.log = WeeklyLog(self.region.jurisdiction_names)
-        recruitment.rebase(self.recruitment, self.totals["repatriated"])  # the person ledger opens at week 0 too
+        recruitment.rebase(self.recruitment, self.repatriated_total())  # the person ledger opens at week 0 too
         self.totals = dict.fromkeys(self.totals, 0)
         self.overseas.rows.clear()  # operations overseas stay; their record starts at week 1
         self.recruitment.opening = recruitment.ledger_total(self.people)
@@ -288,9 +290,14 @@ class ScamModel(mesa.Model):
     @property
     def people(self) -> dict[str, int]:
         """The person ledger: every person's place now and the cumulative flows (``sim.rules.recruitment.ledger``)."""
-        pending = self.totals["repatriated"] - self.recruitment.seen_repatriated
-        return recruitment.ledger(self.recruitment, self.pool, self.workers_held(), pending, self.totals["attrition"],
-                                  self.totals["drifted"])
+        t = self.totals
+        pending = self.repatriated_total() - self.recruitment.seen_repatriated
+        return recruitment.ledger(self.recruitment, self.pool, self.workers_held() + self.overseas.held(), pending,
+                                  t["attrition"] + t["overseas_attrition"], t["drifted"])
+
+    def repatriated_total(self) -> int:
+        """People freed and sent home so far, on the map and overseas."""
+        return self.totals["repatriated"] + self.totals["overseas_repatriated"]
 
     def branch(self, params: Params) -> ScamModel:
         """A copy of this model that goes on under another policy, everything else the same.

@@ -117,6 +117,7 @@ def go_overseas(m: ScamModel, comp: Compound, choice: Choice, forced: bool) -> N
     ev.cross_border += 1
     m.moves.append((m.week, origin, -1, o.distance_km, True, forced))
     m.overseas.add(m.week, comp.unique_id, op.unique_id, workers, comp.capacity, o.weeks)
+    m.totals["departed_overseas"] += workers
     row = m.overseas.row(m.week)
     row["departures"] += 1
     row["workers_departed"] += workers
@@ -200,14 +201,17 @@ def free(m: ScamModel, n: int) -> None:
 def free_overseas(m: ScamModel, n: int) -> tuple[int, int]:
     """People freed overseas: repatriated or re-trafficked by the map's split, drawn from the overseas stream.
 
-    The re-trafficked go back into the regional pool (the recruiters who supply both); neither group
-    enters the map's totals, which stay regional: the ledger's rows count them.
+    The re-trafficked go back into the regional pool (the recruiters who supply both). They are counted
+    in the totals ``overseas_repatriated`` and ``overseas_retrafficked``, apart from the map's own, so
+    the regional flows stay regional; the repatriated reach their origins like those freed on the map.
     """
     share = m.levers.repatriation_share
     if share is None:
         share = m.params.enforcement.repatriation_share
     home, back = labour.split_freed(n, share, m.overseas_rng)
     m.pool += back
+    m.totals["overseas_repatriated"] += home
+    m.totals["overseas_retrafficked"] += back
     return home, back
 
 

@@ -102,6 +102,8 @@ def overseas(m: ScamModel) -> None:
     row.update(closed=int(week.closed.sum()), freed=week.freed, repatriated=home, retrafficked=back,
                attrition=int(week.attrition.sum()), hired=int(week.hires.sum()), proceeds=float(week.proceeds.sum()))
     m.pool -= row["hired"]
+    m.totals["overseas_hired"] += row["hired"]
+    m.totals["overseas_attrition"] += row["attrition"]
     led.workers = led.workers - week.attrition + week.hires
     led.workers[week.closed] = 0
     led.setup = np.maximum(led.setup - 1, 0)
@@ -358,10 +360,30 @@ def record(m: ScamModel) -> None:
         "entrants": ev.entrants,
         "capital_seized": ev.seized,
         "operator_capital": float(m.operator_table.capital[m.operator_table.slots].sum()),
+        **markets_outside_the_map(m, int(workers.sum()), float(ev.revenue_by_j.sum())),
     }
     m.log.append(
         values,
         np.bincount(jur, weights=workers, minlength=n).astype(np.int64),
         np.bincount(jur, minlength=n),
         ev.revenue_by_j,
+        m.climate.copy(),
     )
+
+
+def markets_outside_the_map(m: ScamModel, held: int, revenue: float) -> dict[str, float]:
+    """The week's record of what lies outside the map: overseas, the recruitment market, the victims' side."""
+    rows = m.overseas.rows
+    row = rows[-1] if rows and rows[-1]["week"] == m.week else {"operations": 0, "workers_held": 0, "proceeds": 0.0}
+    rs, vs = m.recruitment.series, m.victims.series
+    return {
+        "overseas_operations": int(row["operations"]),
+        "overseas_workers_held": int(row["workers_held"]),
+        "overseas_revenue": float(row["proceeds"]),
+        "global_workers_held": held + int(row["workers_held"]),
+        "global_revenue": revenue + float(row["proceeds"]),
+        "recruits": int(rs["recruited"][-1]),
+        "recruitment_margin": float(rs["margin"][-1]),
+        "recruit_awareness": float(rs["awareness"][-1]),
+        "victim_yield": float(vs["yield"][-1]),
+    }

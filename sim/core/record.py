@@ -18,7 +18,7 @@ COLUMNS: dict[str, str] = {
     "relocating": "compounds moving this week (producing nothing)",
     "workers_held": "people held in compounds",
     "pool": "people in the recruitment pipeline, not yet in a compound",
-    "revenue": "gross proceeds booked this week (before raids and moves), US$",
+    "revenue": "victim losses on the map: gross proceeds booked this week (before raids and moves), US$",
     "operators": "criminal groups in the market",
     "relocations": "compound moves started this week (forced and voluntary)",
     "forced_relocations": "moves forced by a raid or a tip-off",
@@ -40,7 +40,20 @@ COLUMNS: dict[str, str] = {
     "entrants": "new operators",
     "capital_seized": "operator capital seized this week, US$",
     "operator_capital": "capital held by all operators at the end of the week, US$",
+    "overseas_operations": "operations that moved overseas and still run there",
+    "overseas_workers_held": "people held in operations overseas",
+    "overseas_revenue": "victim losses overseas: gross proceeds of operations overseas this week, US$",
+    "global_workers_held": "people held on the map and overseas",
+    "global_revenue": "victim losses on the map and overseas this week, US$",
+    "recruits": "people recruited this week in the origin pools (arriving after the transit weeks)",
+    "recruitment_margin": "margin per worker-week brokers read this week (revenue kept less upkeep), US$",
+    "recruit_awareness": "share of job-seekers who recognise a fake advert (mean over origins, weighted by their shares)",
+    "victim_yield": "revenue per worker relative to its calibrated level (the victims' side; 1: unsaturated reference)",
 }
+
+
+#: The columns written before issue 12 (the outside world, recruitment, victims and beliefs came after).
+LEGACY_COLUMNS = tuple(COLUMNS)[: tuple(COLUMNS).index("overseas_operations")]
 
 
 @dataclass
@@ -78,20 +91,26 @@ class WeeklyLog:
         self.by_jurisdiction: list[np.ndarray] = []
         self.compounds_by_jurisdiction: list[np.ndarray] = []
         self.revenue_by_jurisdiction: list[np.ndarray] = []
+        self.belief_by_jurisdiction: list[np.ndarray] = []
 
-    def append(self, values: dict[str, float], workers_by_j: np.ndarray, compounds_by_j: np.ndarray, revenue_by_j: np.ndarray) -> None:
+    def append(self, values: dict[str, float], workers_by_j: np.ndarray, compounds_by_j: np.ndarray, revenue_by_j: np.ndarray,
+               belief_by_j: np.ndarray) -> None:
         for c in COLUMNS:
             self.rows[c].append(values[c])
         self.by_jurisdiction.append(workers_by_j)
         self.compounds_by_jurisdiction.append(compounds_by_j)
         self.revenue_by_jurisdiction.append(revenue_by_j)
+        self.belief_by_jurisdiction.append(belief_by_j)
 
     def frame(self) -> pd.DataFrame:
         df = pd.DataFrame(self.rows)
         if self.by_jurisdiction:
             wj = np.vstack(self.by_jurisdiction)
+            bj = np.vstack(self.belief_by_jurisdiction)
             for k, name in enumerate(self.jurisdiction_names):
                 df[f"workers_{name}"] = wj[:, k]
+            for k, name in enumerate(self.jurisdiction_names):
+                df[f"belief_{name}"] = bj[:, k]  # the weekly raid hazard operators perceive there
         return df
 
     def workers_matrix(self) -> np.ndarray:

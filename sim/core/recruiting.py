@@ -19,15 +19,10 @@ if TYPE_CHECKING:
     from sim.core.model import ScamModel
 
 
-def root_causes_in_force(m: ScamModel) -> bool:
-    """The recruitment levers (screening, awareness campaign) act while a root-cause policy is in force."""
-    return bool(getattr(m.policy, "root_causes", False)) and m.policy.active(m.week)
-
-
 def victims_week(m: ScamModel) -> None:
     """The victims' stock answers the industry's size; revenue per worker follows it."""
     p, s = m.params.victims, m.victims
-    held = m.workers_held()
+    held = m.workers_held() + m.overseas.held()  # the industry the victims face: on the map and overseas
     s.stock = victims.update(s.stock, held, p)
     y = victims.yield_factor(s.stock, p)
     if y != 1.0:
@@ -38,8 +33,9 @@ def victims_week(m: ScamModel) -> None:
 
 def _send_home(m: ScamModel, s: recruitment.RecruitmentState) -> np.ndarray:
     """People repatriated since the last call reach their origins (in proportion to where recruits came from)."""
-    returned = m.totals["repatriated"] - s.seen_repatriated
-    s.seen_repatriated = m.totals["repatriated"]
+    total = m.repatriated_total()
+    returned = total - s.seen_repatriated
+    s.seen_repatriated = total
     weights = s.recruited_by_origin if s.recruited_by_origin.sum() > 0 else recruitment.origin_shares(m.params.recruitment)
     by_origin = recruitment.split(returned, weights)
     s.flows["returned"] += returned
@@ -52,15 +48,14 @@ def recruit(m: ScamModel) -> int:
     """This week's recruitment; returns the people arriving in the regional pool."""
     p, s, lab = m.params.recruitment, m.recruitment, m.params.labour
     returned = _send_home(m, s)
-    in_force = root_causes_in_force(m)
-    s.awareness = recruitment.update_awareness(s.awareness, s.base_awareness, returned, p, in_force)
+    s.awareness = recruitment.update_awareness(s.awareness, s.base_awareness, returned, p, m.levers.awareness_campaign)
     if s.stock is not None:
         renewed = recruitment.renewal(s.stock, s.base_stock, p.stock_renewal)
         s.stock += renewed
         s.flows["entered"] += int(renewed.sum())
     pr = m.prices
     margin = recruitment.margin_per_worker_week(pr.revenue_per_worker_week, pr.keep_share, pr.worker_cost_week)
-    screening = p.screening_cost if in_force else 0.0
+    screening = m.levers.screening_cost
     common, viable = recruitment.market_response(margin, s.signal, screening, p, lab.attrition)
     shares = recruitment.origin_shares(p)
     lam, by_origin = recruitment.expected_recruits(lab.inflow_per_week * m.levers.inflow_factor, shares, common,

@@ -139,6 +139,7 @@ def summarise(run: RunResult, cf: RunResult | None = None) -> dict[str, Any]:
             "herfindahl_last_year": metrics.herfindahl(share),
         },
         "relocation_since_policy": metrics.relocation_measures(run.moves, start),
+        "global": global_view(f, run.moves, start),
         "victims": {
             "victim_weeks": float(weekly_workers.sum()),
             "victim_weeks_since_policy": _since(f, "workers_held", start),
@@ -168,5 +169,36 @@ def summarise(run: RunResult, cf: RunResult | None = None) -> dict[str, Any]:
             "revenue_averted_usd": float(cr.sum() - f["revenue"].to_numpy().sum()),
             "counterfactual_workers_last_year": float(cw[-metrics.YEAR:].mean()),
             "identical_before_policy": bool(run.frame.iloc[: max(0, first - 1)].equals(cf.frame.iloc[: max(0, first - 1)])),
+            **global_effect(f, cf.frame),
         }
     return out
+
+
+def _last_year(frame: pd.DataFrame, column: str) -> float:
+    return float(frame[column].to_numpy()[-metrics.YEAR:].mean()) if len(frame) else float("nan")
+
+
+def global_view(frame: pd.DataFrame, moves: pd.DataFrame, start: int) -> dict[str, Any]:
+    """The map and the world outside it: operations overseas, and people held and victim losses in both."""
+    since = moves[moves["week"] >= start]
+    return {
+        "overseas_operations_end": int(frame["overseas_operations"].iloc[-1]) if len(frame) else 0,
+        "overseas_workers_held_end": int(frame["overseas_workers_held"].iloc[-1]) if len(frame) else 0,
+        "global_workers_held_last_year": _last_year(frame, "global_workers_held"),
+        "victim_losses_last_year_usd": _last_year(frame, "revenue"),
+        "global_victim_losses_last_year_usd": _last_year(frame, "global_revenue"),
+        "moves_overseas_since_policy": int((since["to_cell"] < 0).sum()),
+        "share_of_moves_overseas_since_policy": metrics.ratio(float((since["to_cell"] < 0).sum()), float(len(since))),
+    }
+
+
+def global_effect(frame: pd.DataFrame, cf_frame: pd.DataFrame) -> dict[str, Any]:
+    """Persistence against the no-policy run counted globally (map and overseas), for people held and victim losses."""
+    return {
+        "persistence_vs_counterfactual_global_workers": metrics.ratio(_last_year(frame, "global_workers_held"),
+                                                                      _last_year(cf_frame, "global_workers_held")),
+        "persistence_vs_counterfactual_global_revenue": metrics.ratio(_last_year(frame, "global_revenue"),
+                                                                      _last_year(cf_frame, "global_revenue")),
+        "global_victim_weeks_averted": float(cf_frame["global_workers_held"].sum() - frame["global_workers_held"].sum()),
+        "global_revenue_averted_usd": float(cf_frame["global_revenue"].sum() - frame["global_revenue"].sum()),
+    }

@@ -9,7 +9,8 @@ from typing import Any
 POLICY_TYPES = ("none", "case_by_case", "hotspot", "network", "coordinated", "root_causes", "combined")
 RAID_MODES = ("hotspot", "network", "coordinated")
 ROOT_CAUSE_LEVERS = ("aml_share", "infrastructure_cut", "cut_zones", "cut_substitutes", "inflow_reduction",
-                     "protection_sanctions", "revoke_concessions", "repatriation_share", "demand_reduction")
+                     "protection_sanctions", "revoke_concessions", "repatriation_share", "demand_reduction",
+                     "screening_cost", "awareness_campaign")
 ZONE_KINDS = ("sez", "armed_group", "other")
 #: How operators form their belief about a jurisdiction's raid hazard (``enforcement.risk_belief``).
 RISK_BELIEFS = ("announced_capacity", "learned")

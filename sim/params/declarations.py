@@ -178,14 +178,15 @@ class EnforcementParams:
     residual_half_life: float = param(104.0, "weeks", "half-life of the residual tail", 0.1, 1e6)
     risk_perception: float = param(0.15, "per heat unit", "weekly raid hazard operators read into one unit of heat", 0, 100)
     risk_belief: str = param(
-        "announced_capacity", "-", "what operators read as a jurisdiction's raid hazard: the programme's raid capacity per "
-        "compound, known in advance (announced_capacity), or a belief learned from raids actually made (learned)",
-        choices=RISK_BELIEFS)
+        "learned", "-", "what operators read as a jurisdiction's raid hazard: a belief learned from raids actually made "
+        "(learned), or the programme's raid capacity per compound, known in advance (announced_capacity: the model "
+        "before issue 12, kept for comparison)", choices=RISK_BELIEFS,
+        source="operators cannot read agencies' budgets; exodus follows raids on peers and announcements (docs/references.md, fact 6)")
     belief_half_life: float = param(
         12.0, "weeks", "learned belief: half-life of operators' memory of the raid rate per compound in a jurisdiction",
         0.1, 1e5, source="assumption; Sherman 1990: crackdown deterrence decays (15 of 18), 5 of 18 left a residual effect")
     announcement_credibility: float = param(
-        1.0, "share", "learned belief: share of an announced programme's raid hazard per compound operators believe "
+        0.5, "share", "learned belief: share of an announced programme's raid hazard per compound operators believe "
         "before it starts (0: announcements are ignored)", 0, 1,
         source="assumption; exodus ahead of announced operations (docs/references.md, fact 6)")
 
@@ -238,6 +239,11 @@ class PolicyParams:
                                      source="Thai cuts Feb 2025: generators, Lao power, Starlink within weeks (docs/references.md)")
     cut_substitutes: bool = param(False, "-", "the substitutes (fuel, cross-border power, satellite) are cut too")
     inflow_reduction: float = param(0.0, "share", "recruitment-pipeline disruption: share of trafficking inflow stopped", 0, 1)
+    screening_cost: float = param(
+        0.0, "x", "border and visa screening: rise in brokers' cost per recruit (acts through recruitment.cost_per_recruit)",
+        0, 100)
+    awareness_campaign: float = param(
+        0.0, "1/week", "awareness campaign: share of each origin's unaware job-seekers warned each week", 0, 1)
     protection_sanctions: float = param(0.0, "share", "sanctions on protectors: share of protection removed", 0, 1)
     revoke_concessions: tuple[str, ...] = param((), "names", "zone governance: zones whose concession is revoked for good")
     repatriation_share: float = param(-1.0, "share", "victim repatriation: share of freed workers sent home (-1: unchanged)", -1, 1)

@@ -28,28 +28,24 @@ class RecruitmentParams:
     awareness_southeast_asia: float = param(0.2, "share", "base awareness in the Southeast Asian origin", 0, 0.99)
     awareness_south_asia: float = param(0.1, "share", "base awareness in the South Asian origin", 0, 0.99)
     awareness_elsewhere: float = param(0.05, "share", "base awareness in Africa, Latin America and elsewhere", 0, 0.99)
-    price_elasticity: float = param(0.0, "-", "elasticity of recruitment with the margin per worker-week (0: recruitment ignores it)",
+    price_elasticity: float = param(0.5, "-", "elasticity of recruitment with the margin per worker-week (0: recruitment ignores it)",
                                     0, 10)
     margin_reference: float = param(1907.5, "US$/worker-week", "margin per worker-week at which recruitment is its reference",
                                     1, 1e7, source="the default market: 7 x 350 x (1 - 0.15) - 7 x 25")
-    demand_elasticity: float = param(0.0, "-", "elasticity of recruitment with the vacancy signal (0: brokers ignore vacancies)", 0, 10)
+    demand_elasticity: float = param(0.5, "-", "elasticity of recruitment with the vacancy signal (0: brokers ignore vacancies)", 0, 10)
     demand_reference: float = param(0.65, "share", "vacancy signal (vacancies / (vacancies + pool)) at which recruitment is its reference",
                                     0.001, 1, source="the default baseline's mean signal after its burn-in (0.645)")
-    stock_weeks: float = param(0.0, "weeks", "reachable job-seekers of an origin at reference recruitment, in weeks of it "
+    stock_weeks: float = param(520.0, "weeks", "reachable job-seekers of an origin at reference recruitment, in weeks of it "
                                "(0: unlimited, never depleted)", 0, 1e5)
     stock_renewal: float = param(0.01, "1/week", "share of an origin's shortfall from its base size renewed each week (the base "
                                  "exceeds the reference stock by reference recruitment / this rate)", 0, 1)
     awareness_per_1000_returnees: float = param(
-        0.0, "share per 1000 people", "share of an origin's unaware job-seekers warned by each 1000 people repatriated there", 0, 1)
+        0.01, "share per 1000 people", "share of an origin's unaware job-seekers warned by each 1000 people repatriated there", 0, 1)
     awareness_half_life: float = param(104.0, "weeks", "half-life of awareness above its base (memory fades)", 0.1, 1e5)
-    campaign_awareness: float = param(
-        0.0, "1/week", "awareness campaign: share of the unaware reached each week while a root-cause policy is in force", 0, 1)
-    cost_per_recruit: float = param(0.0, "US$/person", "median cost to a broker of deceiving and moving one recruit (0: off)", 0, 1e7)
+    cost_per_recruit: float = param(3000.0, "US$/person", "median cost to a broker of deceiving and moving one recruit (0: off)", 0, 1e7)
     cost_spread: float = param(1.0, "-", "log-normal sigma of the cost per recruit across job-seekers and brokers", 0.01, 10)
     broker_fee_share: float = param(0.05, "share", "share of a worker's expected margin over the stay paid to the broker", 0, 1)
-    screening_cost: float = param(
-        0.0, "x", "border and visa screening: rise in the cost per recruit while a root-cause policy is in force", 0, 100)
-    transit_weeks: int = param(0, "weeks", "weeks a recruit spends in the pipeline before reaching the regional pool", 0, 104)
+    transit_weeks: int = param(2, "weeks", "weeks a recruit spends in the pipeline before reaching the regional pool", 0, 104)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +53,7 @@ class VictimParams:
     """The victims' side: a stock of reachable, not-yet-wary victims that the industry depletes."""
 
     saturation_workers: float = param(
-        0.0, "workers", "industry size at which the steady-state yield per worker halves (0: no saturation, yield fixed)", 0, 1e9)
+        200000.0, "workers", "industry size at which the steady-state yield per worker halves (0: no saturation, yield fixed)", 0, 1e9)
     renewal_rate: float = param(0.02, "1/week", "share of the victims' shortfall renewed each week (new users, fading wariness)",
                                 1e-4, 1)
     reference_workers: float = param(
@@ -69,15 +65,15 @@ class VictimParams:
 class OverseasParams:
     """The world outside the map: an outside option in site choice, and the ledger of operations gone overseas."""
 
-    enabled: bool = param(False, "-", "a moving compound may go overseas (Africa, the Pacific, the Middle East) and leave the map")
-    move_cost: float = param(1.0e7, "US$", "cost of moving a compound overseas: transport of people, new premises, "
+    enabled: bool = param(True, "-", "a moving compound may go overseas (Africa, the Pacific, the Middle East) and leave the map")
+    move_cost: float = param(7.0e6, "US$", "cost of moving a compound overseas: transport of people, new premises, "
                              "fixers abroad, and what it leaves behind", 0, 1e12)
-    revenue_factor: float = param(0.7, "x", "revenue per worker overseas relative to a map cell at infrastructure 1", 0, 10)
-    running_cost_week: float = param(50000.0, "US$/week", "fixed running cost of an operation overseas (rent, guards, "
+    revenue_factor: float = param(0.8, "x", "revenue per worker overseas relative to a map cell at infrastructure 1", 0, 10)
+    running_cost_week: float = param(75000.0, "US$/week", "fixed running cost of an operation overseas (rent, guards, "
                                      "local protection)", 0, 1e9)
-    raid_hazard: float = param(0.01, "1/week", "weekly raid hazard operators expect overseas (enters site choice)", 0, 1)
+    raid_hazard: float = param(0.02, "1/week", "weekly raid hazard operators expect overseas (enters site choice)", 0, 1)
     closure_hazard: float = param(0.01, "1/week", "weekly chance an operation overseas is closed (enforcement abroad, "
                                   "failure); its people are freed", 0, 1)
     hiring_share: float = param(0.2, "share", "hiring rate overseas from the regional pool, as a share of labour.hiring_rate", 0, 1)
-    weeks: int = param(6, "weeks", "weeks an operation that moved overseas produces nothing", 0, 520)
+    weeks: int = param(8, "weeks", "weeks an operation that moved overseas produces nothing", 0, 520)
     distance_km: float = param(6000.0, "km", "distance recorded for a move overseas (for relocation statistics only)", 0, 40000)

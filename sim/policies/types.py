@@ -47,6 +47,8 @@ class Levers:
     cut_share: float = 0.0
     cut_substitutes: bool = False
     substitution_weeks: int = 0
+    screening_cost: float = 0.0
+    awareness_campaign: float = 0.0
 
 
 NEUTRAL = Levers()
@@ -254,6 +256,8 @@ class Policy:
             cut_share=p.infrastructure_cut,
             cut_substitutes=p.cut_substitutes,
             substitution_weeks=p.substitution_weeks,
+            screening_cost=p.screening_cost,
+            awareness_campaign=p.awareness_campaign,
         )
 
     def adjust_ground(self, week: int, protection: np.ndarray, concession: np.ndarray, home_protection: np.ndarray

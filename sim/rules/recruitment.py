@@ -178,11 +178,11 @@ def renewal(stock: np.ndarray, base: np.ndarray, rate: float) -> np.ndarray:
     return np.rint((base - stock) * rate).astype(np.int64)
 
 
-def update_awareness(a: np.ndarray, a0: np.ndarray, returned: np.ndarray, p: RecruitmentParams, campaign: bool) -> np.ndarray:
-    """Awareness fades toward its base; returnees' stories and a campaign warn part of the unaware."""
+def update_awareness(a: np.ndarray, a0: np.ndarray, returned: np.ndarray, p: RecruitmentParams, campaign: float) -> np.ndarray:
+    """Awareness fades toward its base; returnees' stories and a campaign (``campaign`` of the unaware a week) warn part of the unaware."""
     fade = 0.5 ** (1.0 / p.awareness_half_life)
     a = a0 + (a - a0) * fade
-    warned = np.minimum(1.0, returned / 1000.0 * p.awareness_per_1000_returnees + (p.campaign_awareness if campaign else 0.0))
+    warned = np.minimum(1.0, returned / 1000.0 * p.awareness_per_1000_returnees + campaign)
     return a + (1.0 - a) * warned
 
 

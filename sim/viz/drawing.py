@@ -175,7 +175,8 @@ def recent_trails(model: ScamModel, weeks: int = TRAIL_WEEKS) -> tuple[np.ndarra
     for w, origin, dest, _km, cross, _forced in reversed(model.moves):
         if w <= week - weeks:
             break
-        rows.append((origin, dest, cross, week - w))
+        if dest >= 0:  # a move overseas (destination -1) leaves the map: no trail to draw
+            rows.append((origin, dest, cross, week - w))
     if not rows:
         return np.zeros((0, 2, 2)), np.zeros((0, 4))
     a = np.array([[o, d] for o, d, _, _ in rows])

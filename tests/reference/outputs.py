@@ -25,6 +25,14 @@ CHECKSUMS = HERE / "checksums.json"
 RUN_SCENARIOS = ("baseline", "mekong", "case_by_case", "coordinated", "root_causes")
 RUN_ARGS = ("--seed", "3", "--weeks", "104", "--compare")
 SWEEP = "quick"
+#: The pre-issue-12 model, kept as a scenario with every new mechanism at its neutral value: its outputs,
+#: restricted to the columns that model wrote, must stay those the earlier model wrote (checksums frozen
+#: at issue 12, not regenerated).
+LEGACY_SCENARIO = "baseline_closed"
+LEGACY_CHECKSUMS = {
+    "relocations.csv": "a4c62d8e5429acb20d0075a93c6318581b1f55d08c7dc093fac7d9e03db63b31",
+    "timeseries.csv": "e0aa52042809eca6a320db30340e55f689d69715975e916d135245863c0cfefa",
+}
 
 
 def _sha(data: bytes) -> str:
@@ -39,6 +47,23 @@ def run_checksums(name: str, out: Path) -> dict[str, str]:
     if code != 0:
         raise RuntimeError(f"scamsim run {name} exited {code}")
     return {f: _sha((folder / f).read_bytes()) for f in ("timeseries.csv", "relocations.csv")}
+
+
+def legacy_checksums(out: Path) -> dict[str, str]:
+    """The closed baseline's outputs on the pre-issue-12 columns (timeseries without the columns added since)."""
+    from sim.cli.main import main
+    from sim.common.files import write_csv
+    from sim.core.record import LEGACY_COLUMNS
+
+    folder = out / LEGACY_SCENARIO
+    code = main(["run", str(REPO / "scenarios" / f"{LEGACY_SCENARIO}.toml"), *RUN_ARGS, "--out", str(folder)])
+    if code != 0:
+        raise RuntimeError(f"scamsim run {LEGACY_SCENARIO} exited {code}")
+    frame = pd.read_csv(folder / "timeseries.csv")
+    legacy = [c for c in frame.columns if c in LEGACY_COLUMNS or c.startswith("workers_") or c.startswith(("cf_", "effect_"))]
+    write_csv(folder / "legacy.csv", frame[legacy])
+    return {"timeseries.csv": _sha((folder / "legacy.csv").read_bytes()),
+            "relocations.csv": _sha((folder / "relocations.csv").read_bytes())}
 
 
 def sweep_checksums(out: Path) -> dict[str, str]:

@@ -98,7 +98,7 @@ def flows_between(moves: pd.DataFrame, cell_jurisdiction: np.ndarray, a: int, b:
     """Moves from jurisdiction a to b and from b to a, from ``since_week`` on."""
     m = moves[moves["week"] >= since_week]
     src = cell_jurisdiction[m["from_cell"].to_numpy(dtype=np.int64)]
-    dst = cell_jurisdiction[m["to_cell"].to_numpy(dtype=np.int64)]
+    dst = np.append(cell_jurisdiction, -2)[m["to_cell"].to_numpy(dtype=np.int64)]  # a move overseas (cell -1) reads -2
     return int(np.sum((src == a) & (dst == b))), int(np.sum((src == b) & (dst == a)))
 
 
@@ -151,6 +151,9 @@ def shock_measures(o: Observation, cf: Observation, geo: Geo, window: int = 26) 
     out_moves = m[area_cells[m["from_cell"].to_numpy(dtype=np.int64)]]
     dest = {}
     for cell in out_moves["to_cell"].to_numpy(dtype=np.int64):
+        if cell < 0:  # the outside option: the move left the map
+            dest["overseas"] = dest.get("overseas", 0) + 1
+            continue
         z = geo.cell_zone[cell]
         label = geo.jurisdictions[geo.cell_jurisdiction[cell]] + (f"/{geo.zones[z]}" if z >= 0 else "")
         dest[label] = dest.get(label, 0) + 1
@@ -180,4 +183,5 @@ def shock_measures(o: Observation, cf: Observation, geo: Geo, window: int = 26) 
 def _moves_into(moves: pd.DataFrame, area_cells: np.ndarray, first_week: int, end_week: int) -> pd.DataFrame:
     """Moves from outside the area into it, in weeks ``first_week`` <= week < ``end_week``."""
     m = moves[(moves["week"] >= first_week) & (moves["week"] < end_week)]
-    return m[~area_cells[m["from_cell"].to_numpy(dtype=np.int64)] & area_cells[m["to_cell"].to_numpy(dtype=np.int64)]]
+    into = np.append(area_cells, False)[m["to_cell"].to_numpy(dtype=np.int64)]  # overseas (cell -1) is never in the area
+    return m[~area_cells[m["from_cell"].to_numpy(dtype=np.int64)] & into]

@@ -48,7 +48,7 @@ def m_recovery(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
 
 def m_moves(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
     o = obs["status_quo"]
-    country = np.array((*geo.countries, ""))[geo.cell_jurisdiction]
+    country = np.append(np.array((*geo.countries, ""))[geo.cell_jurisdiction], "overseas")  # cell -1: a move overseas
 
     def cross_country(m: pd.DataFrame) -> np.ndarray:
         return country[m["from_cell"].to_numpy(dtype=np.int64)] != country[m["to_cell"].to_numpy(dtype=np.int64)]
