@@ -211,25 +211,24 @@ def text(records: list[dict[str, Any]], params: list[str], measures: list[str], 
 
     points = _by_point(records)
     lines: list[str] = []
+    legend = [""] + [f"{_point_name(p, v['parameters'])}" for p, v in points.items()]  # below the table: it starts the output
     if transpose:
-        lines += [f"{_point_name(p, v['parameters'])}" for p, v in points.items()] + [""]
         head = ["measure", *(f"point {p}" for p in points)]
         rows = [[short(m, measures), *(cell(v["cells"][m], False) for v in points.values())] for m in measures]
-        lines += _grid(head, rows, 1, width)
+        lines += _grid(head, rows, 1, width) + legend
     else:
         inline = params
         if sum(max(len(short(k, params)), *(len(str(v["parameters"][k])) for v in points.values())) + 3 for k in params) > width // 3:
-            inline = []  # parameters too wide to repeat in every block: listed above the table instead
-            lines += [f"{_point_name(p, v['parameters'])}" for p, v in points.items()] + [""]
+            inline = []  # parameters too wide to repeat in every block: listed below the table instead
         head = ["point", *(short(p, params) for p in inline), *(short(m, measures) for m in measures)]
         rows = [[str(p), *(str(v["parameters"][k]) for k in inline), *(cell(v["cells"][m], False) for m in measures)]
                 for p, v in points.items()]
-        lines += _grid(head, rows, len(inline) + 1, width)
+        lines += _grid(head, rows, len(inline) + 1, width) + (legend if not inline and params else [])
     runs = sorted({v["runs"] for v in points.values()})
     lines += ["", f"mean [Student-t 95% interval] over the {'/'.join(map(str, runs))} runs of each design point; measures:"]
     for m in measures:
         lines += textwrap.wrap(f"{short(m, measures)}: {measure_label(m, 10_000)} [{m}]", width,
-                               initial_indent="  ", subsequent_indent="      ")
+                               initial_indent="  ", subsequent_indent="      ", break_on_hyphens=False)
     notes = _notes(records)
     if notes:
         lines += ["", "not to be quoted as a number with an interval:"]
