@@ -1,4 +1,4 @@
-"""``scamsim sweep``, ``scamsim plot`` and (from ``sim.cli.table``) ``scamsim table``: added by ``register(subparsers)``.
+"""``scamsim sweep`` and ``scamsim plot``: added to the main parser by ``register(subparsers)``.
 
 Exit codes follow ``sim.cli.main``: 0 success, 2 bad input (the message names the file and the key),
 1 failed runs or anything else, 130 interrupted (the finished runs are kept; ``--resume`` continues).
@@ -139,6 +139,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="FILE", help="write FILE.png and FILE.svg (default: RESULTS/figures/...)")
     p.set_defaults(func=cmd_plot)
 
-    from sim.cli import table
-
-    table.register(subparsers)

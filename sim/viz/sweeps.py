@@ -98,8 +98,6 @@ def summary_table(frame: pd.DataFrame, by: list[str], y: str) -> pd.DataFrame:
 
 # ---- choosing what to draw ----------------------------------------------------------------------------
 
-
-
 def parse_where(items: list[str] | None, parameters: list[str]) -> dict[str, Any]:
     out = {}
     for item in items or []:
