@@ -19,11 +19,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scamsim", description="Agent-based simulation of scam compounds under enforcement.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from sim.cli import app, brief, patterns, run, sensitivity, sweep, validate
+    from sim.cli import app, brief, patterns, run, sensitivity, sweep, table, validate
 
     validate.register(sub)
     run.register(sub)
     sweep.register(sub)
+    table.register(sub)
     sensitivity.register(sub)
     app.register(sub)
     brief.register(sub)

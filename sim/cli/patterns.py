@@ -38,7 +38,9 @@ def cmd_patterns(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``scamsim patterns [SCENARIO] [--replications N] [--workers N]`` to the CLI's subparsers."""
-    p = subparsers.add_parser("patterns", help="pattern-oriented validation: does the model reproduce the stylised facts?")
+    p = subparsers.add_parser("patterns", help="pattern-oriented validation: does the model reproduce the stylised facts?",
+                              description="Run a scenario and its variants over several seeds and check each stylised fact of "
+                                          "docs/validation.md against the runs; a failed pattern is a finding (exit code 0).")
     p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario file (default: scenarios/mekong.toml)")
     p.add_argument("--replications", type=int, default=10, help="seeds per variant (default 10)")
     p.add_argument("--workers", type=int, default=2, help="processes (default 2)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,67 @@ def write_run(out: Path, run: RunResult, summary: dict[str, Any], provenance: di
     summary = {**summary, "provenance": {**summary["provenance"], **provenance}}
     write_json(out / "summary.json", summary)
     p = run.params
-    plots.overview(run.frame, run.jurisdictions, f"{p.run.name}: workers held by jurisdiction (policy: {p.policy.type})",
+    plots.overview(run.frame, run.jurisdictions, f"{p.run.name}: people held by jurisdiction (policy: {p.policy.type})",
                    out / "overview.png", p.policy.start_week if p.policy.type != "none" else None,
                    None if cf is None else cf.frame)
+
+
+def simulate_together(params: Any, tick: Callable[[int], None]) -> tuple[RunResult, RunResult]:
+    """The run and its no-policy run, stepped week by week together so progress reads "week k of N" for both.
+
+    The same as ``sim.measures.run.simulate_pair`` (one shared burn-in, then each model on its own
+    random stream), only interleaved: the two models share no state after the branch, so the order in
+    which their weeks are computed does not change a number.
+    """
+    from sim.core.model import ScamModel
+    from sim.measures.run import counterfactual_params, result_of
+
+    model = ScamModel(params)
+    cf_model = model.branch(counterfactual_params(params))
+    for week in range(1, params.run.weeks + 1):
+        model.run(1)
+        cf_model.run(1)
+        tick(week)
+    return result_of(model), result_of(cf_model)
+
+
+def _ratio(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:.3f}"
+
+
+def _usd(value: float | None) -> str:
+    if value is None:
+        return "undefined"
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    return f"{sign}US${v / 1e9:,.2f} billion" if v >= 1e9 else f"{sign}US${v / 1e6:,.1f} million" if v >= 1e6 else f"{sign}US${v:,.0f}"
+
+
+def closing_lines(summary: dict[str, Any]) -> list[str]:
+    """What a run found, in the words of docs/outputs.md: people held, victim losses, the no-policy comparison."""
+    s = summary
+    lines = [f"people held at the end: {s['end']['workers_held']:,} in {s['end']['compounds']} compounds; "
+             f"persistence (last year / year before the policy): {_ratio(s['persistence']['persistence_workers'])}"]
+    cf = s.get("counterfactual")
+    if not cf:
+        return lines
+    g = s.get("global", {})
+    lines += [
+        "against the no-policy run (last year, policy run / no-policy run):",
+        f"  people held:   {_ratio(cf['persistence_vs_counterfactual_workers'])} in the region, "
+        f"{_ratio(cf.get('persistence_vs_counterfactual_global_workers'))} with overseas",
+        f"  victim losses: {_ratio(cf['persistence_vs_counterfactual_revenue'])} in the region, "
+        f"{_ratio(cf.get('persistence_vs_counterfactual_global_revenue'))} with overseas",
+        f"  victim losses averted over the run: {_usd(cf['revenue_averted_usd'])} in the region, "
+        f"{_usd(cf.get('global_revenue_averted_usd'))} with overseas",
+        f"  people held averted over the run: {cf['victim_weeks_averted']:,.0f} person-weeks in the region, "
+        f"{cf.get('global_victim_weeks_averted', float('nan')):,.0f} with overseas",
+        f"  victim losses in the last year of the policy run: {_usd(g.get('victim_losses_last_year_usd'))} in the region, "
+        f"{_usd(g.get('global_victim_losses_last_year_usd'))} with overseas",
+        f"  displacement share (removed from the treated areas, reappeared elsewhere): "
+        f"{_ratio(s['displacement']['displacement_share'])}",
+    ]
+    return lines
 
 
 def _flag_problems(args: argparse.Namespace) -> list[str]:
@@ -57,7 +116,7 @@ def _flag_problems(args: argparse.Namespace) -> list[str]:
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.common.files import folder_problem, write_folder
     from sim.common.provenance import git_commit, versions
-    from sim.measures.run import simulate, simulate_pair, summarise
+    from sim.measures.run import simulate, summarise
     from sim.scenario.loader import ScenarioError, load_scenario
 
     problems = _flag_problems(args)
@@ -78,10 +137,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if problem:
         return print_errors([f"--out: {problem}; give a folder that can be written"])
     weeks = params.run.weeks
-    if args.compare:  # the pair shares its burn-in; progress counts both runs' weeks
-        tick, done = progress(2 * weeks, f"{params.run.name} and its no-policy counterfactual")
-        count = iter(range(1, 2 * weeks + 1))
-        run, cf = simulate_pair(params, progress=lambda _w: tick(next(count)))
+    if args.compare:
+        tick, done = progress(weeks, f"{params.run.name} and its no-policy run")
+        run, cf = simulate_together(params, tick)
     else:
         tick, done = progress(weeks, params.run.name)
         run, cf = simulate(params, progress=tick), None
@@ -96,23 +154,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         "versions": versions(),
     }
     write_folder(out, lambda tmp: write_run(tmp, run, summary, provenance, cf))
-    s = summary
     print(f"wrote {out}/timeseries.csv, summary.json, overview.png, relocations.csv")
-    pers = s["persistence"]["persistence_workers"]
-    print(f"workers held at the end: {s['end']['workers_held']:,} in {s['end']['compounds']} compounds; "
-          f"persistence (last year / year before policy): {'undefined' if pers is None else f'{pers:.3f}'}")
-    if cf is not None:
-        pc = s["counterfactual"]["persistence_vs_counterfactual_workers"]
-        print(f"against the no-policy counterfactual: {'undefined' if pc is None else f'{pc:.3f}'}")
+    for line in closing_lines(summary):
+        print(line)
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="run one scenario and write timeseries.csv, summary.json, overview.png")
-    p.add_argument("scenario")
-    p.add_argument("--seed", type=int)
-    p.add_argument("--weeks", type=int)
+    p = sub.add_parser("run", help="run one scenario and write timeseries.csv, summary.json, overview.png",
+                       description="Run one scenario and write timeseries.csv, relocations.csv, summary.json and overview.png "
+                                   "into a folder (see docs/outputs.md). With --compare the same scenario also runs with the "
+                                   "policy switched off, and the closing lines compare people held and victim losses.")
+    p.add_argument("scenario", help="scenario file, e.g. scenarios/baseline.toml")
+    p.add_argument("--seed", type=int, metavar="N", help="random seed (default: the scenario's run.seed)")
+    p.add_argument("--weeks", type=int, metavar="N", help="weeks to record after the burn-in (default: the scenario's run.weeks)")
     p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="override a parameter (repeatable)")
     p.add_argument("--out", help="output folder (default: runs/NAME-seedN)")
-    p.add_argument("--compare", action="store_true", help="also run the no-policy counterfactual with the same seed")
+    p.add_argument("--compare", action="store_true",
+                   help="also run the scenario with the policy switched off (same seed, shared burn-in) and compare")
     p.set_defaults(func=cmd_run)

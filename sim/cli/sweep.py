@@ -105,38 +105,6 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_table(args: argparse.Namespace) -> int:
-    """Mean [Student-t 95% interval] (n) of measures per design point, as a Markdown table."""
-    from sim.common.stats import t_interval
-    from sim.experiments.store import StoreError, load_results
-    from sim.viz.sweeps import measure_label
-
-    try:
-        results = load_results(args.results)
-    except StoreError as exc:
-        return print_errors([str(exc)])
-    problems = check_coverage(results)
-    if problems:
-        return print_errors(problems)
-    wide = results.wide()
-    wide = wide[wide["role"] != "counterfactual"]
-    measures = args.measures or list(results.measure_names)
-    unknown = [m for m in measures if m not in results.measure_names]
-    if unknown:
-        return print_errors([f"{args.results}: no measure {m!r}; recorded: {', '.join(results.measure_names)}" for m in unknown])
-    params = [c for c in results.parameters if c in wide.columns]
-    head = ["point", *params, *(measure_label(m, 10_000) for m in measures)]
-    print("| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head))
-    for point, g in wide.groupby("point", sort=True):
-        cells = [str(point), *(str(g[p].iloc[0]) for p in params)]
-        for m in measures:
-            mean, lo, hi, n = t_interval(g[m].to_numpy(float))
-            cells.append("undefined" if n == 0 else f"{mean:.3g} [{lo:.3g}, {hi:.3g}] (n={n})" if n > 1 else f"{mean:.3g} (n=1)")
-        print("| " + " | ".join(cells) + " |")
-    return EXIT_OK
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``sweep`` and ``plot`` subcommands to ``scamsim``'s parser."""
     p = subparsers.add_parser(
@@ -157,11 +125,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser(
         "plot", help="figures of a sweep's results (PNG and SVG)",
-        description="Mean and Student-t 95%% interval across replications: a measure against a parameter "
+        description="Mean and Student-t 95% interval across replications: a measure against a parameter "
                     "(one line per policy type), a heatmap when two parameters vary, and relocation distances.")
     p.add_argument("results", help="results folder written by scamsim sweep")
     p.add_argument("--x", metavar="PARAM", help="parameter on the x axis (default: policy.raid_frequency if varied)")
-    p.add_argument("--y", metavar="MEASURE", help="measure on the y axis (default: persistence.persistence_workers)")
+    p.add_argument("--y", metavar="MEASURE", help="measure on the y axis (default: the comparison with the no-policy run, "
+                   "counterfactual.persistence_vs_counterfactual_workers, when the sweep has one; else persistence.persistence_workers)")
     p.add_argument("--hue", metavar="PARAM", help="one line per value of PARAM (default: policy.type if varied); "
                    "with --kind heatmap, the parameter on the y axis")
     p.add_argument("--where", action="append", metavar="PARAM=VALUE", help="keep only runs with this value (repeatable)")
@@ -170,9 +139,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="FILE", help="write FILE.png and FILE.svg (default: RESULTS/figures/...)")
     p.set_defaults(func=cmd_plot)
 
-    p = subparsers.add_parser(
-        "table", help="measures of a sweep per design point: mean [t 95%% interval] (n), as Markdown",
-        description="Mean and Student-t 95%% interval across replications (undefined values dropped; n says how many remain).")
-    p.add_argument("results", help="results folder written by scamsim sweep")
-    p.add_argument("--measures", nargs="+", metavar="MEASURE", help="measures to show (default: all recorded)")
-    p.set_defaults(func=cmd_table)

@@ -47,6 +47,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="check scenario and experiment files without running them")
-    p.add_argument("files", nargs="+")
+    p = sub.add_parser("validate", help="check scenario and experiment files without running them",
+                       description="Check scenario, experiment and sensitivity files (told apart by their tables) without "
+                                   "running them: every problem is printed with its file and key; exit code 2 if any.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario, experiment or sensitivity files (.toml) to check")
     p.set_defaults(func=cmd_validate)

@@ -86,23 +86,25 @@ DESCRIPTIVE_KEYS: tuple[str, ...] = (
 )
 
 #: Axis labels of the measures figures show most: words with units (others get a label made from the key).
+#: One vocabulary: "people held" for the ``workers_held`` quantity, "victim losses" for gross proceeds
+#: (``revenue``); labels only, the keys keep their names.
 MEASURE_LABELS: dict[str, str] = {
-    "persistence.persistence_workers": "Workers held, last year ÷ year before the policy (ratio)",
-    "persistence.persistence_revenue": "Revenue, last year ÷ year before the policy (ratio)",
-    "persistence.workers_before": "Workers held in the year before the policy (people)",
-    "persistence.workers_last_year": "Workers held in the last year (people)",
-    "counterfactual.persistence_vs_counterfactual_workers": "Workers held in the last year ÷ no-policy counterfactual (ratio)",
-    "counterfactual.persistence_vs_counterfactual_revenue": "Revenue in the last year ÷ no-policy counterfactual (ratio)",
-    "counterfactual.victim_weeks_averted": "Victim-weeks averted against the counterfactual (person-weeks)",
-    "counterfactual.revenue_averted_usd": "Revenue averted against the counterfactual (US$)",
+    "persistence.persistence_workers": "People held, last year ÷ year before the policy (ratio)",
+    "persistence.persistence_revenue": "Victim losses, last year ÷ year before the policy (ratio)",
+    "persistence.workers_before": "People held in the year before the policy (people)",
+    "persistence.workers_last_year": "People held in the last year (people)",
+    "counterfactual.persistence_vs_counterfactual_workers": "People held in the last year ÷ no-policy run (ratio)",
+    "counterfactual.persistence_vs_counterfactual_revenue": "Victim losses in the last year ÷ no-policy run (ratio)",
+    "counterfactual.victim_weeks_averted": "People held averted against the no-policy run (person-weeks)",
+    "counterfactual.revenue_averted_usd": "Victim losses averted against the no-policy run (US$)",
     "counterfactual.persistence_vs_counterfactual_global_workers":
-        "People held on the map and overseas, last year ÷ counterfactual (ratio)",
+        "People held on the map and overseas, last year ÷ no-policy run (ratio)",
     "counterfactual.persistence_vs_counterfactual_global_revenue":
-        "Victim losses on the map and overseas, last year ÷ counterfactual (ratio)",
+        "Victim losses on the map and overseas, last year ÷ no-policy run (ratio)",
     "displacement.displacement_share": "Share of the activity removed from treated areas that reappeared elsewhere",
     "displacement.wdq_buffer": "Weighted displacement quotient of the buffer area",
-    "displacement.tne": "Total net effect (workers held)",
-    "displacement.herfindahl_last_year": "Concentration of workers across jurisdictions, last year (Herfindahl index)",
+    "displacement.tne": "Total net effect (people held)",
+    "displacement.herfindahl_last_year": "Concentration of people held across jurisdictions, last year (Herfindahl index)",
     "displacement.spread_jurisdictions_last_year": "Jurisdictions hosting compounds, last year (count)",
     "relocation_since_policy.moves": "Compound moves since the policy started (count)",
     "relocation_since_policy.mean_km": "Mean relocation distance since the policy started (km)",
@@ -113,10 +115,10 @@ MEASURE_LABELS: dict[str, str] = {
     "victims.victim_weeks": "People held in compounds, summed over weeks (person-weeks)",
     "victims.victim_weeks_since_policy": "People held since the policy started (person-weeks)",
     "victims.rescued_since_policy": "People rescued by raids since the policy started",
-    "end.workers_held": "Workers held at the end (people)",
+    "end.workers_held": "People held at the end (people)",
     "end.compounds": "Compounds at the end (count)",
     "end.operators": "Operators at the end (count)",
-    "end.weekly_revenue_usd": "Weekly revenue at the end (US$/week)",
+    "end.weekly_revenue_usd": "Weekly victim losses at the end (US$/week)",
     "enforcement_since_policy.raids": "Raids since the policy started (count)",
     "enforcement_since_policy.bosses_arrested": "Bosses arrested since the policy started (count)",
     "enforcement_since_policy.compounds_dissolved": "Compounds closed for good since the policy started (count)",

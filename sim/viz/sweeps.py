@@ -98,8 +98,6 @@ def summary_table(frame: pd.DataFrame, by: list[str], y: str) -> pd.DataFrame:
 
 # ---- choosing what to draw ----------------------------------------------------------------------------
 
-
-
 def parse_where(items: list[str] | None, parameters: list[str]) -> dict[str, Any]:
     out = {}
     for item in items or []:
@@ -147,8 +145,10 @@ def choose(results: Results, x: str | None, y: str | None, hue: str | None, wher
     if wide.empty:
         raise PlotError(f"{results.path}: no finished runs to plot")
     runs = _filter(wide[wide["role"] == "policy"], where)
-    if y is None:  # the first preferred measure that is defined in some run
-        preferred = ["persistence.persistence_workers", "counterfactual.persistence_vs_counterfactual_workers", *measures]
+    if y is None:  # the first preferred measure that is defined in some run: the no-policy comparison when there is one
+        preferred = ["persistence.persistence_workers", *measures]
+        if results.manifest.get("counterfactual"):
+            preferred.insert(0, "counterfactual.persistence_vs_counterfactual_workers")
         y = next((m for m in preferred if m in measures and np.isfinite(runs[m].to_numpy(float)).any()), measures[0])
     varied = [p for p in params if p not in where and runs[p].nunique() > 1]
     numeric = [p for p in varied if _numeric(runs, p)]
@@ -197,11 +197,12 @@ def _order(key: str, values: Any) -> list[Any]:
 # ---- figures ------------------------------------------------------------------------------------------
 
 def _title(results: Results, where: dict[str, Any]) -> str:
-    m = results.manifest
-    name = m.get("experiment", {}).get("name", results.path.name)
+    """The experiment's description (what the analyst wrote it for), else its name; ``--where`` choices appended."""
+    exp = results.manifest.get("experiment", {})
+    name = (exp.get("description") or "").strip() or exp.get("name") or results.path.name
     bits = [f"{value_label(k, v)}" if k == "policy.type" else f"{k.split('.')[-1].replace('_', ' ')} = {value_label(k, v)}"
             for k, v in where.items()]
-    return name + (f" ({'; '.join(bits)})" if bits else "")
+    return "\n".join(textwrap.wrap(name + (f" ({'; '.join(bits)})" if bits else ""), 80))
 
 
 def _footer(fig: Any, results: Results, n: int) -> None:
@@ -323,7 +324,7 @@ def relocation_figure(results: Results, choice: dict[str, Any], where: dict[str,
         series = [(value_label(hue, v) if hue else "policy runs", _color(hue, v, order) if hue else PALETTE(0), "-", g)
                   for v, g in groups]
         if len(cf_runs) and "none" not in order:  # a "none" line already is the counterfactual
-            series.append(("no-policy counterfactual", "black", "--", cf_runs))
+            series.append(("no-policy run", "black", "--", cf_runs))
         for label, color, ls, g in series:
             s = shares(list(g["run_id"]))
             if not len(s):
