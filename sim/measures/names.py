@@ -35,6 +35,13 @@ MEASURES: tuple[str, ...] = (
     "relocation_since_policy.p90_km",
     "relocation_since_policy.share_cross_border",
     "relocation_since_policy.share_under_100km",
+    "global.overseas_operations_end",
+    "global.overseas_workers_held_end",
+    "global.global_workers_held_last_year",
+    "global.victim_losses_last_year_usd",
+    "global.global_victim_losses_last_year_usd",
+    "global.moves_overseas_since_policy",
+    "global.share_of_moves_overseas_since_policy",
     "victims.victim_weeks",
     "victims.victim_weeks_since_policy",
     "victims.rescued_since_policy",
@@ -55,6 +62,10 @@ MEASURES: tuple[str, ...] = (
     "counterfactual.revenue_averted_usd",
     "counterfactual.counterfactual_workers_last_year",
     "counterfactual.identical_before_policy",
+    "counterfactual.persistence_vs_counterfactual_global_workers",
+    "counterfactual.persistence_vs_counterfactual_global_revenue",
+    "counterfactual.global_victim_weeks_averted",
+    "counterfactual.global_revenue_averted_usd",
 )
 
 #: Prefix of the measures reported only when a run is summarised against its no-policy counterfactual.
