@@ -7,8 +7,10 @@ gets, so a test can never run on parameters a user could not write.
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from sim.scenario.loader import params_from_dict
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
 BASELINE = SCENARIOS / "baseline.toml"
+BASELINE_CLOSED = SCENARIOS / "baseline_closed.toml"
 
 #: One jurisdiction, 5 x 4 cells: every cell has the same governance, so detection is one number.
 ONE_JURISDICTION = {
@@ -35,6 +38,23 @@ TWO_JURISDICTIONS = {
         "B": {"symbol": "B", "governance": 0.3, "protection": 0.5},
     },
 }
+
+def _closed_model() -> dict[str, Any]:
+    """The neutral values of issue 12's mechanisms, read from the parameter tables of baseline_closed.toml
+    (its [run] table names the scenario and is not a mechanism), so the file stays the one source."""
+    data = tomllib.loads(BASELINE_CLOSED.read_text(encoding="utf-8"))
+    return {f"{section}.{name}": value for section, table in data.items()
+            if isinstance(table, dict) and section != "run" for name, value in table.items()}
+
+
+#: The earlier model (fixed inflow, linear revenue, closed map, raid programme known in advance) as dotted
+#: overrides: for tests whose subject is that model's analytic limit, or a mechanism measured against the
+#: neutral baseline. Later values (a test's own) override these.
+CLOSED_MODEL: dict[str, Any] = _closed_model()
+
+#: The same as ``--set`` strings for ``load_scenario`` (values written as TOML).
+CLOSED_OVERRIDES: list[str] = [f"{k}={json.dumps(v)}" for k, v in CLOSED_MODEL.items()]
+
 
 def optional(key: str, value: Any) -> dict[str, Any]:
     """``{key: value}`` if the parameter exists in this version of the model, else ``{}``.

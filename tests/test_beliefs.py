@@ -211,8 +211,8 @@ def test_announcement_credibility_zero_changes_nothing_and_one_raises_beliefs_be
     assert all(by_week[w].belief[:C].tolist() == q[w].belief[:C].tolist() for w in range(1, first))
 
 
-def test_the_old_rule_is_the_default_and_ignores_the_perception_parameters():
-    assert EnforcementParams().risk_belief == "announced_capacity"
+def test_learned_is_the_default_and_the_old_rule_ignores_the_perception_parameters():
+    assert EnforcementParams().risk_belief == "learned"  # the default since issue 12 (baseline_closed.toml keeps the old rule)
     policy = {"type": "case_by_case", "raid_frequency": 400.0, "jurisdictions": ["C"], "announce_weeks": 4}
     a = ScamModel(small(policy, risk_belief="announced_capacity")).run(25)
     b = ScamModel(small(policy, risk_belief="announced_capacity", belief_half_life=3.0,

@@ -160,7 +160,9 @@ def test_an_escape_across_the_border_makes_the_forced_move_cheaper():
         return next(op.capital for op in m.operator_by_slot.values() if op.unique_id == uid)
 
     def moved(ev: hooks.CompoundMoved) -> None:
-        if ev.forced:
+        # Moves on the map only: a compound that goes overseas (destination -1) leaves the map, and its
+        # operator leaves the regional market with it when that was its last compound.
+        if ev.forced and ev.destination >= 0:
             paid[ev.compound] = capital(ev.operator)
 
     def raided(ev: hooks.RaidResolved) -> None:

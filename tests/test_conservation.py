@@ -4,11 +4,17 @@ Flows of people in the model (sim/core/phases.py and sim/core/moves.py):
   pool  += inflow (hire)             pool  -= drift (hire)          pool -> held: hires (hire)
   held  -= attrition (hire)          held  -> freed: tip-off escapes, rescues, dissolved compounds (raid, dissolve)
   freed -> repatriated (leave)  or  -> retrafficked (back into the pool) (free)
+Overseas (sim/core/phases.py overseas, sim/core/moves.py go_overseas and free_overseas), O held there:
+  held -> overseas: departed_overseas (a compound leaves the map with its people)
+  pool -> overseas: overseas_hired     overseas -= overseas_attrition
+  overseas -> freed: closures, then -> overseas_repatriated  or  -> overseas_retrafficked (back into the pool)
 So, with H held, P pool and cumulative totals,
-  H_t + P_t = H_0 + P_0 + inflow_t - drifted_t - attrition_t - repatriated_t        (exact, integers)
+  H_t + O_t + P_t = H_0 + O_0 + P_0 + inflow_t - drifted_t - attrition_t - repatriated_t
+                    - overseas_attrition_t - overseas_repatriated_t                   (exact, integers)
 and week by week
-  dP = d inflow - d drifted - hired + retrafficked
-  dH = hired - attrition - (repatriated + retrafficked).
+  dP = d inflow - d drifted - hired + retrafficked - overseas_hired + overseas_retrafficked
+  dH = hired - attrition - (repatriated + retrafficked) - departed_overseas
+  dO = departed_overseas + overseas_hired - overseas_attrition - (overseas_repatriated + overseas_retrafficked).
 """
 
 from __future__ import annotations
@@ -59,10 +65,11 @@ def test_raids_move_people_but_conserve_them_exactly(seed):
     m = ScamModel(make_params(CLOSED), rng=seed)
     held0 = m.workers_held()
     n0 = m.compound_table.count()
-    assert n0 == 16 and held0 > 0
+    assert n0 == 16 and held0 > 0 and m.overseas.held() == 0
     for _ in range(CLOSED_WEEKS):
         m.step()
         assert m.workers_held() == held0, f"week {m.week}"
+        assert m.overseas.held() == 0  # a move overseas costs money (overseas.move_cost): every forced move stays on the map
         assert m.pool == 0
         assert m.compound_table.count() == n0
     f = m.log.frame()
@@ -74,7 +81,9 @@ def test_raids_move_people_but_conserve_them_exactly(seed):
     assert f["cross_border_relocations"].sum() >= 1
     assert f["workers_A"].nunique() > 1
     assert f["compounds_dissolved"].sum() == 0
-    assert m.totals == {"repatriated": 0, "retrafficked": 0, "rescued": 0, "attrition": 0, "drifted": 0, "inflow": 0}
+    assert m.totals == {"repatriated": 0, "retrafficked": 0, "rescued": 0, "attrition": 0, "drifted": 0, "inflow": 0,
+                        "departed_overseas": 0, "overseas_hired": 0, "overseas_attrition": 0, "overseas_repatriated": 0,
+                        "overseas_retrafficked": 0}
 
 
 # ---- the bookkeeping identity with every channel on --------------------------------------------
@@ -83,42 +92,50 @@ def test_raids_move_people_but_conserve_them_exactly(seed):
 def busy_run():
     """The baseline with the policy from week 8, frequent raids and arrests: every channel is used.
 
-    A short burn-in (where the model has one) must leave a consistent starting point: held and pool
-    are read after it, and the cumulative totals start from zero there.
+    The move overseas is made cheaper (3 million instead of 7) so that compounds do leave the map
+    within the run and the overseas channels are used too.
+    A short burn-in (where the model has one) must leave a consistent starting point: held, overseas and
+    pool are read after it, and the cumulative totals start from zero there.
     """
-    params = load_scenario(BASELINE, ["policy.start_week=8", "policy.raid_frequency=150",
+    params = load_scenario(BASELINE, ["policy.start_week=8", "policy.raid_frequency=150", "overseas.move_cost=3e6",
                                       "enforcement.arrest_probability=0.3", *burn_in_override(15)]).params
     m = ScamModel(params, rng=5)
-    held0, pool0 = m.workers_held(), m.pool
+    held0, abroad0, pool0 = m.workers_held(), m.overseas.held(), m.pool
     weeks = []
-    prev = dict(m.totals, held=held0, pool=pool0)
+    prev = dict(m.totals, held=held0, abroad=abroad0, pool=pool0)
     for _ in range(40):
         m.step()
-        now = dict(m.totals, held=m.workers_held(), pool=m.pool)
-        weeks.append({k: now[k] - prev[k] for k in now} | {"held": now["held"], "pool": now["pool"],
+        now = dict(m.totals, held=m.workers_held(), abroad=m.overseas.held(), pool=m.pool)
+        weeks.append({k: now[k] - prev[k] for k in now} | {"held": now["held"], "abroad": now["abroad"], "pool": now["pool"],
                                                               "d_held": now["held"] - prev["held"],
+                                                              "d_abroad": now["abroad"] - prev["abroad"],
                                                               "d_pool": now["pool"] - prev["pool"]})
         prev = now
-    return m, held0, pool0, pd.DataFrame(weeks)
+    return m, held0 + abroad0, pool0, pd.DataFrame(weeks)
 
 
 def test_every_channel_was_used(busy_run):
     m, _, _, _ = busy_run
     f = m.log.frame()
-    for key in ("inflow", "drifted", "attrition", "repatriated", "retrafficked", "rescued"):
+    for key in ("inflow", "drifted", "attrition", "repatriated", "retrafficked", "rescued", "departed_overseas",
+                "overseas_hired", "overseas_attrition", "overseas_repatriated", "overseas_retrafficked"):
         assert m.totals[key] > 0, key
     for column in ("raids_tipped_off", "bosses_arrested", "compounds_dissolved", "workers_hired"):
         assert f[column].sum() > 0, column
 
 
 def test_people_identity_every_week(busy_run):
-    m, held0, pool0, w = busy_run
-    cum = w[["inflow", "drifted", "attrition", "repatriated"]].cumsum()
+    m, held0, pool0, w = busy_run  # held0: on the map and overseas
+    cum = w[["inflow", "drifted", "attrition", "repatriated", "overseas_attrition", "overseas_repatriated"]].cumsum()
     lhs = held0 + pool0 + cum["inflow"]
-    rhs = w["held"] + w["pool"] + cum["repatriated"] + cum["attrition"] + cum["drifted"]
+    rhs = (w["held"] + w["abroad"] + w["pool"] + cum["repatriated"] + cum["attrition"] + cum["drifted"]
+           + cum["overseas_attrition"] + cum["overseas_repatriated"])
     assert (lhs == rhs).all(), (lhs - rhs)[lhs != rhs]
     t = m.totals
-    assert held0 + pool0 + t["inflow"] == m.workers_held() + m.pool + t["repatriated"] + t["attrition"] + t["drifted"]
+    assert held0 + pool0 + t["inflow"] == (m.workers_held() + m.overseas.held() + m.pool + t["repatriated"] + t["attrition"]
+                                           + t["drifted"] + t["overseas_attrition"] + t["overseas_repatriated"])
+    # The person ledger counts the same people in the same places (held: on the map and overseas).
+    assert m.people["held"] == m.workers_held() + m.overseas.held() and m.people["pool"] == m.pool
 
 
 def test_weekly_flows_match_the_log(busy_run):
@@ -131,8 +148,13 @@ def test_weekly_flows_match_the_log(busy_run):
     np.testing.assert_array_equal(f["workers_retrafficked"], w["retrafficked"])
     np.testing.assert_array_equal(f["workers_rescued"], w["rescued"])
     hired = f["workers_hired"].to_numpy()
-    np.testing.assert_array_equal(w["d_pool"], w["inflow"] - w["drifted"] - hired + w["retrafficked"])
-    np.testing.assert_array_equal(w["d_held"], hired - w["attrition"] - w["repatriated"] - w["retrafficked"])
+    np.testing.assert_array_equal(w["d_pool"], w["inflow"] - w["drifted"] - hired + w["retrafficked"]
+                                  - w["overseas_hired"] + w["overseas_retrafficked"])
+    np.testing.assert_array_equal(w["d_held"], hired - w["attrition"] - w["repatriated"] - w["retrafficked"] - w["departed_overseas"])
+    np.testing.assert_array_equal(w["d_abroad"], w["departed_overseas"] + w["overseas_hired"] - w["overseas_attrition"]
+                                  - w["overseas_repatriated"] - w["overseas_retrafficked"])
+    np.testing.assert_array_equal(f["overseas_workers_held"], w["abroad"])
+    np.testing.assert_array_equal(f["global_workers_held"], w["held"] + w["abroad"])
     jurisdictions = [c for c in f.columns if c.startswith("workers_") and c[8:] in m.region.jurisdiction_names]
     assert len(jurisdictions) == m.region.n_jurisdictions
     np.testing.assert_array_equal(f[jurisdictions].sum(axis=1), f["workers_held"])

@@ -219,4 +219,5 @@ def test_the_ledger_week_rule():
 def test_the_overseas_section_is_read_from_a_scenario():
     p = make_params({"overseas.enabled": True, "overseas.move_cost": 3e6}, TWO_JURISDICTIONS)
     assert p.overseas.enabled and p.overseas.move_cost == 3e6
-    assert not make_params({}, TWO_JURISDICTIONS).overseas.enabled  # off unless asked for
+    assert make_params({}, TWO_JURISDICTIONS).overseas.enabled  # on by default (issue 12)
+    assert not make_params({"overseas.enabled": False}, TWO_JURISDICTIONS).overseas.enabled  # a closed map when asked for

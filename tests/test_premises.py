@@ -167,12 +167,15 @@ def test_building_counts_balance_every_week():
         # demolished buildings and those empty too long leave the stock
         assert stand == standing + built - lapsed - (demolished - previous_demolished)
         assert raided == m.events.raids
-        assert built + reoccupied == m.events.opened + m.events.relocations  # each opening or move takes one building
+        # each opening or move on the map takes one building; a move overseas (destination -1) leaves one empty and takes none
+        overseas = sum(1 for w, _origin, dest, *_ in m.moves if w == m.week and dest == -1)
+        assert built + reoccupied == m.events.opened + m.events.relocations - overseas
         standing = stand
     s = np.array(pr.series)
     # the run exercised every path the balance covers
     assert s[:, 7].sum() > 0 and s[:, 8].sum() > 0 and s[:, 9].sum() > 0 and s[:, 4].max() > 0 and s[:, 5].max() > 0
     assert pr.demolished > 0
+    assert m.totals["departed_overseas"] > 0  # and compounds left the map, so the balance covers that path too
     assert pr.demolition_spend == pytest.approx(1.0e5 * pr.demolished)
 
 

@@ -121,14 +121,17 @@ def test_sanctioning_an_unknown_protector_is_an_error():
 
 
 def test_a_protector_under_pressure_raises_its_price_and_earns_more_per_dollar():
-    m = ScamModel(small(SANCTION_Z, **{"protectors.price_pressure": 1.0, "protectors.price_rise": 0.5}))
-    m.run(START)
-    t = m.compound_table
-    slots = t.slots
-    in_z = np.isin(t.site[slots], zone_cells(m, "Z"))
-    paid = (t.revenue[slots] * m.prices.protection_fee_share * m.protection_eff.ravel()[t.site[slots]])[in_z].sum()
-    assert paid > 0
-    assert m.protectors.fees[m.protectors.names.index("Z")] == pytest.approx(1.5 * paid)
+    # The same seed with and without the price rise: the two runs are identical up to the books of week
+    # START (the rise changes what a compound pays, not what it earns), so the protector's fee base is the
+    # same and only its price differs. The fee base cannot be read off the compound table after the week:
+    # compounds that paid may leave the zone after the books (raided, moving away, going overseas).
+    def first_week(rise: float) -> tuple[float, float]:
+        m = ScamModel(small(SANCTION_Z, **{"protectors.price_pressure": 1.0, "protectors.price_rise": rise}))
+        m.run(START)
+        return float(m.protectors.fees[m.protectors.names.index("Z")]), float(m.log.frame()["revenue"].iloc[-1])
+    (plain, revenue_plain), (raised, revenue_raised) = first_week(0.0), first_week(0.5)
+    assert plain > 0 and revenue_raised == revenue_plain
+    assert raised == pytest.approx(1.5 * plain)
 
 
 def test_a_protector_that_sells_out_leaks_its_operators_sites():
@@ -202,10 +205,13 @@ def test_a_bosss_extradition_removes_the_treasury_and_makes_the_members_compound
 def test_some_members_leave_when_the_boss_falls():
     m = ScamModel(small({"type": "root_causes", "extradite_syndicates": ["0"]}, **SYNDICATES, **{"syndicates.exit_share": 1.0}))
     m.run(START - 1)
-    before = int((m.operator_table.syndicate[m.operator_table.slots] == 0).sum())
-    assert before > 1
+    ot = m.operator_table
+    before = [m.operator_by_slot[int(k)] for k in ot.slots if ot.syndicate[k] == 0]
+    assert len(before) > 1
     m.step()
-    assert int((m.operator_table.syndicate[m.operator_table.slots] == 0).sum()) == 0
+    # Every member at the fall has left (an operator entering later this week may join the syndicate by
+    # order of arrival: it was not there when the boss fell).
+    assert not [op for op in before if m.operator_by_slot.get(op.slot) is op]
 
 
 def test_an_unknown_syndicate_id_is_an_error():

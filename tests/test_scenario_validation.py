@@ -89,14 +89,18 @@ def test_every_declared_default_passes_the_validation_a_file_gets(tmp_path):
 
 def test_a_run_on_the_defaults_accounts_for_every_person():
     # What ``ScamModel()`` runs with no scenario must be a working model, not only a valid one:
-    # people are conserved (see tests/test_conservation.py) and the market does something.
+    # people are conserved (see tests/test_conservation.py), on the map and overseas, and the market does something.
     m = ScamModel(default_params(), rng=2)
-    held0, pool0 = m.workers_held(), m.pool
+    held0, abroad0, pool0 = m.workers_held(), m.overseas.held(), m.pool
     assert held0 > 0 and m.compound_table.count() > 0
     m.run(26)
     t = m.totals
-    assert t["inflow"] > 0 and t["attrition"] > 0
-    assert held0 + pool0 + t["inflow"] == m.workers_held() + m.pool + t["repatriated"] + t["attrition"] + t["drifted"]
+    assert t["inflow"] > 0 and t["attrition"] > 0 and t["departed_overseas"] > 0
+    abroad = m.overseas.held()
+    assert abroad - abroad0 == (t["departed_overseas"] + t["overseas_hired"] - t["overseas_attrition"]
+                                - t["overseas_repatriated"] - t["overseas_retrafficked"])
+    assert held0 + abroad0 + pool0 + t["inflow"] == (m.workers_held() + abroad + m.pool + t["repatriated"] + t["attrition"]
+                                                     + t["drifted"] + t["overseas_repatriated"] + t["overseas_attrition"])
     f = m.log.frame()
     assert len(f) == 26 and f["raids"].sum() > 0
 

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import make_params, optional
+from conftest import CLOSED_MODEL, make_params, optional
 
 from sim.core.model import ScamModel
 
@@ -32,6 +32,9 @@ WEEKS = 260
 SEEDS = 16
 
 NO_ENFORCEMENT = {
+    # The limit I/a is the closed model's: a fixed inflow (no recruitment market), nobody leaving the map
+    # for overseas, revenue linear in workers. Issue 12's mechanisms are set to their neutral values.
+    **CLOSED_MODEL,
     "enforcement.background_raid_frequency": 0.0,
     **optional("enforcement.responsiveness", 0.0),  # a raid budget that answers known compounds
     "policy.type": "none",
