@@ -118,6 +118,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.common.provenance import git_commit, versions
     from sim.measures.run import simulate, summarise
     from sim.scenario.loader import ScenarioError, load_scenario
+    from sim.viz import overview  # noqa: F401  # imported now: an interrupt must not land inside a lazy import while files are written
 
     problems = _flag_problems(args)
     if problems:
