@@ -27,6 +27,7 @@ from sim.core.tables import SlotTable
 from sim.params.declarations import Params
 from sim.policies.types import Levers, make_policy
 from sim.rules import beliefs, enforcement, market, recruitment, victims
+from sim.rules.borders import escape_loss_layer
 from sim.rules.overseas import Ledger
 from sim.rules.sitechoice import SiteLayers, site_layers
 from sim.world.space import Region, build_region, gaussian_kernel
@@ -268,10 +269,12 @@ class ScamModel(mesa.Model):
         """
         if self._layers is None:
             self._site_counts = self.compound_counts()
+            b = self.params.borders
             self._layers = site_layers(
                 self.region, self.prices, self.infra_eff, self.protection_eff, self.concession_eff,
                 self.grid.heat.data, self.climate, self._site_counts, self.params.compounds.cell_capacity, self.params.relocation,
                 self.params.enforcement,
+                loss_factor=escape_loss_layer(self.borders.escape, b.escape_loss_factor, b.escape_valued),
             )
         return self._layers
 

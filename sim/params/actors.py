@@ -82,6 +82,10 @@ class BorderParams:
                               0, 100)
     escape_loss_factor: float = param(1.0, "x", "factor on the workers lost in a tipped-off evacuation near a border", 0, 1)
     escape_cost_factor: float = param(1.0, "x", "factor on the cost of the forced move of a tipped-off compound near a border", 0, 1)
+    escape_valued: bool = param(
+        False, "-", "site choice values the escape route: expected raid loss within escape_cells of another country "
+        "times escape_loss_factor (false: borders are not valued when choosing a site)",
+        source="compounds cluster in border towns (Myawaddy, Tachileik, Poipet, Bavet; docs/references.md, fact 4)")
     relief_cells: int = param(0, "cells", "compounds within this many cells of an uncut country draw on its power and internet (0: off)",
                               0, 100, source="Thai cuts Feb 2025: Lao power and Starlink within weeks (docs/references.md)")
     relief_share: float = param(0.0, "share", "share of an infrastructure cut removed near an uncut neighbour", 0, 1)

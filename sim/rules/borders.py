@@ -43,3 +43,16 @@ def near_foreign(country: np.ndarray, reach: int, source: np.ndarray | None = No
 def relieved_cut(cut_share: float, near_uncut: np.ndarray, relief_share: float) -> np.ndarray:
     """The share of power and internet a cut removes at each cell, less near an uncut neighbour."""
     return cut_share * (1.0 - relief_share * near_uncut)
+
+
+def escape_loss_layer(escape: np.ndarray | None, loss_factor: float, valued: bool) -> np.ndarray | None:
+    """Per-cell factor on the raid loss an operator expects when choosing a site (None: 1 everywhere).
+
+    An operator who expects to be tipped off and to slip across the border keeps more of what a raid
+    would take: on cells with an escape route (``escape``, flat) the expected loss is ``loss_factor``
+    of what it is elsewhere. None unless the route exists, is valued and changes something, so site
+    choice is untouched at the neutral defaults.
+    """
+    if escape is None or not valued or loss_factor == 1.0:
+        return None
+    return np.where(escape, loss_factor, 1.0)

@@ -40,6 +40,7 @@ class SiteLayers:
     open_cell: np.ndarray  # land cell with room for another compound
     agglomeration: np.ndarray  # utility (US$M) of the compounds around each cell
     base_hazard: np.ndarray  # perceived weekly raid hazard for an operator with no notoriety
+    loss_factor: np.ndarray | None = None  # factor on the expected raid loss at each cell (None: 1; borders.escape_valued)
 
 
 def site_layers(
@@ -54,8 +55,13 @@ def site_layers(
     cell_capacity: int,
     r: RelocationParams,
     e: EnforcementParams,
+    loss_factor: np.ndarray | None = None,
 ) -> SiteLayers:
-    """Precompute the per-cell terms once a week, so each mover only adds its own."""
+    """Precompute the per-cell terms once a week, so each mover only adds its own.
+
+    ``loss_factor`` (flat, or None for 1 everywhere) scales the raid loss expected at each cell: an
+    escape route across a border (``sim.rules.borders.escape_loss_layer``) makes a raid cost less.
+    """
     net_per_worker = operating_margin(gross_revenue(1.0, infrastructure, p), 1.0, protection, p)  # exactly the books' formula
     agg = r.agglomeration * np.log1p(box_sum(compound_counts, r.agglomeration_radius))
     climate_cells = np.append(climate, 0.0)[region.flat_jurisdiction]
@@ -70,6 +76,7 @@ def site_layers(
         open_cell=(region.land & (compound_counts < cell_capacity)).ravel(),
         agglomeration=agg.ravel(),
         base_hazard=perceived_hazard(climate_cells, heat.ravel(), protection.ravel(), e),
+        loss_factor=loss_factor,
     )
 
 
@@ -117,7 +124,10 @@ def expected_net(
         hazard = perceived_hazard(layers.climate, layers.exposure + carried, layers.protection, e)
     else:  # the common case: an operator no agency has noticed yet
         hazard = layers.base_hazard
-    return workers * layers.net_per_worker - layers.fixed_cost - hazard * value_at_risk
+    loss = hazard * value_at_risk
+    if layers.loss_factor is not None:  # an escape route: a raid is expected to cost less (borders.escape_valued)
+        loss = loss * layers.loss_factor
+    return workers * layers.net_per_worker - layers.fixed_cost - loss
 
 
 def choose_site(

@@ -28,6 +28,7 @@ class Variant:
     shock_file: str | None = None  # relative to scenarios/: take that file's [policy]
     policy: dict[str, Any] | None = None  # a [policy] table written here
     counterfactual: bool = False  # the scenario with its policy switched off
+    overrides: dict[str, Any] | None = None  # dotted parameter values set first (``{"premises.enabled": True}``)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,9 @@ def policy_from_table(table: dict[str, Any]) -> PolicyParams:
 
 
 def variant_params(params: Params, variant: Variant, scenarios_dir: Path = SCENARIOS) -> Params:
-    """The scenario's parameters with the variant's policy (raises VariantUnavailable)."""
+    """The scenario's parameters with the variant's overrides and policy (raises VariantUnavailable)."""
+    if variant.overrides:
+        params = params.with_values(variant.overrides)
     if variant.counterfactual:
         return counterfactual_params(params)
     if variant.shock_file is None and variant.policy is None:

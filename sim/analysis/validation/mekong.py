@@ -17,6 +17,7 @@ from sim.analysis.validation.mekong_measures import (
     m_anchors,
     m_announced_exodus,
     m_clustering,
+    m_kingpin_shock,
     m_moves,
     m_never_raided,
     m_ping_pong,
@@ -26,9 +27,29 @@ from sim.analysis.validation.mekong_measures import (
     m_totals,
     m_utility_cut,
     m_wdq,
+    with_actors,
 )
 
 DEFAULT_SCENARIO = SCENARIOS / "mekong.toml"  # the patterns command's default too (sim.cli.patterns)
+
+#: Issue #13's actors switched on at the values their builders proposed (docs/actors.md): protectors
+#: who respond to pressure, ten syndicates, campaigns that start with a big rescue and lapse, border
+#: value (an escape route, valued in site choice, and a neighbour's grid under a cut) and premises
+#: that outlive their tenants. Set as given, never tuned to a pattern.
+ACTORS: dict[str, object] = {
+    "protectors.announcement_pressure": 1.0, "protectors.relocate_pressure": 1.0, "protectors.relocation_subsidy": 0.3,
+    "protectors.sellout_pressure": 2.0, "protectors.withdraw_pressure": 2.0, "protectors.price_pressure": 0.5,
+    "protectors.price_rise": 0.3, "protectors.campaign_pressure": 1.0,
+    "operators.syndicates": 10, "syndicates.levy": 0.1, "syndicates.bailout": 0.5, "syndicates.exit_share": 0.3,
+    "syndicates.reveal": True,
+    "campaigns.effort": 300.0, "campaigns.half_life_weeks": 8.0, "campaigns.trigger_rescued": 500,
+    "borders.escape_cells": 1, "borders.escape_loss_factor": 0.5, "borders.escape_cost_factor": 0.5, "borders.relief_cells": 1,
+    "borders.relief_share": 0.5, "borders.escape_valued": True,
+    "premises.enabled": True, "premises.reoccupy_share": 0.4, "premises.damage_probability": 0.12,
+    "premises.seizure_probability": 0.2, "premises.seizure_weeks": 52, "premises.repair_share": 0.2, "premises.vacancy_weeks": 52,
+}
+#: The protectors of Myanmar's enclaves on the Mekong map (one per zone): sanctioned in ``myanmar_sanctions_actors``.
+MYANMAR_PROTECTORS = ["Kokang", "WaMongLa", "Tachileik", "Myawaddy"]
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("status_quo", "the scenario as it is (mekong: case-by-case raids everywhere from Sept 2022)"),
@@ -62,6 +83,35 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
                     "buffer": ["Thailand", "Laos", "Vietnam"],
                     "control": ["Shan", "Kayin", "MyanmarCentral", "Philippines", "Sabah"]}),
 )}
+
+
+def _actors(name: str, description: str, **extra: object) -> Variant:
+    """``NAME_actors``: the variant ``NAME`` (or a new one) with issue #13's actors on (``ACTORS``)."""
+    base = VARIANTS.get(name)
+    fields: dict = {"shock_file": base.shock_file, "policy": base.policy, "counterfactual": base.counterfactual} if base else {}
+    fields.update(extra)
+    return Variant(f"{name}_actors", f"{description}, with protectors, syndicates, campaigns, border value and premises on",
+                   overrides=ACTORS, **fields)
+
+
+_SANCTIONS = VARIANTS["myanmar_sanctions"].policy or {}
+ACTOR_VARIANTS: dict[str, Variant] = {v.name: v for v in (
+    _actors("status_quo", VARIANTS["status_quo"].description),
+    _actors("counterfactual", VARIANTS["counterfactual"].description),
+    _actors("cambodia_2022", VARIANTS["cambodia_2022"].description),
+    _actors("shan_laos_uncoordinated", VARIANTS["shan_laos_uncoordinated"].description),
+    _actors("shan_laos_coordinated", VARIANTS["shan_laos_coordinated"].description),
+    _actors("cambodia_announced", VARIANTS["cambodia_announced"].description),
+    _actors("myanmar_raids", VARIANTS["myanmar_raids"].description),
+    _actors("myanmar_sanctions", "sanctions on the protectors of Myanmar's enclaves for a year from Dec 2023: 80% of protection "
+            "removed, the protectors named (pressure on them) and their treasuries frozen",
+            policy={**_SANCTIONS, "sanction_protectors": MYANMAR_PROTECTORS, "protector_freeze": 1.0}),
+    _actors("myanmar_kingpin", "the boss of syndicate 0 (one of ten, like the Prince Group) extradited and its treasury and members' "
+            "capital frozen in Dec 2023, no raids",
+            policy={"type": "root_causes", "start_week": 156, "end_week": 208, "extradite_syndicates": ["0"],
+                    "freeze_syndicates": ["0"], "syndicate_freeze": 1.0, "jurisdictions": ["Shan", "Kayin", "MyanmarCentral"]}),
+)}
+VARIANTS.update(ACTOR_VARIANTS)
 
 #: Shock replays reported by ``shock_table`` (docs/shocks.md), in historical order.
 SHOCKS: dict[str, str] = {
@@ -217,6 +267,28 @@ PATTERNS: tuple[Pattern, ...] = (
         anchor=True),
 )
 
+#: P2, P4, P5, P6b and P8 again with issue #13's actors on: the same criteria, read on the ``_actors``
+#: variants (docs/actors.md). Kept apart from ``PATTERNS`` so ``scamsim patterns`` reports the model
+#: as it runs by default; ``ACTOR_CATALOGUE`` runs them (docs/actors.md gives the command).
+ACTOR_PATTERNS: tuple[Pattern, ...] = (
+    *(Pattern(f"{p.id}a", f"{p.name} (actors on)", p.observed, p.source, tuple(f"{v}_actors" for v in p.variants),
+              with_actors(p.measure), p.criteria, note=p.note)
+      for p in PATTERNS if p.id in ("P2", "P4", "P5", "P6b", "P8") and p.measure is not None),
+    Pattern(
+        "P8k", "A kingpin's fall causes larger multi-site exits than raids (actors on)",
+        "after the Prince Group chairman's extradition managers left and gates opened at 10+ compounds",
+        "Amnesty 2026; references, fact 8", ("myanmar_kingpin_actors", "myanmar_raids_actors", "counterfactual_actors"),
+        with_actors(m_kingpin_shock),
+        (Criterion("closures_kingpin_minus_raids", ">", 0.0,
+                   "compounds closed for good beyond the counterfactual: one syndicate's fall minus a year of raids in Myanmar",
+                   "'larger' means more; a paired difference above zero"),
+         Criterion("multi_site_exits_kingpin_minus_raids", ">", 0.0,
+                   "operators ended with two or more compounds, beyond the counterfactual: kingpin minus raids", "as above"))),
+)
+
 
 CATALOGUE = Catalogue(PATTERNS, VARIANTS, SHOCKS, scenario_variant="status_quo", counterfactual_variant="counterfactual",
                       last_year="2025")
+
+ACTOR_CATALOGUE = Catalogue(ACTOR_PATTERNS, VARIANTS, {}, scenario_variant="status_quo_actors",
+                            counterfactual_variant="counterfactual_actors", last_year="2025")

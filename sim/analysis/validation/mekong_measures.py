@@ -10,6 +10,7 @@ Week numbers are the Mekong calendar: week 1 is the first week of 2021 (105-156 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -140,6 +141,18 @@ def m_protector_shock(obs: dict[str, Observation], geo: Geo) -> dict[str, float]
     }
 
 
+def m_kingpin_shock(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    """As ``m_protector_shock`` for a syndicate's fall (``myanmar_kingpin``) against the same raids."""
+    cf, k, r = obs["counterfactual"], obs["myanmar_kingpin"], obs["myanmar_raids"]
+    lo, hi = policy_start(k), min(geo.weeks, policy_end(k) + 26)
+    cf_d, cf_m = closures_and_multi_site_exits(cf, lo, hi)
+    k_d, k_m = closures_and_multi_site_exits(k, lo, hi)
+    r_d, r_m = closures_and_multi_site_exits(r, lo, hi)
+    return {"excess_closures_kingpin": k_d - cf_d, "excess_closures_raids": r_d - cf_d,
+            "closures_kingpin_minus_raids": (k_d - cf_d) - (r_d - cf_d),
+            "multi_site_exits_kingpin_minus_raids": (k_m - cf_m) - (r_m - cf_m)}
+
+
 def m_never_raided(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
     o = obs["status_quo"]
     return {"share_never_raided_or_operating": never_raided_or_surviving(o.first_seen, o.last_seen, o.raids, policy_start(o), geo.weeks)}
@@ -167,3 +180,15 @@ def m_anchors(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
         out["compounds_myawaddy_2025"] = float(o.zone_compounds[208:260, geo.z("Myawaddy")].mean())
     return out
 
+
+
+Measure = Callable[[dict[str, Observation], Geo], dict[str, float]]
+
+
+def with_actors(measure: Measure, suffix: str = "_actors") -> Measure:
+    """The same measure read on the variants with issue #13's actors on (``NAME_actors`` read as ``NAME``)."""
+    def read(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+        return measure({k[: -len(suffix)]: v for k, v in obs.items() if k.endswith(suffix)}, geo)
+
+    read.__name__ = f"{measure.__name__}_actors"
+    return read
