@@ -1,12 +1,14 @@
-"""Cost per compound-week of the model with the issue-12 mechanisms on, against the closed model.
+"""Cost per compound-week of one scenario against another: by default the model with the issue-12
+mechanisms on (baseline) against the closed model (baseline_closed).
 
 The two scenarios are timed alternately in one process (warm-up first, garbage collection off while
 timing), so both see the same machine load; the figure that matters is the ratio of their costs per
 compound-week, in process CPU time (steadier than wall time on a shared machine).
 
     .venv/bin/python benchmarks/bench_mechanisms.py [--reps 5] [--weeks 260]
+    .venv/bin/python benchmarks/bench_mechanisms.py --pair baseline_actors baseline   # issue 13's actors on / off
 
-Prints one line per scenario and the ratio (mechanisms on / closed; below 1 means no slower).
+Prints one line per scenario and the ratio (first / second; below 1 means no slower).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ if str(ROOT) not in sys.path:
 from sim.core.model import ScamModel  # noqa: E402
 from sim.scenario.loader import load_scenario  # noqa: E402
 
-SCENARIOS = {"mechanisms on (baseline)": "baseline.toml", "closed model (baseline_closed)": "baseline_closed.toml"}
+DEFAULT_PAIR = ("baseline", "baseline_closed")
 
 
 def cost_per_compound_week(scenario: str, weeks: int, seed: int) -> float:
@@ -48,18 +50,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=5, help="timed runs of each scenario (seeds 1..reps)")
     ap.add_argument("--weeks", type=int, default=260, help="recorded weeks of each run")
+    ap.add_argument("--pair", nargs=2, default=DEFAULT_PAIR, metavar=("A", "B"),
+                    help="two shipped scenarios (names without .toml) to compare (default: baseline baseline_closed)")
     args = ap.parse_args(argv)
-    for scenario in SCENARIOS.values():  # warm-up: imports, caches
+    scenarios = {name: f"{name}.toml" for name in args.pair}
+    for scenario in scenarios.values():  # warm-up: imports, caches
         cost_per_compound_week(scenario, 20, 99)
-    costs: dict[str, list[float]] = {name: [] for name in SCENARIOS}
+    costs: dict[str, list[float]] = {name: [] for name in scenarios}
     for seed in range(1, args.reps + 1):
-        for name, scenario in SCENARIOS.items():
+        for name, scenario in scenarios.items():
             costs[name].append(cost_per_compound_week(scenario, args.weeks, seed))
     for name, values in costs.items():
         print(f"{name:32s} median {statistics.median(values) * 1e6:7.2f} CPU us per compound-week "
               f"(min {min(values) * 1e6:.2f}, {len(values)} runs)")
-    on, closed = (statistics.median(v) for v in costs.values())
-    print(f"ratio (on / closed): {on / closed:.3f}")
+    first, second = (statistics.median(v) for v in costs.values())
+    print(f"ratio ({args.pair[0]} / {args.pair[1]}): {first / second:.3f}")
     return 0
 
 

@@ -102,3 +102,16 @@ def test_every_actor_pattern_reads_only_actor_variants() -> None:
     assert ids == {"P2a", "P4a", "P5a", "P6ba", "P8a", "P8k"}
     for p in mekong.ACTOR_PATTERNS:
         assert p.variants and all(v.endswith("_actors") and v in mekong.VARIANTS for v in p.variants)
+
+
+def test_the_actors_scenario_carries_the_validation_values():
+    """scenarios/baseline_actors.toml and the validation variants switch the actors on at the same values."""
+    import tomllib
+
+    from conftest import SCENARIOS
+
+    from sim.analysis.validation.mekong import ACTORS
+
+    data = tomllib.loads((SCENARIOS / "baseline_actors.toml").read_text())
+    flat = {f"{s}.{k}": v for s, table in data.items() if isinstance(table, dict) and s != "run" for k, v in table.items()}
+    assert flat == ACTORS
