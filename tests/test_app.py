@@ -399,3 +399,60 @@ def test_map_colours_compounds_by_where_they_opened_and_exports_png():
     assert {tuple(np.round(c[:3], 6)) for c in colours} <= palette  # one colour per jurisdiction, not per operator
     png = painter.export_png(dpi=80)
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+# ---- comparing two policies ---------------------------------------------------------------------
+
+def test_compare_with_policy_builds_a_second_branch_on_the_same_seed_and_burn_in():
+    """The compared policy is a branch of the run: same seed, same burn-in, identical until the policy starts."""
+    m = controls.AppModel(scenario_file="mekong.toml", compare_policy="hotspot", seed=3)
+    alt, run = m.alternative, m.simulation
+    assert alt is not None and alt is not run and m.counterfactual is None
+    assert alt.seed == run.seed == 3
+    assert alt.params.policy.type == "hotspot" and run.params.policy.type == "case_by_case"
+    assert alt.params.replace(policy=run.params.policy) == run.params  # only the policy's type differs
+    assert alt.params.policy.start_week == run.params.policy.start_week
+    start = run.params.policy.start_week
+    for _ in range(start + 10):
+        m.step()
+    assert alt.week == run.week == start + 10
+    before = start - 1  # weeks 1 .. start-1 are logged before the policy acts
+    assert np.array_equal(alt.log.workers_matrix()[:before], run.log.workers_matrix()[:before])
+    assert not np.array_equal(alt.log.workers_matrix(), run.log.workers_matrix()), "the two policies must part after the start"
+    with pytest.raises(ValueError, match="compare_policy"):
+        controls.AppModel(compare_policy="no-such-policy")
+
+
+def test_the_compare_with_policy_control_draws_both_curves_and_headlines():
+    model, rc = render(controls.AppModel(scenario_file="mekong.toml"))
+    select = rc.find(v.Select, label="Compare with policy (none: off)").widget
+    assert select.v_model == "none" and "hotspot" in select.items
+    assert model.value.alternative is None
+    select.v_model = "hotspot"
+    rc.find(v.Checkbox, label="Compare with the no-policy run").widget.v_model = True
+    click(rc, "Reset")
+    m = model.value
+    assert m.alternative is not None and m.alternative.params.policy.type == "hotspot" and m.counterfactual is not None
+    click(rc, "Step")
+    assert m.alternative.week == m.counterfactual.week == m.simulation.week == app.RENDER_INTERVAL
+    painter = m.painters["charts"]
+    labels = [t.get_text() for t in painter.totals_legend.get_texts()]
+    assert labels == ["case_by_case (this run, total)", "hotspot (compared, total)", "no-policy run (total)"]
+    for line in (painter.own_line, painter.alt_line, painter.cf_line):  # each total is drawn, one point a week
+        assert line.get_visible() and len(line.get_xdata()) == app.RENDER_INTERVAL
+    assert np.allclose(painter.alt_line.get_ydata(), m.alternative.log.workers_matrix().sum(axis=1) / 1000.0)
+    table = measures_html(rc)
+    assert "persistence vs no-policy run</td>" in table and "persistence vs no-policy run, hotspot" in table
+    assert "people held, hotspot" in table
+
+
+def test_headline_gives_the_compared_policys_persistence_against_the_no_policy_run():
+    m = controls.AppModel(scenario_file="mekong.toml", compare=True, compare_policy="hotspot")
+    for _ in range(m.params.policy.start_week + 60):
+        m.step()
+    rows = dict(viz.headline(m.simulation, m.counterfactual, m.alternative))
+    s = summarise(result_of(m.alternative), result_of(m.counterfactual))
+    assert rows["persistence vs no-policy run, hotspot"] == viz.fmt(s["counterfactual"]["persistence_vs_counterfactual_workers"])
+    assert rows["persistence, hotspot"] == viz.fmt(s["persistence"]["persistence_workers"]) != "undefined"
+    assert rows["persistence vs no-policy run, hotspot"] != rows["persistence vs no-policy run"]
+    assert rows["people held, hotspot"] == f"{m.alternative.workers_held():,}"

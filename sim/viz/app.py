@@ -72,7 +72,7 @@ def _paint(app: AppModel, painter) -> bytes:
 
 def _headline(app: AppModel) -> tuple[list[tuple[str, str]], list[str]]:
     with app.lock:
-        return headline.headline(app.simulation, app.counterfactual), headline.notes(app.simulation)
+        return headline.headline(app.simulation, app.counterfactual, app.alternative), headline.notes(app.simulation)
 
 
 def _figure_png(app: AppModel, which: str) -> bytes:
@@ -80,7 +80,7 @@ def _figure_png(app: AppModel, which: str) -> bytes:
     with app.lock:
         if which not in app.painters:  # not drawn yet
             app.painters[which] = drawing.MapPainter(app.simulation) if which == "map" else \
-                charts.ChartsPainter(app.simulation, app.counterfactual)
+                charts.ChartsPainter(app.simulation, app.counterfactual, app.alternative)
         return app.painters[which].update(app.simulation).export_png()
 
 
@@ -99,7 +99,8 @@ def MapView(app: AppModel, week: int):
 
 @solara.component
 def ChartsView(app: AppModel, week: int):
-    painter = solara.use_memo(lambda: app.painters.setdefault("charts", charts.ChartsPainter(app.simulation, app.counterfactual)), [app])
+    painter = solara.use_memo(
+        lambda: app.painters.setdefault("charts", charts.ChartsPainter(app.simulation, app.counterfactual, app.alternative)), [app])
     png = solara.use_memo(lambda: _paint(app, painter), [painter, week])
     return _image(png)
 
@@ -186,7 +187,8 @@ def Sidebar(model: solara.Reactive[AppModel], names: list[str]):
     controls (remounted, through their key) start again at that file's values.
     """
     scenario = model.value.scenario_file
-    spec = solara.use_memo(lambda: model_params(scenario, compare=model.value.compare), [scenario])
+    spec = solara.use_memo(lambda: model_params(scenario, compare=model.value.compare, compare_policy=model.value.compare_policy),
+                           [scenario])
     settings = solara.use_reactive(control_values(spec))
     play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(RENDER_INTERVAL)
@@ -194,9 +196,9 @@ def Sidebar(model: solara.Reactive[AppModel], names: list[str]):
 
     def pick(name: str) -> None:
         if name != model.value.scenario_file:
-            compare = model.value.compare
-            settings.set(control_values(model_params(name, compare=compare)))
-            model.set(AppModel(scenario_file=name, compare=compare))
+            compare, other = model.value.compare, model.value.compare_policy
+            settings.set(control_values(model_params(name, compare=compare, compare_policy=other)))
+            model.set(AppModel(scenario_file=name, compare=compare, compare_policy=other))
 
     def change(name: str, value) -> None:
         settings.set({**settings.value, name: value})
