@@ -456,3 +456,62 @@ def test_headline_gives_the_compared_policys_persistence_against_the_no_policy_r
     assert rows["persistence, hotspot"] == viz.fmt(s["persistence"]["persistence_workers"]) != "undefined"
     assert rows["persistence vs no-policy run, hotspot"] != rows["persistence vs no-policy run"]
     assert rows["people held, hotspot"] == f"{m.alternative.workers_held():,}"
+
+
+# ---- the Inspect panel ----------------------------------------------------------------------------
+
+def inspect_values(rc) -> dict[str, str]:
+    import re
+
+    tables = [w for w in rc.find(solara.widgets.HTML).widgets if "scamsim-inspect" in str(w.attributes.get("class", ""))]
+    assert len(tables) == 1
+    return dict(re.findall(r"<tr><td>(.*?)</td><td[^>]*><b>(.*?)</b></td></tr>", tables[0].unsafe_innerHTML))
+
+
+def test_inspector_figures_add_up_to_the_models():
+    from sim.viz import inspector
+
+    m = controls.AppModel(scenario_file="mekong.toml")
+    for _ in range(m.params.policy.start_week + 5):
+        m.step()
+    sim = m.simulation
+    names = sim.region.jurisdiction_names
+    by_j = [dict(inspector.jurisdiction_rows(sim, n)) for n in names]
+    assert sum(int(r["people held"].replace(",", "")) for r in by_j) == sim.workers_held()
+    assert sum(int(r["compounds (known to the agency)"].split()[0]) for r in by_j) == len(sim.compound_table.slots)
+    assert sum(int(r["raids this week (succeeded)"].split()[0]) for r in by_j) == sum(1 for w, _c, _ok in sim.raid_log if w == sim.week)
+    k = names.index("Laos")
+    assert by_j[k]["perceived raid risk (per compound-week)"] == f"{sim.climate[k]:.3g}"
+    assert by_j[k]["governance"] == f"{sim.region.jurisdiction_governance[k]:.3f}"
+    largest = inspector.largest_compounds(sim)
+    assert len(largest) == inspector.LARGEST and [c.workers for c in largest] == sorted((c.workers for c in largest), reverse=True)
+    assert max(int(c.workers) for c in sim.compound_by_slot.values()) == largest[0].workers
+    top = dict(inspector.rows(sim, inspector.compound_choice(largest[0])))
+    assert top["people held"] == f"{int(largest[0].workers):,}" and top["operator"].startswith(f"{largest[0].operator.unique_id} (")
+    assert top["site jurisdiction"] == names[sim.region.flat_jurisdiction[largest[0].site]]
+    assert "closed" in dict(inspector.rows(sim, "compound 987654321"))["compound"]
+
+
+def test_inspect_panel_follows_the_picked_item_every_step():
+    model, rc = render(controls.AppModel(scenario_file="mekong.toml"))
+    select = rc.find(v.Select, label="Inspect").widget
+    names = list(model.value.simulation.region.jurisdiction_names)
+    assert list(select.items)[: len(names)] == names and sum(i.startswith("compound ") for i in select.items) == 10
+    select.v_model = "Cambodia"
+    shown = inspect_values(rc)
+    assert shown["jurisdiction"].startswith("Cambodia") and "governance" in shown
+    held = shown["people held"]
+    for _ in range(3):
+        click(rc, "Step")
+    sim = model.value.simulation
+    shown = inspect_values(rc)
+    k = names.index("Cambodia")
+    t = sim.compound_table
+    now = int(t.workers[t.slots][sim.region.flat_jurisdiction[t.site[t.slots]] == k].sum())
+    assert shown["people held"] == f"{now:,}" != held, "the panel must show this week's figures"
+    choice = next(i for i in rc.find(v.Select, label="Inspect").widget.items if i.startswith("compound "))
+    rc.find(v.Select, label="Inspect").widget.v_model = choice
+    shown = inspect_values(rc)
+    assert shown["compound"] == choice.split()[1]
+    for key in ("operator", "people held", "capacity", "age (weeks at this site)", "known to the agency", "site jurisdiction"):
+        assert shown[key] != "", key
