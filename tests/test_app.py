@@ -399,3 +399,119 @@ def test_map_colours_compounds_by_where_they_opened_and_exports_png():
     assert {tuple(np.round(c[:3], 6)) for c in colours} <= palette  # one colour per jurisdiction, not per operator
     png = painter.export_png(dpi=80)
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+# ---- comparing two policies ---------------------------------------------------------------------
+
+def test_compare_with_policy_builds_a_second_branch_on_the_same_seed_and_burn_in():
+    """The compared policy is a branch of the run: same seed, same burn-in, identical until the policy starts."""
+    m = controls.AppModel(scenario_file="mekong.toml", compare_policy="hotspot", seed=3)
+    alt, run = m.alternative, m.simulation
+    assert alt is not None and alt is not run and m.counterfactual is None
+    assert alt.seed == run.seed == 3
+    assert alt.params.policy.type == "hotspot" and run.params.policy.type == "case_by_case"
+    assert alt.params.replace(policy=run.params.policy) == run.params  # only the policy's type differs
+    assert alt.params.policy.start_week == run.params.policy.start_week
+    start = run.params.policy.start_week
+    for _ in range(start + 10):
+        m.step()
+    assert alt.week == run.week == start + 10
+    before = start - 1  # weeks 1 .. start-1 are logged before the policy acts
+    assert np.array_equal(alt.log.workers_matrix()[:before], run.log.workers_matrix()[:before])
+    assert not np.array_equal(alt.log.workers_matrix(), run.log.workers_matrix()), "the two policies must part after the start"
+    with pytest.raises(ValueError, match="compare_policy"):
+        controls.AppModel(compare_policy="no-such-policy")
+
+
+def test_the_compare_with_policy_control_draws_both_curves_and_headlines():
+    model, rc = render(controls.AppModel(scenario_file="mekong.toml"))
+    select = rc.find(v.Select, label="Compare with policy (none: off)").widget
+    assert select.v_model == "none" and "hotspot" in select.items
+    assert model.value.alternative is None
+    select.v_model = "hotspot"
+    rc.find(v.Checkbox, label="Compare with the no-policy run").widget.v_model = True
+    click(rc, "Reset")
+    m = model.value
+    assert m.alternative is not None and m.alternative.params.policy.type == "hotspot" and m.counterfactual is not None
+    click(rc, "Step")
+    assert m.alternative.week == m.counterfactual.week == m.simulation.week == app.RENDER_INTERVAL
+    painter = m.painters["charts"]
+    labels = [t.get_text() for t in painter.totals_legend.get_texts()]
+    assert labels == ["case_by_case (this run, total)", "hotspot (compared, total)", "no-policy run (total)"]
+    for line in (painter.own_line, painter.alt_line, painter.cf_line):  # each total is drawn, one point a week
+        assert line.get_visible() and len(line.get_xdata()) == app.RENDER_INTERVAL
+    assert np.allclose(painter.alt_line.get_ydata(), m.alternative.log.workers_matrix().sum(axis=1) / 1000.0)
+    table = measures_html(rc)
+    assert "persistence vs no-policy run</td>" in table and "persistence vs no-policy run, hotspot" in table
+    assert "people held, hotspot" in table
+
+
+def test_headline_gives_the_compared_policys_persistence_against_the_no_policy_run():
+    m = controls.AppModel(scenario_file="mekong.toml", compare=True, compare_policy="hotspot")
+    for _ in range(m.params.policy.start_week + 60):
+        m.step()
+    rows = dict(viz.headline(m.simulation, m.counterfactual, m.alternative))
+    s = summarise(result_of(m.alternative), result_of(m.counterfactual))
+    assert rows["persistence vs no-policy run, hotspot"] == viz.fmt(s["counterfactual"]["persistence_vs_counterfactual_workers"])
+    assert rows["persistence, hotspot"] == viz.fmt(s["persistence"]["persistence_workers"]) != "undefined"
+    assert rows["persistence vs no-policy run, hotspot"] != rows["persistence vs no-policy run"]
+    assert rows["people held, hotspot"] == f"{m.alternative.workers_held():,}"
+
+
+# ---- the Inspect panel ----------------------------------------------------------------------------
+
+def inspect_values(rc) -> dict[str, str]:
+    import re
+
+    tables = [w for w in rc.find(solara.widgets.HTML).widgets if "scamsim-inspect" in str(w.attributes.get("class", ""))]
+    assert len(tables) == 1
+    return dict(re.findall(r"<tr><td>(.*?)</td><td[^>]*><b>(.*?)</b></td></tr>", tables[0].unsafe_innerHTML))
+
+
+def test_inspector_figures_add_up_to_the_models():
+    from sim.viz import inspector
+
+    m = controls.AppModel(scenario_file="mekong.toml")
+    for _ in range(m.params.policy.start_week + 5):
+        m.step()
+    sim = m.simulation
+    names = sim.region.jurisdiction_names
+    by_j = [dict(inspector.jurisdiction_rows(sim, n)) for n in names]
+    assert sum(int(r["people held"].replace(",", "")) for r in by_j) == sim.workers_held()
+    assert sum(int(r["compounds (known to the agency)"].split()[0]) for r in by_j) == len(sim.compound_table.slots)
+    assert sum(int(r["raids this week (succeeded)"].split()[0]) for r in by_j) == sum(1 for w, _c, _ok in sim.raid_log if w == sim.week)
+    k = names.index("Laos")
+    assert by_j[k]["perceived raid risk (per compound-week)"] == f"{sim.climate[k]:.3g}"
+    assert by_j[k]["governance"] == f"{sim.region.jurisdiction_governance[k]:.3f}"
+    largest = inspector.largest_compounds(sim)
+    assert len(largest) == inspector.LARGEST and [c.workers for c in largest] == sorted((c.workers for c in largest), reverse=True)
+    assert max(int(c.workers) for c in sim.compound_by_slot.values()) == largest[0].workers
+    top = dict(inspector.rows(sim, inspector.compound_choice(largest[0])))
+    assert top["people held"] == f"{int(largest[0].workers):,}" and top["operator"].startswith(f"{largest[0].operator.unique_id} (")
+    assert top["site jurisdiction"] == names[sim.region.flat_jurisdiction[largest[0].site]]
+    assert "closed" in dict(inspector.rows(sim, "compound 987654321"))["compound"]
+
+
+def test_inspect_panel_follows_the_picked_item_every_step():
+    model, rc = render(controls.AppModel(scenario_file="mekong.toml"))
+    select = rc.find(v.Select, label="Inspect").widget
+    names = list(model.value.simulation.region.jurisdiction_names)
+    assert list(select.items)[: len(names)] == names and sum(i.startswith("compound ") for i in select.items) == 10
+    select.v_model = "Cambodia"
+    shown = inspect_values(rc)
+    assert shown["jurisdiction"].startswith("Cambodia") and "governance" in shown
+    held = shown["people held"]
+    for _ in range(3):
+        click(rc, "Step")
+    sim = model.value.simulation
+    shown = inspect_values(rc)
+    k = names.index("Cambodia")
+    t = sim.compound_table
+    now = int(t.workers[t.slots][sim.region.flat_jurisdiction[t.site[t.slots]] == k].sum())
+    assert shown["people held"] == f"{now:,}" != held, "the panel must show this week's figures"
+    choice = next(i for i in rc.find(v.Select, label="Inspect").widget.items if i.startswith("compound "))
+    rc.find(v.Select, label="Inspect").widget.v_model = choice
+    shown = inspect_values(rc)
+    assert shown["compound"] == choice.split()[1]
+    for key in ("operator", "people held", "capacity", "age (weeks at this site)", "known to the agency", "site jurisdiction"):
+        assert shown[key] != "", key

@@ -248,6 +248,26 @@ def test_picking_a_scenario_loads_its_values(server, browser_page):
     assert "Traceback" not in log.read_text()
 
 
+@pytest.mark.parametrize("server", ["case_by_case.toml"], indirect=True)
+def test_compared_policy_and_inspect_panel_in_the_browser(server, browser_page):
+    """A compared policy reaches the measures after Reset, and the Inspect panel shows a picked jurisdiction as it steps."""
+    url, log = server
+    page = browser_page
+    open_page(page, url)
+    page.locator(".v-select").filter(has_text="Compare with policy").click()
+    page.get_by_role("option", name="hotspot", exact=True).click()
+    page.get_by_role("button", name="Reset").click()
+    wait_until(lambda: page.locator(".scamsim-compared-policy").count() == 1, 30, "the compared policy's rows")
+    assert "hotspot" in measure(page, "compared-policy")
+    page.locator(".v-select").filter(has_text="Inspect").click()
+    page.get_by_role("option", name="Laos", exact=True).click()
+    wait_until(lambda: "Laos" in page.locator(".scamsim-inspect").inner_text(), 10, "Laos in the Inspect panel")
+    step(page)
+    text = page.locator(".scamsim-inspect").inner_text()
+    assert "Laos" in text and "perceived raid risk" in text and "governance" in text
+    assert "Traceback" not in log.read_text()
+
+
 def docs_screenshot(page, shot: Path, weeks: int = 120) -> None:
     """docs/img/app.png at 1366x768: case-by-case raids against the no-policy run, played to about ``weeks``."""
     page.set_viewport_size({"width": 1366, "height": 768})

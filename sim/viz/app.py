@@ -2,9 +2,10 @@
 
 Built from Mesa's SolaraViz components, composed rather than patched: ``ModelController`` (Reset, Play,
 Step) and ``UserInputs`` (the parameter controls) in the sidebar under a scenario menu, and the app's
-own grid of three panels, redrawn whenever Mesa's ``update_counter`` moves: the map (compounds,
-raids, relocation trails), the headline measures, and the charts (workers by jurisdiction with the
-optional no-policy counterfactual, moves per week, freed people). SolaraViz itself is not used: it
+own grid of four panels, redrawn whenever Mesa's ``update_counter`` moves: the map (compounds,
+raids, relocation trails), the headline measures, the charts (workers by jurisdiction with the
+optional no-policy counterfactual and a compared policy, moves per week, freed people), and the
+Inspect panel (one jurisdiction's or compound's figures, ``sim.viz.inspector``). SolaraViz itself is not used: it
 gives every panel half the width with no layout parameter, and its controls fill in their Reset
 values once per page, so they could not take a newly picked file's values.
 
@@ -28,6 +29,7 @@ from solara.server import settings as server_settings
 from sim.measures.run import result_of
 from sim.viz import charts, drawing, headline
 from sim.viz.controls import AppModel, control_values, model_params, scenario_params, valid_scenario_names
+from sim.viz.inspector import InspectView
 
 # Pause between frames while playing. SolaraViz's play loop runs in a thread and asks for a redraw after
 # each frame; if it asks again before the last redraw is done, the request is served by whichever
@@ -55,6 +57,7 @@ GRID_LAYOUT = [
     {"i": 0, "x": 0, "y": 0, "w": 8, "h": 10, "moved": False},  # map
     {"i": 1, "x": 8, "y": 0, "w": 4, "h": 10, "moved": False},  # measures
     {"i": 2, "x": 0, "y": 10, "w": 12, "h": 8, "moved": False},  # charts
+    {"i": 3, "x": 0, "y": 18, "w": 6, "h": 7, "moved": False},  # inspect a jurisdiction or a compound
 ]
 
 
@@ -72,7 +75,7 @@ def _paint(app: AppModel, painter) -> bytes:
 
 def _headline(app: AppModel) -> tuple[list[tuple[str, str]], list[str]]:
     with app.lock:
-        return headline.headline(app.simulation, app.counterfactual), headline.notes(app.simulation)
+        return headline.headline(app.simulation, app.counterfactual, app.alternative), headline.notes(app.simulation)
 
 
 def _figure_png(app: AppModel, which: str) -> bytes:
@@ -80,7 +83,7 @@ def _figure_png(app: AppModel, which: str) -> bytes:
     with app.lock:
         if which not in app.painters:  # not drawn yet
             app.painters[which] = drawing.MapPainter(app.simulation) if which == "map" else \
-                charts.ChartsPainter(app.simulation, app.counterfactual)
+                charts.ChartsPainter(app.simulation, app.counterfactual, app.alternative)
         return app.painters[which].update(app.simulation).export_png()
 
 
@@ -99,7 +102,8 @@ def MapView(app: AppModel, week: int):
 
 @solara.component
 def ChartsView(app: AppModel, week: int):
-    painter = solara.use_memo(lambda: app.painters.setdefault("charts", charts.ChartsPainter(app.simulation, app.counterfactual)), [app])
+    painter = solara.use_memo(
+        lambda: app.painters.setdefault("charts", charts.ChartsPainter(app.simulation, app.counterfactual, app.alternative)), [app])
     png = solara.use_memo(lambda: _paint(app, painter), [painter, week])
     return _image(png)
 
@@ -129,11 +133,12 @@ def MeasuresView(app: AppModel, week: int):
 
 @solara.component
 def Panels(model: solara.Reactive[AppModel]):
-    """The three panels of the current model, redrawn whenever SolaraViz has stepped it."""
+    """The four panels of the current model (map, measures, charts, inspect), redrawn whenever SolaraViz has stepped it."""
     update_counter.get()  # SolaraViz bumps this after every Step and every frame of Play
     app = model.value
     layout, set_layout = solara.use_state(GRID_LAYOUT)
-    return solara.GridDraggable(items=[MapView(app, app.steps), MeasuresView(app, app.steps), ChartsView(app, app.steps)],
+    items = [MapView(app, app.steps), MeasuresView(app, app.steps), ChartsView(app, app.steps), InspectView(app, app.simulation.week)]
+    return solara.GridDraggable(items=items,
                                 grid_layout=layout, resizable=True, draggable=True, on_grid_layout=set_layout)
 
 
@@ -186,7 +191,8 @@ def Sidebar(model: solara.Reactive[AppModel], names: list[str]):
     controls (remounted, through their key) start again at that file's values.
     """
     scenario = model.value.scenario_file
-    spec = solara.use_memo(lambda: model_params(scenario, compare=model.value.compare), [scenario])
+    spec = solara.use_memo(lambda: model_params(scenario, compare=model.value.compare, compare_policy=model.value.compare_policy),
+                           [scenario])
     settings = solara.use_reactive(control_values(spec))
     play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(RENDER_INTERVAL)
@@ -194,9 +200,9 @@ def Sidebar(model: solara.Reactive[AppModel], names: list[str]):
 
     def pick(name: str) -> None:
         if name != model.value.scenario_file:
-            compare = model.value.compare
-            settings.set(control_values(model_params(name, compare=compare)))
-            model.set(AppModel(scenario_file=name, compare=compare))
+            compare, other = model.value.compare, model.value.compare_policy
+            settings.set(control_values(model_params(name, compare=compare, compare_policy=other)))
+            model.set(AppModel(scenario_file=name, compare=compare, compare_policy=other))
 
     def change(name: str, value) -> None:
         settings.set({**settings.value, name: value})

@@ -72,14 +72,26 @@ def stack_polygons(week: np.ndarray, values: np.ndarray) -> list[np.ndarray]:
             for k in range(values.shape[1])]
 
 
-class ChartsPainter(Painter):
-    """Three charts side by side: workers held by jurisdiction (with the no-policy counterfactual's
-    total), relocations per week, and freed people (rescued, home, re-trafficked) so far."""
+#: Colour of the compared policy's total (the run's own total is black, the no-policy run's dashed black).
+ALTERNATIVE_COLOUR = "#e6550d"
 
-    def __init__(self, model: ScamModel, counterfactual: ScamModel | None = None) -> None:
+
+def total_label(model: ScamModel, role: str) -> str:
+    """Legend text of a run's total people held, naming its policy, e.g. 'case_by_case (this run, total)'."""
+    return f"{model.params.policy.type} ({role}, total)"
+
+
+class ChartsPainter(Painter):
+    """Three charts side by side: workers held by jurisdiction (with the totals of the no-policy
+    counterfactual and of a compared policy), relocations per week, and freed people (rescued, home,
+    re-trafficked) so far. With a compared policy the run's own total is drawn as a line too, and the
+    legend names both policies."""
+
+    def __init__(self, model: ScamModel, counterfactual: ScamModel | None = None, alternative: ScamModel | None = None) -> None:
         super().__init__((10.0, 3.1))
         fig = self.figure
         self.counterfactual = counterfactual
+        self.alternative = alternative
         bottom, height, width = 0.14, 0.60, 0.26
         ax1 = fig.add_axes((0.055, bottom, width, height))
         ax2 = fig.add_axes((0.39, bottom, width, height), sharex=ax1)
@@ -99,9 +111,22 @@ class ChartsPainter(Painter):
         self.cf_line = self.animate(ax1, Line2D([], [], color="black", ls="--", lw=1.2))
         ax1.add_line(self.cf_line)
         self.cf_line.set_visible(counterfactual is not None)
+        self.own_line = self.animate(ax1, Line2D([], [], color="black", lw=1.3, label=total_label(model, "this run")))
+        self.alt_line = self.animate(ax1, Line2D([], [], color=ALTERNATIVE_COLOUR, lw=1.5, label=""))
+        for line in (self.own_line, self.alt_line):
+            ax1.add_line(line)
+            line.set_visible(alternative is not None)
         handles: list = [Patch(facecolor=c, alpha=0.85, label=n) for c, n in zip(colours, names, strict=True)]
-        if counterfactual is not None:
-            handles.append(Line2D([], [], color="black", ls="--", lw=1.2, label="no-policy run (total)"))
+        cf_handle = Line2D([], [], color="black", ls="--", lw=1.2, label="no-policy run (total)")
+        if alternative is not None:
+            # the totals get their own legend inside the chart: above it there is room only for the jurisdictions
+            self.alt_line.set_label(total_label(alternative, "compared"))
+            totals = [self.own_line, self.alt_line] + ([cf_handle] if counterfactual is not None else [])
+            self.totals_legend = ax1.legend(handles=totals, loc="upper right", fontsize=6, framealpha=0.8, handlelength=1.4,
+                                            borderpad=0.3, labelspacing=0.2)
+            ax1.add_artist(self.totals_legend)
+        elif counterfactual is not None:
+            handles.append(cf_handle)
         self._legend(ax1, handles, "workers held, by jurisdiction", ncol=3)
         self.moves = self.animate(ax2, ax2.plot([], [], color=MOVE_WITHIN, lw=0.9, label="all moves")[0])
         self.cross = self.animate(ax2, ax2.plot([], [], color=MOVE_ACROSS, lw=0.9, label="across a border")[0])
@@ -140,6 +165,12 @@ class ChartsPainter(Painter):
             total = c.workers.sum(axis=1) / 1000.0
             self.cf_line.set_data(c.week, total)
             top = max(top, float(total.max()) if len(total) else 0.0)
+        if self.alternative is not None:
+            self.own_line.set_data(s.week, s.workers.sum(axis=1) / 1000.0)
+            a = Series.of(self.alternative)
+            total = a.workers.sum(axis=1) / 1000.0
+            self.alt_line.set_data(a.week, total)
+            top = max(top, float(total.max()) if len(total) else 0.0)
         self._grow(ax1, top)
         self.moves.set_data(s.week, s.relocations)
         self.cross.set_data(s.week, s.cross_border)
@@ -152,6 +183,6 @@ class ChartsPainter(Painter):
         return self
 
 
-def charts_figure(model: ScamModel, counterfactual: ScamModel | None = None) -> Figure:
-    """The charts of ``model`` so far, as a figure (with the counterfactual's total when given)."""
-    return ChartsPainter(model, counterfactual).figure
+def charts_figure(model: ScamModel, counterfactual: ScamModel | None = None, alternative: ScamModel | None = None) -> Figure:
+    """The charts of ``model`` so far, as a figure (with the counterfactual's and a compared policy's totals when given)."""
+    return ChartsPainter(model, counterfactual, alternative).figure

@@ -6,7 +6,8 @@ nothing: ``AppModel`` applies only the values that differ from the file's, so a 
 reset untouched runs exactly as ``scamsim run`` runs that file.
 
 ``AppModel`` is the model SolaraViz drives: it holds the scenario's ``ScamModel`` and, with *Compare*,
-its no-policy counterfactual (a branch of it after the shared burn-in), and steps the two together.
+its no-policy counterfactual (a branch of it after the shared burn-in), and, with *Compare with policy*,
+a second branch under another policy type (the same levers otherwise), and steps them together.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def valid_scenario_names() -> list[str]:
     return names
 
 
-def model_params(scenario_file: str | None = None, compare: bool = False) -> dict:
+def model_params(scenario_file: str | None = None, compare: bool = False, compare_policy: str = "none") -> dict:
     """SolaraViz's controls for ``scenario_file``: ranges from the declarations, values from the file."""
     scenario_file = scenario_file or initial_scenario()
     params = scenario_params(scenario_file)
@@ -130,6 +131,8 @@ def model_params(scenario_file: str | None = None, compare: bool = False) -> dic
                               "label": "Policy starts in week"}
     controls["jurisdictions"] = list(params.policy.jurisdictions)  # the sidebar's own multi-select sets it
     controls["compare"] = {"type": "Checkbox", "value": bool(compare), "label": "Compare with the no-policy run"}
+    controls["compare_policy"] = {"type": "Select", "value": compare_policy, "values": list(policy_type.metadata["choices"]),
+                                  "label": "Compare with policy (none: off)"}
     seed, seed_lo = int(params.run.seed), int(declaration("run.seed").metadata["lo"] or 0)
     controls["seed"] = {"type": "SliderInt", "value": seed, "min": min(seed_lo, seed), "max": max(seed_lo + SEED_CHOICES - 1, seed),
                         "step": 1, "label": "Seed"}
@@ -176,19 +179,23 @@ class AppModel(mesa.Model):
         raid_frequency, aml_share, inflow_reduction, protection_sanctions, demand_reduction,
             repatriation_share: ``policy.*``; repatriation_share is the share in effect.
         compare: also run the no-policy counterfactual (same seed), stepped together with the run.
+        compare_policy: also run this policy type ("none": no second policy), a branch of the run after the
+            shared burn-in with only ``policy.type`` changed (the levers, start week and raiders as set).
         seed: random seed; a string of digits is accepted (mesa issue 3516).
         start_week: ``policy.start_week``.
         jurisdictions: ``policy.jurisdictions``, the jurisdictions that raid (and apply sanctions and cuts).
 
     None (or the file's own value) leaves a parameter as the file has it. ``simulation`` is the
-    scenario's ``ScamModel``; ``counterfactual`` its no-policy branch or None. Stepping steps both under
+    scenario's ``ScamModel``; ``counterfactual`` its no-policy branch or None; ``alternative`` its branch
+    under ``compare_policy`` or None. Stepping steps them all under
     ``lock`` (panels read under it too); the app stops (``running`` false) at the scenario's ``run.weeks``.
     """
 
     def __init__(self, scenario_file: str | None = None, policy_type: str | None = None, raid_frequency: float | None = None,
                  aml_share: float | None = None, inflow_reduction: float | None = None, protection_sanctions: float | None = None,
                  demand_reduction: float | None = None, repatriation_share: float | None = None, compare: bool = False,
-                 seed: int | str | None = None, start_week: int | None = None, jurisdictions: list[str] | None = None) -> None:
+                 seed: int | str | None = None, start_week: int | None = None, jurisdictions: list[str] | None = None,
+                 compare_policy: str | None = None) -> None:
         scenario_file = scenario_file or initial_scenario()
         file_params = scenario_params(scenario_file)
         given = {"policy_type": policy_type, "raid_frequency": raid_frequency, "aml_share": aml_share, "inflow_reduction": inflow_reduction,
@@ -216,10 +223,25 @@ class AppModel(mesa.Model):
         super().__init__(rng=seed)
         self.scenario_file = scenario_file
         self.compare = bool(compare)
+        self.compare_policy = compare_policy or "none"
         self.lock = threading.Lock()
         self.simulation = ScamModel(params, rng=seed)
         self.counterfactual = self.simulation.branch(counterfactual_params(params)) if compare else None
+        self.alternative = self._alternative(params, compare_policy or "none")
         self.painters: dict = {}  # the app's live map and charts painters (sim.viz.app), reused by its Export buttons
+
+    def _alternative(self, params: Params, policy_type: str) -> ScamModel | None:
+        """The run's branch under ``policy_type`` (None for "none": the no-policy run is *Compare*'s)."""
+        choices = declaration("policy.type").metadata["choices"]
+        if policy_type not in choices:
+            raise ValueError(f"compare_policy {policy_type!r} is not one of {', '.join(choices)}")
+        if policy_type == "none":
+            return None
+        return self.simulation.branch(params.replace(policy=dataclasses.replace(params.policy, type=policy_type)))
+
+    def models(self) -> list[ScamModel]:
+        """The run and whichever comparison runs are on, in the order they are stepped."""
+        return [m for m in (self.simulation, self.counterfactual, self.alternative) if m is not None]
 
     @property
     def params(self) -> Params:
@@ -231,7 +253,6 @@ class AppModel(mesa.Model):
             self.running = False
             return
         with self.lock:
-            self.simulation.step()
-            if self.counterfactual is not None:
-                self.counterfactual.step()
+            for model in self.models():
+                model.step()
             self.running = self.simulation.week < self.simulation.params.run.weeks

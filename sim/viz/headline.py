@@ -61,7 +61,24 @@ def _reading(value: float | None, measure: str, denominator: float | None = None
     return fmt(r.mean)
 
 
-def headline(model: ScamModel, counterfactual: ScamModel | None = None) -> list[tuple[str, str]]:
+def alternative_rows(model: ScamModel, alternative: ScamModel, counterfactual: ScamModel | None = None) -> list[tuple[str, str]]:
+    """Rows of the compared policy: its people held and persistence, against the no-policy run when it is on.
+
+    Labels name the policy (``persistence vs no-policy run, coordinated``), so the reader sees both
+    policies' persistence against the same no-policy run side by side.
+    """
+    kind = alternative.params.policy.type
+    rows = [("compared policy", f"{kind}, same seed and burn-in"), (f"people held, {kind}", f"{alternative.workers_held():,}")]
+    logged = len(model.log.by_jurisdiction) > 0 and len(alternative.log.by_jurisdiction) > 0
+    summary = summarise(result_of(alternative), None if counterfactual is None else result_of(counterfactual)) if logged else {}
+    if counterfactual is not None:
+        value = summary["counterfactual"]["persistence_vs_counterfactual_workers"] if "counterfactual" in summary else None
+        rows.append((f"persistence vs no-policy run, {kind}", fmt(value)))
+    rows.append((f"persistence, {kind}", fmt(summary["persistence"]["persistence_workers"] if summary else None)))
+    return rows
+
+
+def headline(model: ScamModel, counterfactual: ScamModel | None = None, alternative: ScamModel | None = None) -> list[tuple[str, str]]:
     """(label, value) pairs of the headline measures so far, the stable comparison first.
 
     The measures are ``sim.measures.run.summarise`` of the weeks logged so far (with the no-policy run
@@ -70,6 +87,7 @@ def headline(model: ScamModel, counterfactual: ScamModel | None = None) -> list[
     the policy starts, so the values settle as the run goes on; before anything is logged every
     measure is undefined. A displacement share whose denominator (people removed from the treated
     area) is under 5% of the people held is marked unstable, as is a WDQ beyond the plausible range.
+    With a compared policy (``alternative``) its rows follow the run's own (``alternative_rows``).
     """
     policy = model.params.policy
     weeks = model.params.run.weeks
@@ -89,7 +107,7 @@ def headline(model: ScamModel, counterfactual: ScamModel | None = None) -> list[
             rows.append(("persistence vs no-policy run", fmt(None)))
         rows += [("persistence", fmt(None)), (f"displacement share ({basis})", fmt(None)), ("buffer WDQ", fmt(None)),
                  ("jurisdictions hosting", "0"), ("Herfindahl", fmt(None))]
-        return rows
+        return rows + ([] if alternative is None else alternative_rows(model, alternative, counterfactual))
     summary = summarise(result_of(model), None if counterfactual is None else result_of(counterfactual))
     displacement = summary["displacement"]
     if "counterfactual" in summary:
@@ -104,7 +122,7 @@ def headline(model: ScamModel, counterfactual: ScamModel | None = None) -> list[
         ("jurisdictions hosting", str(displacement["spread_jurisdictions_last_year"])),
         ("Herfindahl", fmt(displacement["herfindahl_last_year"])),
     ]
-    return rows
+    return rows + ([] if alternative is None else alternative_rows(model, alternative, counterfactual))
 
 
 def notes(model: ScamModel) -> list[str]:
