@@ -231,3 +231,21 @@ def test_a_raided_cluster_with_empty_buildings_is_reoccupied_sooner():
     back_gone = sum(w <= 52 for w in gone)
     assert back_standing - back_gone >= 5, (standing, gone)
     assert np.mean(standing) < np.mean(gone)
+
+
+def test_building_counts_are_recorded_and_balance_in_the_timeseries():
+    """The weekly log carries the building counts, so runs can be compared with counts made by building."""
+    from conftest import SCENARIOS
+
+    from sim.measures.run import simulate
+    from sim.scenario.loader import load_scenario
+
+    params = load_scenario(SCENARIOS / "baseline_actors.toml", ["run.weeks=40", "run.burn_in_weeks=20"]).params
+    f = simulate(params, seed=2).frame
+    assert (f["buildings_standing"] == f["buildings_occupied"] + f["buildings_empty"]).all()
+    assert (f["buildings_occupied"] == f["compounds"]).all()  # every compound is in exactly one building
+    assert (f["buildings_empty"] >= f["buildings_damaged"] + f["buildings_seized"]).all()
+    assert f["buildings_demolished"].is_monotonic_increasing
+    assert f["buildings_raided"].sum() > 0
+    off = simulate(load_scenario(SCENARIOS / "baseline.toml", ["run.weeks=5", "run.burn_in_weeks=2"]).params, seed=2).frame
+    assert (off[[c for c in off.columns if c.startswith("buildings_")]] == 0).all().all()

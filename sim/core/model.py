@@ -190,8 +190,8 @@ class ScamModel(mesa.Model):
         phases.age(self)
         self._learn_risk()
         self.policy.end_of_week(self.week)
-        phases.record(self)
         self.premises.end_week(self.week)
+        phases.record(self)
         if self.hooks.wants(hooks.WeekEnded):
             self.hooks.announce(hooks.WeekEnded(self.week))
 

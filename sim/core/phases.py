@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.common.constants import WEEKS_PER_YEAR
 from sim.core import hooks, moves, recruiting
+from sim.core.buildings import COUNTS
 from sim.policies.types import Compounds
 from sim.rules import enforcement, labour, market
 from sim.rules import overseas as ledger
@@ -361,6 +362,7 @@ def record(m: ScamModel) -> None:
         "capital_seized": ev.seized,
         "operator_capital": float(m.operator_table.capital[m.operator_table.slots].sum()),
         **markets_outside_the_map(m, int(workers.sum()), float(ev.revenue_by_j.sum())),
+        **building_counts(m),
     }
     m.log.append(
         values,
@@ -369,6 +371,13 @@ def record(m: ScamModel) -> None:
         ev.revenue_by_j,
         m.climate.copy(),
     )
+
+
+def building_counts(m: ScamModel) -> dict[str, int]:
+    """The week's building counts (``Premises.end_week`` has just kept them), zeros when premises are off."""
+    rows = m.premises.series
+    row = dict(zip(COUNTS, rows[-1], strict=True)) if rows and rows[-1][0] == m.week else dict.fromkeys(COUNTS, 0)
+    return {f"buildings_{k}": int(row[k]) for k in ("standing", "occupied", "empty", "damaged", "seized", "raided", "demolished")}
 
 
 def markets_outside_the_map(m: ScamModel, held: int, revenue: float) -> dict[str, float]:

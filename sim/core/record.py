@@ -49,6 +49,13 @@ COLUMNS: dict[str, str] = {
     "recruitment_margin": "margin per worker-week brokers read this week (revenue kept less upkeep), US$",
     "recruit_awareness": "share of job-seekers who recognise a fake advert (mean over origins, weighted by their shares)",
     "victim_yield": "revenue per worker relative to its calibrated level (the victims' side; 1: unsaturated reference)",
+    "buildings_standing": "buildings standing at the end of the week (premises; 0 when premises are off)",
+    "buildings_occupied": "buildings with a compound in them",
+    "buildings_empty": "buildings standing empty (damaged and seized ones included)",
+    "buildings_damaged": "empty buildings damaged by a raid, to be repaired before reuse",
+    "buildings_seized": "empty buildings seized by the state, unusable for now",
+    "buildings_raided": "buildings emptied by a raid this week",
+    "buildings_demolished": "buildings demolished so far (they have left the stock)",
 }
 
 
