@@ -126,8 +126,11 @@ RAIDED = {"operators.initial": 40, "run.weeks": 80, "policy.type": "case_by_case
 
 
 def fingerprint(values: dict) -> tuple:
+    """Everything a run produced except the building counts themselves (which are zero with premises off)."""
     m = ScamModel(make_params({**RAIDED, **values})).run()
-    return m.log.frame().to_csv(index=False), tuple(m.moves), tuple(m.raid_log), tuple(sorted(m.totals.items()))
+    frame = m.log.frame()
+    frame = frame[[c for c in frame.columns if not c.startswith("buildings_")]]
+    return frame.to_csv(index=False), tuple(m.moves), tuple(m.raid_log), tuple(sorted(m.totals.items()))
 
 
 def test_without_reuse_the_model_is_unchanged_whatever_happens_to_buildings():
