@@ -69,7 +69,27 @@ def perceived_hazard(climate: np.ndarray, exposure: np.ndarray, protection: np.n
     ``exposure`` is local heat plus the operator's own notoriety, read at ``risk_perception`` per unit.
     Protection shields from both.
     """
-    return -np.expm1(-(climate + e.risk_perception * exposure) * (1.0 - e.protection_shield * protection))
+    return -np.expm1(-(climate + e.risk_perception * exposure) * shield_factor(protection, e))
+
+
+def shield_factor(protection: np.ndarray, e: EnforcementParams) -> np.ndarray:
+    """``1 - protection_shield * protection``: the share of the raid hazard protection lets through."""
+    return 1.0 - e.protection_shield * protection
+
+
+def perceived_hazard_into(climate: np.ndarray, exposure: np.ndarray, shield: np.ndarray, e: EnforcementParams,
+                          out: np.ndarray) -> np.ndarray:
+    """``perceived_hazard`` written into ``out`` (which may be ``exposure``), with the shield precomputed.
+
+    The same operations on the same values in the same order, so the result is bit-identical; it only
+    spares the temporaries (site choice calls it for every mover with a notoriety, on every cell).
+    """
+    np.multiply(exposure, e.risk_perception, out=out)
+    np.add(out, climate, out=out)
+    np.negative(out, out=out)
+    np.multiply(out, shield, out=out)
+    np.expm1(out, out=out)
+    return np.negative(out, out=out)
 
 
 def raid_budget(frequency: np.ndarray, known: np.ndarray, governance: np.ndarray, e: EnforcementParams) -> np.ndarray:

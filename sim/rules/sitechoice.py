@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.params.declarations import EnforcementParams, RelocationParams
-from sim.rules.enforcement import perceived_hazard
+from sim.rules.enforcement import perceived_hazard, perceived_hazard_into, shield_factor
 from sim.rules.market import Prices, gross_revenue, operating_margin, running_cost
 from sim.world.space import Region, box_sum
 
@@ -41,6 +41,7 @@ class SiteLayers:
     agglomeration: np.ndarray  # utility (US$M) of the compounds around each cell
     base_hazard: np.ndarray  # perceived weekly raid hazard for an operator with no notoriety
     loss_factor: np.ndarray | None = None  # factor on the expected raid loss at each cell (None: 1; borders.escape_valued)
+    shield: np.ndarray | None = None  # 1 - protection_shield * protection (None: computed when needed); saves work per mover
 
 
 def site_layers(
@@ -77,6 +78,7 @@ def site_layers(
         agglomeration=agg.ravel(),
         base_hazard=perceived_hazard(climate_cells, heat.ravel(), protection.ravel(), e),
         loss_factor=loss_factor,
+        shield=shield_factor(protection.ravel(), e),
     )
 
 
@@ -118,16 +120,27 @@ def expected_net(
     value_at_risk: float,
     e: EnforcementParams,
 ) -> np.ndarray:
-    """Weekly net income an operator expects at each cell, after its expected raid losses."""
+    """Weekly net income an operator expects at each cell, after its expected raid losses.
+
+    Written with ``out=`` buffers for speed, but each value is the same operations in the same order as
+    ``workers * net_per_worker - fixed_cost - hazard * value_at_risk [* loss_factor]``, so bit-identical.
+    """
     if notoriety.any():
-        carried = np.append(notoriety, 0.0)[layers.jurisdiction]  # index -1 (outside) picks the 0
-        hazard = perceived_hazard(layers.climate, layers.exposure + carried, layers.protection, e)
+        hazard = np.concatenate((notoriety, _ZERO)).take(layers.jurisdiction)  # index -1 (outside) picks the 0
+        np.add(layers.exposure, hazard, out=hazard)
+        shield = layers.shield if layers.shield is not None else shield_factor(layers.protection, e)
+        loss = perceived_hazard_into(layers.climate, hazard, shield, e, out=hazard)
+        np.multiply(loss, value_at_risk, out=loss)
     else:  # the common case: an operator no agency has noticed yet
-        hazard = layers.base_hazard
-    loss = hazard * value_at_risk
+        loss = layers.base_hazard * value_at_risk
     if layers.loss_factor is not None:  # an escape route: a raid is expected to cost less (borders.escape_valued)
-        loss = loss * layers.loss_factor
-    return workers * layers.net_per_worker - layers.fixed_cost - loss
+        np.multiply(loss, layers.loss_factor, out=loss)
+    net = workers * layers.net_per_worker
+    np.subtract(net, layers.fixed_cost, out=net)
+    return np.subtract(net, loss, out=net)
+
+
+_ZERO = np.zeros(1)
 
 
 def choose_site(
@@ -157,25 +170,38 @@ def choose_site(
     (the same utility, plus Gumbel noise drawn from its own stream) competes with the best cell's.
     """
     net = expected_net(layers, workers, notoriety, value_at_risk, e)
-    if origin >= 0:
+    free_origin = stay_allowed and origin >= 0
+    if isinstance(fixed_move_cost, float):  # the usual case: one cached vector per origin and price (read-only)
+        move = region.move_cost(origin, fixed_move_cost, r.cost_per_km, r.border_cost, free_origin)
+    elif origin >= 0:
         move = fixed_move_cost + r.cost_per_km * region.distance_km(origin) + r.border_cost * region.abroad(origin)
         if stay_allowed:
             move[origin] = 0.0
     else:
         move = np.full(net.shape, fixed_move_cost)
-    feasible = layers.open_cell & (move <= capital) & (net > 0)
-    if stay_allowed and origin >= 0:
+    feasible = move <= capital
+    feasible &= layers.open_cell
+    feasible &= net > 0
+    if free_origin:
         feasible[origin] = net[origin] > 0
     elif leave_origin:
         feasible[origin] = False
     # Gumbel(0, 1) noise as -log of a standard exponential (about twice as fast as rng.gumbel); drawn
     # whatever the outcome, so every choice costs the same random numbers.
-    gumbel = -np.log(rng.standard_exponential(size=net.shape))
+    # (kept as log(exponential) = -gumbel and subtracted below: a - b is a + (-b) exactly in IEEE arithmetic)
+    minus_gumbel = rng.standard_exponential(size=net.shape)
+    np.log(minus_gumbel, out=minus_gumbel)
     away = outside_score(outside, workers, capital, value_at_risk, r)
     if not feasible.any():
         return NO_SITE if away is None else away[1]
-    utility = (r.horizon_weeks * net - move) / MILLION + layers.agglomeration
-    score = np.where(feasible, r.logit_beta * utility + gumbel, -np.inf)
+    # score = beta * ((horizon * net - move) / MILLION + agglomeration) + gumbel, in place, same order
+    score = r.horizon_weeks * net
+    np.subtract(score, move, out=score)
+    np.divide(score, MILLION, out=score)
+    np.add(score, layers.agglomeration, out=score)
+    np.multiply(score, r.logit_beta, out=score)
+    np.subtract(score, minus_gumbel, out=score)
+    np.copyto(score, -np.inf, where=~feasible)
     cell = int(np.argmax(score))
     if away is not None and away[0] > score[cell]:
         return away[1]
@@ -195,7 +221,7 @@ def outside_score(
     if outside is None:
         return None
     gumbel = -float(np.log(outside.rng.standard_exponential()))
-    if np.ndim(workers) != 0:
+    if getattr(workers, "ndim", 0) != 0:  # np.ndim without its overhead (called once per choice)
         raise ValueError("the outside option is for one compound with a known number of workers, not a per-cell array")
     net = float(workers) * outside.net_per_worker - outside.fixed_cost - outside.hazard * value_at_risk
     if outside.move_cost > capital or net <= 0:

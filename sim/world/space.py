@@ -20,6 +20,8 @@ OUTSIDE = frozenset(".~ ")
 
 #: Origins whose distance-to-every-cell arrays are cached (movers reuse a few origins; the cap bounds memory).
 DISTANCE_CACHE_ORIGINS = 4096
+#: Move-cost vectors cached per (origin, cost terms) (site choice reuses them every week; the cap bounds memory).
+MOVE_COST_CACHE_ENTRIES = 2048
 #: Raid heat spreads to cells within this many standard deviations of the raided cell.
 KERNEL_REACH_SIGMAS = 2
 #: Ranges of the attributes drawn for the jurisdictions of a generated map (``seeded_map``).
@@ -53,6 +55,7 @@ class Region:
     border_cell: np.ndarray = field(init=False)  # cell touches another jurisdiction
     _dist_cache: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
     _abroad_cache: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
+    _move_cache: dict[tuple, np.ndarray] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.adjacency, self.border_cell = _borders(self.jurisdiction, len(self.jurisdiction_names))
@@ -93,6 +96,27 @@ class Region:
         if mask is None:
             mask = self._abroad_cache[c] = (self.flat_country != c).astype(float)
         return mask
+
+    def move_cost(self, origin: int, fixed: float, per_km: float, per_border: float, free_origin: bool) -> np.ndarray:
+        """``fixed + per_km * km + per_border * abroad`` from ``origin`` to every cell, read-only and cached.
+
+        Computed exactly as written (left to right), so a cached vector is bit-identical to a fresh one.
+        ``free_origin`` sets the origin's own entry to 0 (staying costs nothing). An ``origin`` of -1
+        (no origin) gives ``fixed`` everywhere.
+        """
+        key = (origin, fixed, per_km, per_border, free_origin)
+        move = self._move_cache.get(key)
+        if move is None:
+            if origin >= 0:
+                move = fixed + per_km * self.distance_km(origin) + per_border * self.abroad(origin)
+                if free_origin:
+                    move[origin] = 0.0
+            else:
+                move = np.full(self.n_cells, fixed)
+            move.flags.writeable = False
+            if len(self._move_cache) < MOVE_COST_CACHE_ENTRIES:
+                self._move_cache[key] = move
+        return move
 
     def crosses_border(self, a: int, b: int) -> bool:
         """Whether a move from cell a to cell b crosses an international border."""

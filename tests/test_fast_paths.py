@@ -1,0 +1,152 @@
+"""The fast paths of site choice give bit-identical results to the plain formulas they replace.
+
+``choose_site``, ``expected_net`` and ``perceived_hazard_into`` compute in place and read cached
+move-cost vectors (``Region.move_cost``); results must not move by one bit, since the reference
+checksums of whole runs depend on every choice. Each test compares against the formula written out
+plainly (as the code stood before the fast paths), on random layers that exercise every branch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.params.declarations import EnforcementParams, RelocationParams
+from sim.rules.enforcement import perceived_hazard, perceived_hazard_into, shield_factor
+from sim.rules.sitechoice import MILLION, SiteLayers, choose_site, expected_net
+from sim.scenario.loader import load_scenario
+from sim.world.space import Region, build_region
+
+ROOT = Path(__file__).resolve().parent.parent
+E = EnforcementParams(risk_perception=0.37, protection_shield=0.8)
+R = RelocationParams(base_cost=500_000.0, cost_per_km=4000.0, border_cost=500_000.0, logit_beta=1.5, horizon_weeks=26.0,
+                     agglomeration=0.2)
+
+
+@pytest.fixture(scope="module")
+def region() -> Region:
+    """The baseline's 40 x 28 map: six jurisdictions in five countries, with sea."""
+    p = load_scenario(ROOT / "scenarios" / "baseline.toml").params
+    return build_region(p.map, p.run.km_per_cell)
+
+
+def random_layers(region: Region, rng: np.random.Generator, loss_factor: bool, shield: bool) -> SiteLayers:
+    """Layers of the magnitudes a run sees, some cells losing money, some full."""
+    n = region.n_cells
+    protection = rng.uniform(0, 0.9, n)
+    climate = rng.uniform(0, 0.05, n)
+    heat = rng.exponential(0.5, n)
+    return SiteLayers(
+        net_per_worker=rng.normal(400.0, 300.0, n),
+        fixed_cost=rng.uniform(0, 5000.0, n),
+        climate=climate,
+        exposure=heat,
+        protection=protection,
+        labour_access=rng.uniform(0.5, 1.0, n),
+        jurisdiction=region.flat_jurisdiction.astype(np.int64),
+        open_cell=region.land.ravel() & (rng.random(n) < 0.8),
+        agglomeration=rng.uniform(0, 0.5, n),
+        base_hazard=perceived_hazard(climate, heat, protection, E),
+        loss_factor=rng.uniform(0.3, 1.0, n) if loss_factor else None,
+        shield=shield_factor(protection, E) if shield else None,
+    )
+
+
+def plain_expected_net(layers: SiteLayers, workers, notoriety, value_at_risk: float) -> np.ndarray:
+    if notoriety.any():
+        carried = np.append(notoriety, 0.0)[layers.jurisdiction]
+        hazard = perceived_hazard(layers.climate, layers.exposure + carried, layers.protection, E)
+    else:
+        hazard = layers.base_hazard
+    loss = hazard * value_at_risk
+    if layers.loss_factor is not None:
+        loss = loss * layers.loss_factor
+    return workers * layers.net_per_worker - layers.fixed_cost - loss
+
+
+def plain_choose_site(layers, region, rng, *, workers, notoriety, capital, value_at_risk, origin, stay_allowed, fixed_move_cost,
+                      leave_origin=False):
+    """choose_site as written before the fast paths (no outside option): (cell, move cost, net)."""
+    net = plain_expected_net(layers, workers, notoriety, value_at_risk)
+    if origin >= 0:
+        move = fixed_move_cost + R.cost_per_km * region.distance_km(origin) + R.border_cost * region.abroad(origin)
+        if stay_allowed:
+            move[origin] = 0.0
+    else:
+        move = np.full(net.shape, fixed_move_cost)
+    feasible = layers.open_cell & (move <= capital) & (net > 0)
+    if stay_allowed and origin >= 0:
+        feasible[origin] = net[origin] > 0
+    elif leave_origin:
+        feasible[origin] = False
+    gumbel = -np.log(rng.standard_exponential(size=net.shape))
+    if not feasible.any():
+        return -1, 0.0, 0.0
+    utility = (R.horizon_weeks * net - move) / MILLION + layers.agglomeration
+    score = np.where(feasible, R.logit_beta * utility + gumbel, -np.inf)
+    cell = int(np.argmax(score))
+    return cell, float(move[cell]), float(net[cell])
+
+
+def test_perceived_hazard_into_is_bit_identical_and_writes_in_place():
+    rng = np.random.default_rng(5)
+    climate, exposure, protection = rng.uniform(0, 0.1, 500), rng.exponential(1.0, 500), rng.uniform(0, 1, 500)
+    want = perceived_hazard(climate, exposure, protection, E)
+    buf = exposure.copy()
+    got = perceived_hazard_into(climate, buf, shield_factor(protection, E), E, out=buf)
+    assert got is buf
+    assert np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+@pytest.mark.parametrize("loss_factor", [False, True])
+@pytest.mark.parametrize("shield", [False, True])
+def test_expected_net_is_bit_identical_with_and_without_notoriety(region, loss_factor, shield):
+    rng = np.random.default_rng(11)
+    lay = random_layers(region, rng, loss_factor, shield)
+    workers_per_cell = 40.0 * lay.labour_access
+    for notoriety in (np.zeros(region.n_jurisdictions), rng.exponential(0.3, region.n_jurisdictions)):
+        for workers in (37, 52.5, workers_per_cell):
+            want = plain_expected_net(lay, workers, notoriety, 2.0e6)
+            got = expected_net(lay, workers, notoriety, 2.0e6, E)
+            assert np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+def test_move_cost_cache_is_the_formula_and_read_only(region):
+    for origin in (0, 17, 500, 1119):
+        for free in (False, True):
+            want = 900_000.0 + R.cost_per_km * region.distance_km(origin) + R.border_cost * region.abroad(origin)
+            if free:
+                want[origin] = 0.0
+            got = region.move_cost(origin, 900_000.0, R.cost_per_km, R.border_cost, free)
+            assert np.array_equal(got, want)
+            assert region.move_cost(origin, 900_000.0, R.cost_per_km, R.border_cost, free) is got  # cached
+            with pytest.raises(ValueError):
+                got[0] = 1.0
+    assert not region.move_cost(3, 1.0, 2.0, 3.0, True)[3]  # staying is free
+    assert (region.move_cost(-1, 7.5, R.cost_per_km, R.border_cost, False) == 7.5).all()
+
+
+@pytest.mark.parametrize("loss_factor", [False, True])
+def test_choose_site_picks_the_same_cell_at_the_same_cost_as_the_plain_formula(region, loss_factor):
+    """Hundreds of choices over every branch: moves that may stay or must leave, new sites from a base
+    or from nowhere, a per-cell set-up cost, notoriety or none, capital that rules out far cells."""
+    rng = np.random.default_rng(2024)
+    lay = random_layers(region, rng, loss_factor, shield=True)
+    land = np.flatnonzero(region.land.ravel())
+    seen = set()
+    for k in range(300):
+        origin = int(rng.choice(land)) if k % 5 else -1
+        stay = bool(origin >= 0 and k % 2)
+        fixed = 700_000.0 if k % 7 else 700_000.0 - 200_000.0 * lay.labour_access  # an array: the premises' cost layer
+        kw = dict(workers=float(rng.integers(10, 200)) if k % 3 else 30.0 * lay.labour_access,
+                  notoriety=rng.exponential(0.2, region.n_jurisdictions) if k % 4 == 0 else np.zeros(region.n_jurisdictions),
+                  capital=float(rng.uniform(3e5, 5e6)), value_at_risk=float(rng.uniform(5e5, 3e6)), origin=origin,
+                  stay_allowed=stay, fixed_move_cost=fixed, leave_origin=origin >= 0 and not stay)
+        seed = int(rng.integers(1 << 30))
+        want = plain_choose_site(lay, region, np.random.default_rng(seed), **kw)
+        choice = choose_site(lay, region, np.random.default_rng(seed), r=R, e=E, **kw)
+        assert (choice.cell, choice.move_cost, choice.expected_net) == want
+        seen.add("none" if want[0] < 0 else "stay" if want[0] == origin else "move")
+    assert seen == {"none", "stay", "move"}  # every outcome was exercised
