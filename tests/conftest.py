@@ -129,3 +129,24 @@ def scamsim_command() -> list[str]:
 @pytest.fixture(scope="session")
 def scamsim() -> list[str]:
     return scamsim_command()
+
+
+#: A two-point experiment small enough for tests: no policy and case-by-case raids, two replications of 30
+#: weeks after a 20-week burn-in, with counterfactuals (used by the experiment and reliability tests).
+TINY = f"""
+[experiment]
+name = "tiny"
+scenario = "{BASELINE}"
+replications = 2
+weeks = 30
+seed = 7
+counterfactual = true
+
+[set]
+"policy.start_week" = 10
+"run.burn_in_weeks" = 20
+
+[factors]
+"policy.type" = ["none", "case_by_case"]
+"policy.raid_frequency" = 96.0   # one value: the "none" point differs from its counterfactual here
+"""

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pandas.testing as pdt
 import pytest
+from conftest import TINY
 
 from sim.experiments import load_experiment, load_results, replication_seed, run_sweep
 from sim.experiments.design import DEFAULT_MEASURES, flatten, is_experiment_file
@@ -27,23 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 TABLES = ("measures", "series", "moves", "errors")
 
-TINY = f"""
-[experiment]
-name = "tiny"
-scenario = "{BASELINE}"
-replications = 2
-weeks = 30
-seed = 7
-counterfactual = true
-
-[set]
-"policy.start_week" = 10
-"run.burn_in_weeks" = 20
-
-[factors]
-"policy.type" = ["none", "case_by_case"]
-"policy.raid_frequency" = 96.0   # one value: the "none" point differs from its counterfactual here
-"""
 
 
 def write(tmp: Path, text: str, name: str = "exp.toml") -> Path:

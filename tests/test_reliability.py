@@ -19,30 +19,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BASELINE, REPO, scamsim_command
+from conftest import BASELINE, REPO, TINY, scamsim_command
 
 from sim.cli.main import main
 from sim.experiments import load_results, run_sweep
 from sim.experiments.lock import FolderLock
 from sim.experiments.store import StoreError, complete_keys, part_name
-
-TINY = f"""
-[experiment]
-name = "tiny"
-scenario = "{BASELINE}"
-replications = 2
-weeks = 30
-seed = 7
-counterfactual = true
-
-[set]
-"policy.start_week" = 10
-"run.burn_in_weeks" = 20
-
-[factors]
-"policy.type" = ["none", "case_by_case"]
-"policy.raid_frequency" = 96.0
-"""
 
 SENS = f"""
 [experiment]
