@@ -171,8 +171,8 @@ def choose_site(
     """
     net = expected_net(layers, workers, notoriety, value_at_risk, e)
     free_origin = stay_allowed and origin >= 0
-    if isinstance(fixed_move_cost, float):  # the usual case: one cached vector per origin and price (read-only)
-        move = region.move_cost(origin, fixed_move_cost, r.cost_per_km, r.border_cost, free_origin)
+    if origin >= 0 and isinstance(fixed_move_cost, float):  # the usual case: one cached vector per origin and price
+        move = region.move_cost(origin, fixed_move_cost, r.cost_per_km, r.border_cost, free_origin)  # (read-only)
     elif origin >= 0:
         move = fixed_move_cost + r.cost_per_km * region.distance_km(origin) + r.border_cost * region.abroad(origin)
         if stay_allowed:
