@@ -20,6 +20,7 @@ from sim.analysis.validation.mekong_measures import (
     m_kingpin_shock,
     m_moves,
     m_never_raided,
+    m_overseas,
     m_ping_pong,
     m_protector_shock,
     m_recovery,
@@ -157,10 +158,13 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "P3b", "A small, growing share of moves goes overseas (Africa, Pacific, Middle East)",
         "operations found in Africa, the Pacific and the Middle East", "references, fact 3; INTERPOL Jun 2025",
-        (), None, (),
-        not_testable="the map is the only world: no destination outside it. It needs an 'overseas' exit in site choice "
-                     "(sim/rules/sitechoice.py choose_site: an outside option with its own cost and revenue) or overseas "
-                     "jurisdictions on the map, with the moves that take it recorded in model.moves"),
+        ("status_quo",), m_overseas,
+        (Criterion("share_moves_overseas", "between", (0.005, 0.2),
+                   "share of moves since the raids began that leave the map for overseas",
+                   "'a small share': at least one move in 200, at most one in five"),
+         Criterion("overseas_share_growth", ">", 0.0, "share of moves overseas, second half of the raid years minus first half",
+                   "'growing': the share rises over the years of raids")),
+        note="declared with the outside option of issue 12 (overseas.*), before any run of it"),
     Pattern(
         "P4", "Compounds cluster at jurisdiction edges and in armed-group or SEZ enclaves",
         "Myawaddy, Tachileik, Golden Triangle SEZ, Kokang, Poipet, Bavet, O'Smach: border towns and enclaves",

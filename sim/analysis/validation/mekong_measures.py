@@ -62,6 +62,23 @@ def m_moves(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
     }
 
 
+def m_overseas(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    """Moves overseas (destination cell -1): their share since the raids began, and its change over time."""
+    o = obs["status_quo"]
+    start, end = policy_start(o), geo.weeks
+    mid = start + (end - start) // 2
+
+    def overseas(m: pd.DataFrame) -> np.ndarray:
+        return m["to_cell"].to_numpy(dtype=np.int64) < 0
+
+    moves = o.run.moves
+    early = moves[moves["week"] < mid]
+    return {
+        "share_moves_overseas": share_of_moves(moves, start, overseas),
+        "overseas_share_growth": share_of_moves(moves, mid, overseas) - share_of_moves(early, start, overseas),
+    }
+
+
 def m_clustering(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
     sites = obs["status_quo"].final_sites
     enclave = geo.cell_zone >= 0
