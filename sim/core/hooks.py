@@ -53,7 +53,7 @@ class CompoundOpened:
 
 @dataclass(frozen=True, slots=True)
 class CompoundMoved:
-    """A compound moved to another cell (forced by a raid or chosen for lower risk)."""
+    """A compound moved (forced by a raid or chosen for lower risk): to another cell, or overseas (``destination`` -1)."""
 
     week: int
     compound: int
@@ -86,7 +86,9 @@ class OperatorEntered:
 
 @dataclass(frozen=True, slots=True)
 class OperatorLeft:
-    """An operator left: ``reason`` is ``arrest``, ``bankruptcy``, ``idle`` or ``no_site``."""
+    """An operator left: ``reason`` is ``arrest``, ``bankruptcy``, ``idle``, ``no_site``, ``overseas`` (its last compound
+    went overseas), ``extradition`` (the boss of a syndicate, extradited) or ``network`` (a member that left when its
+    syndicate's boss fell)."""
 
     week: int
     operator: int
