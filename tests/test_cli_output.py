@@ -101,17 +101,16 @@ def test_compare_progress_counts_the_scenarios_weeks_and_closing_lines_compare(t
     assert "victim losses" in out and "people held" in out and "workers held" not in out
 
 
-def test_compare_gives_the_same_numbers_as_simulate_pair(tmp_path, capsys):
-    from sim.cli.run import simulate_together
-    from sim.measures.run import simulate_pair
+def test_the_paired_run_steps_together_and_equals_two_separate_runs(tmp_path, capsys):
+    """``scamsim run --compare`` uses ``simulate_pair``: one tick a week, the numbers of two ``simulate`` calls."""
+    from sim.measures.run import counterfactual_params, simulate, simulate_pair
     from sim.scenario.loader import load_scenario
 
     params = load_scenario(BASELINE, ["run.weeks=25", "policy.start_week=5"]).params
     ticks: list[int] = []
-    run, cf = simulate_together(params, ticks.append)
-    pair = simulate_pair(params)
+    run, cf = simulate_pair(params, progress=ticks.append)
     assert ticks == list(range(1, 26))
-    assert run.frame.equals(pair[0].frame) and cf.frame.equals(pair[1].frame)
+    assert run.frame.equals(simulate(params).frame) and cf.frame.equals(simulate(counterfactual_params(params)).frame)
     assert not run.frame.equals(cf.frame)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,25 +31,6 @@ def write_run(out: Path, run: RunResult, summary: dict[str, Any], provenance: di
     plots.overview(run.frame, run.jurisdictions, f"{p.run.name}: people held by jurisdiction (policy: {p.policy.type})",
                    out / "overview.png", p.policy.start_week if p.policy.type != "none" else None,
                    None if cf is None else cf.frame)
-
-
-def simulate_together(params: Any, tick: Callable[[int], None]) -> tuple[RunResult, RunResult]:
-    """The run and its no-policy run, stepped week by week together so progress reads "week k of N" for both.
-
-    The same as ``sim.measures.run.simulate_pair`` (one shared burn-in, then each model on its own
-    random stream), only interleaved: the two models share no state after the branch, so the order in
-    which their weeks are computed does not change a number.
-    """
-    from sim.core.model import ScamModel
-    from sim.measures.run import counterfactual_params, result_of
-
-    model = ScamModel(params)
-    cf_model = model.branch(counterfactual_params(params))
-    for week in range(1, params.run.weeks + 1):
-        model.run(1)
-        cf_model.run(1)
-        tick(week)
-    return result_of(model), result_of(cf_model)
 
 
 def _ratio(value: float | None) -> str:
@@ -116,7 +96,7 @@ def _flag_problems(args: argparse.Namespace) -> list[str]:
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.common.files import folder_problem, write_folder
     from sim.common.provenance import git_commit, versions
-    from sim.measures.run import simulate, summarise
+    from sim.measures.run import simulate, simulate_pair, summarise
     from sim.scenario.loader import ScenarioError, load_scenario
     from sim.viz import overview  # noqa: F401  # imported now: an interrupt must not land inside a lazy import while files are written
 
@@ -140,7 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     weeks = params.run.weeks
     if args.compare:
         tick, done = progress(weeks, f"{params.run.name} and its no-policy run")
-        run, cf = simulate_together(params, tick)
+        run, cf = simulate_pair(params, progress=tick)
     else:
         tick, done = progress(weeks, params.run.name)
         run, cf = simulate(params, progress=tick), None

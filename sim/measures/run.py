@@ -82,11 +82,18 @@ def simulate(params: Params, seed: int | None = None, weeks: int | None = None,
 
 def simulate_pair(params: Params, seed: int | None = None, progress: Callable[[int], None] | None = None
                   ) -> tuple[RunResult, RunResult]:
-    """A run and its no-policy counterfactual, sharing one burn-in (identical to two ``simulate`` calls)."""
+    """A run and its no-policy counterfactual, sharing one burn-in (identical to two ``simulate`` calls).
+
+    The two models are stepped week by week together, calling ``progress(week)`` once a week for both:
+    they share no state after the branch, so the order in which their weeks are computed changes nothing.
+    """
     model = ScamModel(params, rng=seed)
     cf_model = model.branch(counterfactual_params(params))
-    model.run(None, progress)
-    cf_model.run(None, progress)
+    for week in range(1, params.run.weeks + 1):
+        model.run(1)
+        cf_model.run(1)
+        if progress is not None:
+            progress(week)
     return result_of(model), result_of(cf_model)
 
 
