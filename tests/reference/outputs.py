@@ -39,26 +39,28 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def run_checksums(name: str, out: Path) -> dict[str, str]:
+def _run(name: str, out: Path) -> Path:
+    """``scamsim run`` of a shipped scenario with the reference arguments; the folder it wrote."""
     from sim.cli.main import main
 
     folder = out / name
     code = main(["run", str(REPO / "scenarios" / f"{name}.toml"), *RUN_ARGS, "--out", str(folder)])
     if code != 0:
         raise RuntimeError(f"scamsim run {name} exited {code}")
+    return folder
+
+
+def run_checksums(name: str, out: Path) -> dict[str, str]:
+    folder = _run(name, out)
     return {f: _sha((folder / f).read_bytes()) for f in ("timeseries.csv", "relocations.csv")}
 
 
 def legacy_checksums(out: Path) -> dict[str, str]:
     """The closed baseline's outputs on the pre-issue-12 columns (timeseries without the columns added since)."""
-    from sim.cli.main import main
     from sim.common.files import write_csv
     from sim.core.record import LEGACY_COLUMNS
 
-    folder = out / LEGACY_SCENARIO
-    code = main(["run", str(REPO / "scenarios" / f"{LEGACY_SCENARIO}.toml"), *RUN_ARGS, "--out", str(folder)])
-    if code != 0:
-        raise RuntimeError(f"scamsim run {LEGACY_SCENARIO} exited {code}")
+    folder = _run(LEGACY_SCENARIO, out)
     frame = pd.read_csv(folder / "timeseries.csv")
     legacy = [c for c in frame.columns if c in LEGACY_COLUMNS or c.startswith("workers_") or c.startswith(("cf_", "effect_"))]
     write_csv(folder / "legacy.csv", frame[legacy])
