@@ -94,11 +94,16 @@ def _flag_problems(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # Everything writing the files needs is imported now, not lazily while they are written: an interrupt
+    # landing inside an import surfaces as an ImportError traceback instead of a clean stop.
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import PIL.PngImagePlugin  # noqa: F401
+
     from sim.common.files import folder_problem, write_folder
     from sim.common.provenance import git_commit, versions
     from sim.measures.run import simulate, simulate_pair, summarise
     from sim.scenario.loader import ScenarioError, load_scenario
-    from sim.viz import overview  # noqa: F401  # imported now: an interrupt must not land inside a lazy import while files are written
+    from sim.viz import overview  # noqa: F401
 
     problems = _flag_problems(args)
     if problems:
