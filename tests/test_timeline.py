@@ -137,7 +137,7 @@ def test_removing_an_event_leaves_every_week_before_it_is_felt_identical(removed
 def test_each_event_keeps_its_stream_whatever_other_events_there_are():
     full = ScamModel(scenario(timeline=EVENTS))
     fewer = ScamModel(scenario(timeline=EVENTS[1:2]))
-    mine = [i for i, ev in enumerate(full.policy.events) if ev.p.name == "hunt"][0]
+    mine = next(i for i, ev in enumerate(full.policy.events) if ev.p.name == "hunt")
     assert full.policy.streams[mine].random(5).tolist() == fewer.policy.streams[0].random(5).tolist()
 
 
