@@ -23,7 +23,7 @@ def policy_events(params: Params) -> tuple[PolicyParams, ...]:
 def policy_window(params: Params) -> PolicyParams:
     """The policy as measures see it: ``params.policy`` itself, or the envelope of a timeline.
 
-    The envelope of a timeline starts with its earliest event (``start_week``), is first felt at the
+    The envelope of a timeline (its events of type ``none`` left out) starts with its earliest event (``start_week``), is first felt at the
     earliest announcement (``start_week - announce_weeks``), ends with the last event (-1 when one
     has no end), applies where any event applies (empty, i.e. everywhere, when one event applies
     everywhere), takes ``buffer`` and ``control`` from the first event (in start order) that names
@@ -32,10 +32,11 @@ def policy_window(params: Params) -> PolicyParams:
     if not params.timeline:
         return params.policy
     events = sorted(params.timeline, key=lambda e: e.start_week)
-    acting = [e for e in events if e.type != "none"]
-    start = min(e.start_week for e in events)
-    felt = min(e.start_week - (e.announce_weeks if e.type != "none" else 0) for e in events)
-    ends = [e.end_week for e in events]
+    acting = [e for e in events if e.type != "none"]  # events of type none are recorded, not acted on
+    timed = acting or events
+    start = min(e.start_week for e in timed)
+    felt = min(e.start_week - (e.announce_weeks if e.type != "none" else 0) for e in timed)
+    ends = [e.end_week for e in timed]
     everywhere = any(not e.jurisdictions for e in acting)
     names = () if everywhere else tuple(dict.fromkeys(j for e in acting for j in e.jurisdictions))
     return dataclasses.replace(

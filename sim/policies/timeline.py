@@ -8,9 +8,10 @@ give as a single ``[policy]``, and so that an event changes nothing before it is
 - raid_frequency, expected_raid_frequency, announcement: where one raiding event acts, its frequency;
   where several act, their raids add up: the first (in start order) sets the frequency and each
   further one adds its raids above the background (``raid_frequency - background``).
-- order_targets: raids in a jurisdiction are confined to the union of the active events' raid zones
-  (none when one active raiding event there has no zones); network and hotspot priorities apply when
-  any active event there has them.
+- order_targets: when every active raiding event in a jurisdiction has raid zones, its raids are
+  confined to the union of their zones; when some have zones and some do not, nothing is left out but
+  compounds inside the zones are raided first (a targeted operation on top of routine raids); network
+  and hotspot priorities apply when any active event there has them, after the zones.
 - detection_multiplier: the hotspot multipliers of the active events multiply.
 - carried_notoriety, notoriety_map: each coordinated event shares notoriety among its own
   jurisdictions; where several cover a jurisdiction, the largest shared value counts.
@@ -124,10 +125,12 @@ class Timeline(Policy):
         on = [ev for ev in self.events if ev._on(week, jurisdiction)]
         raiding = [ev for ev in on if ev.raids]
         keys = [-vis]
-        if raiding and all(ev.raid_cells is not None for ev in raiding):
-            inside = np.logical_or.reduce([ev.raid_cells for ev in raiding])[sites]
+        zoned = [ev.raid_cells for ev in raiding if ev.raid_cells is not None]
+        inside = np.logical_or.reduce(zoned)[sites] if zoned else None
+        if inside is not None and len(zoned) == len(raiding):
             slots, vis, sites, owners = slots[inside], vis[inside], sites[inside], owners[inside]
             keys = [-vis]
+            inside = None
         if any(ev.network for ev in on):
             here = np.full(len(slots), jurisdiction)
             keys.append(~(self.carried_notoriety(notoriety[owners], here, week) >= PURSUIT))
@@ -135,6 +138,8 @@ class Timeline(Policy):
         if hot:
             pressure = np.maximum.reduce([ev.pressure.ravel()[sites] for ev in hot])
             keys.append(pressure <= 0)
+        if inside is not None:  # zone-targeted and unconfined events at once: the zones' compounds first
+            keys.append(~inside)
         return slots[np.lexsort(keys)]
 
     def detection_multiplier(self, sites: np.ndarray, week: int) -> np.ndarray | float:
