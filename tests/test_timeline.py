@@ -324,3 +324,38 @@ def test_the_cli_reports_bad_entries_without_a_traceback(tmp_path, scamsim, comm
     text = done.stdout + done.stderr
     assert "Traceback" not in text
     assert "[[timeline]] #1 (raids).raid_frequency" in text and "[[timeline]] #2 (raids): name 'raids' is used twice" in text
+
+
+def test_zone_targeted_and_routine_raids_together_put_the_zone_first_and_leave_nothing_out():
+    events = [{"name": "routine", "type": "case_by_case", "start_week": 1},
+              {"name": "zone", "type": "case_by_case", "start_week": 1, "raid_zones": ["Z"]}]
+    m = ScamModel(scenario(timeline=events))
+    alone = ScamModel(scenario(timeline=events[1:]))
+    cells = np.arange(m.region.n_cells)
+    in_a = cells[m.region.flat_jurisdiction == 0]
+    slots = np.arange(len(in_a))
+    vis = np.linspace(1.0, 2.0, len(in_a))  # the last cell the most visible
+    zone = m.region.zone_mask(("Z",)).ravel()[in_a]
+    notoriety = np.zeros((len(in_a), 2))
+    order = m.policy.order_targets(3, 0, slots, vis, in_a, slots, notoriety)
+    assert sorted(order.tolist()) == slots.tolist()  # nothing left out
+    assert zone[order[: zone.sum()]].all()  # the zone's compounds first
+    confined = alone.policy.order_targets(3, 0, slots, vis, in_a, slots, notoriety)
+    assert zone.any() and sorted(confined.tolist()) == slots[zone].tolist()
+
+
+# ---- the Mekong history ------------------------------------------------------------------------------
+
+def test_the_mekong_history_is_mekong_shifted_by_104_weeks_and_docs_list_every_event():
+    history = load_scenario(REPO / "scenarios" / "mekong_history.toml").params
+    mekong = load_scenario(REPO / "scenarios" / "mekong.toml").params
+    events = {e.name: e for e in history.timeline}
+    status_quo = events["status_quo_raids"]
+    assert status_quo.start_week == mekong.policy.start_week + 104
+    assert (status_quo.type, status_quo.raid_frequency) == (mekong.policy.type, mekong.policy.raid_frequency)
+    assert (events["sihanoukville_raids"].start_week, events["sihanoukville_raids"].end_week) == (192, 200)
+    assert history.run.weeks == 417 and history.run.burn_in_weeks == mekong.run.burn_in_weeks
+    assert history.policy.type == "none" and history.operators.syndicates > 0 and history.premises.enabled
+    assert history.map == mekong.map and history.market == mekong.market and history.labour == mekong.labour
+    doc = (REPO / "docs" / "history.md").read_text(encoding="utf-8")
+    assert all(f"`{name}`" in doc for name in events)
