@@ -359,3 +359,11 @@ def test_the_mekong_history_is_mekong_shifted_by_104_weeks_and_docs_list_every_e
     assert history.map == mekong.map and history.market == mekong.market and history.labour == mekong.labour
     doc = (REPO / "docs" / "history.md").read_text(encoding="utf-8")
     assert all(f"`{name}`" in doc for name in events)
+
+
+def test_a_branch_to_a_timeline_is_the_same_as_building_it():
+    """Sweeps share a burn-in and branch to each policy at week 0 (sim.experiments.worker)."""
+    params = scenario(timeline=EVENTS)
+    fresh = run(params)
+    branched = ScamModel(without_policy(params)).branch(params).run()
+    assert table_bytes(branched) == table_bytes(fresh)
