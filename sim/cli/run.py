@@ -9,6 +9,7 @@ from typing import Any
 
 from sim.cli.common import print_errors, progress
 from sim.measures.run import RunResult
+from sim.params.events import policy_window
 
 
 def write_run(out: Path, run: RunResult, summary: dict[str, Any], provenance: dict[str, Any], cf: RunResult | None = None) -> None:
@@ -27,9 +28,10 @@ def write_run(out: Path, run: RunResult, summary: dict[str, Any], provenance: di
     write_csv(out / "relocations.csv", run.moves)
     summary = {**summary, "provenance": {**summary["provenance"], **provenance}}
     write_json(out / "summary.json", summary)
-    p = run.params
-    plots.overview(run.frame, run.jurisdictions, f"{p.run.name}: people held by jurisdiction (policy: {p.policy.type})",
-                   out / "overview.png", p.policy.start_week if p.policy.type != "none" else None,
+    p, window = run.params, policy_window(run.params)
+    kind = f"timeline of {len(p.timeline)} events" if p.timeline else p.policy.type
+    plots.overview(run.frame, run.jurisdictions, f"{p.run.name}: people held by jurisdiction (policy: {kind})",
+                   out / "overview.png", window.start_week if window.type != "none" else None,
                    None if cf is None else cf.frame)
 
 

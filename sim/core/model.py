@@ -25,7 +25,8 @@ from sim.core.protectors import Protectors, Syndicates
 from sim.core.record import WeekEvents, WeeklyLog
 from sim.core.tables import SlotTable
 from sim.params.declarations import Params
-from sim.policies.types import Levers, make_policy
+from sim.policies.timeline import build_policy
+from sim.policies.types import Levers
 from sim.rules import beliefs, enforcement, market, recruitment, victims
 from sim.rules.borders import escape_loss_layer
 from sim.rules.overseas import Ledger
@@ -63,6 +64,7 @@ class ScamModel(mesa.Model):
         _, enf_seq, pol_seq = np.random.SeedSequence(seed).spawn(3)
         self.enforcement_rng = np.random.default_rng(enf_seq)
         self.policy_rng = np.random.default_rng(pol_seq)
+        self.policy_seed = pol_seq  # a timeline's events derive their own streams from it (sim.policies.timeline)
         # The world outside the map: its own stream (drawn only when the option is on), and its ledger.
         self.overseas_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(OVERSEAS_STREAM + 1)[OVERSEAS_STREAM])
         self.overseas = Ledger()
@@ -82,7 +84,7 @@ class ScamModel(mesa.Model):
         self.operator_by_slot: dict[int, Operator] = {}
         self.premises = Premises(params.premises, r.n_cells, seed)  # buildings; its own random stream
         self.agencies = [Agency(self, j, name) for j, name in enumerate(r.jurisdiction_names)]
-        self.policy = make_policy(params.policy, r, params.enforcement)
+        self.policy = build_policy(params, r, self.policy_seed)
         self.protectors = Protectors(self)
         self.syndicate_book = Syndicates(self)
         self.campaigns = Campaigns(self, self.protectors.names, self.protectors.owner)
@@ -311,13 +313,13 @@ class ScamModel(mesa.Model):
         """
         if self.week != 0:
             raise ValueError(f"a model can only branch at week 0, not week {self.week}")
-        if dataclasses.replace(params, policy=self.params.policy) != self.params:
+        if dataclasses.replace(params, policy=self.params.policy, timeline=self.params.timeline) != self.params:
             raise ValueError("a branch may change only the policy")
         clone = copy.deepcopy(self, memo={id(self.hooks): hooks.Hooks()})  # observers stay with the original
         clone.params = params
-        clone.policy = make_policy(params.policy, clone.region, params.enforcement)
-        clone.protectors.set_policy(params.policy)
-        clone.syndicate_book.set_policy(params.policy)
+        clone.policy = build_policy(params, clone.region, clone.policy_seed)
+        clone.protectors.set_policy(clone.policy)
+        clone.syndicate_book.set_policy(clone.policy)
         return clone
 
     def run(self, weeks: int | None = None, progress=None) -> ScamModel:

@@ -21,7 +21,7 @@ from sim.rules.sitechoice import expected_net
 if TYPE_CHECKING:
     from sim.core.agents import Compound, Operator
     from sim.core.model import ScamModel
-    from sim.params.declarations import PolicyParams
+    from sim.policies.types import Policy
 
 
 class Protectors:
@@ -34,20 +34,28 @@ class Protectors:
         n, nj = len(self.names), r.n_jurisdictions
         self.treasury = np.zeros(n)
         self.fees = np.zeros(n)  # fees earned last week (a weekly series)
-        self.set_policy(m.params.policy)
+        self.set_policy(m.policy)
         self.shifts = rules.parse_shifts(p.shifts, self.names)
         self.state = rules.respond(np.zeros((n, nj)), p)  # every response off
         self.entered = self.state  # responses newly made this week
         self.responsive = max(p.price_pressure, p.sellout_pressure, p.relocate_pressure, p.withdraw_pressure) > 0
-        self.frozen = False
         self._week = None
 
-    def set_policy(self, pol: PolicyParams) -> None:
-        """The protectors a policy sanctions (again when a model branches to another policy at week 0)."""
-        for name in pol.sanction_protectors:
-            if name not in self.names:
-                raise ValueError(f"policy.sanction_protectors: '{name}' is not a protector; allowed: {', '.join(self.names) or 'none'}")
-        self.sanctioned = np.isin(np.arange(len(self.names)), [self.names.index(s) for s in pol.sanction_protectors])
+    def set_policy(self, policy: Policy) -> None:
+        """The protectors each part of a policy sanctions (again when a model branches to another policy at week 0)."""
+        self.parts = policy.parts()  # one policy, or a timeline's events: each sanctions and freezes on its own
+        for part in self.parts:
+            for name in part.p.sanction_protectors:
+                if name not in self.names:
+                    raise ValueError(f"policy.sanction_protectors: '{name}' is not a protector; allowed: {', '.join(self.names) or 'none'}")
+        self.sanctioned_by = [np.isin(np.arange(len(self.names)), [self.names.index(s) for s in part.p.sanction_protectors])
+                              for part in self.parts]
+        self.frozen_by = [False] * len(self.parts)  # each part freezes treasuries once, at its start
+
+    @property
+    def sanctioned(self) -> np.ndarray:
+        """Protectors any part of the policy sanctions (while that part is active)."""
+        return np.logical_or.reduce(self.sanctioned_by) if self.sanctioned_by else np.zeros(len(self.names), dtype=bool)
 
     # -- where ----------------------------------------------------------------------------------
     def cells_of(self, m: ScamModel, parts: np.ndarray) -> np.ndarray:
@@ -63,11 +71,15 @@ class Protectors:
         if not self.responsive or self._week == m.week:
             return
         self._week = m.week
-        week, pol = m.week, m.policy
-        on = pol.active(week)
-        coming = (pol.raids and (on or pol.announced(week))) & pol.applies
+        week = m.week
+        sanctioned = np.zeros(len(self.names), dtype=bool)
+        coming = np.zeros(m.region.n_jurisdictions, dtype=bool)
+        for part, mask in zip(self.parts, self.sanctioned_by, strict=True):
+            on = part.active(week)
+            sanctioned |= mask & on
+            coming |= (part.raids and (on or part.announced(week))) & part.applies
         shift = rules.shift_pressure(self.shifts, week, len(self.names))
-        level = rules.pressure(self.sanctioned & on, m.campaigns.level, coming, m.params.protectors, shift)
+        level = rules.pressure(sanctioned, m.campaigns.level, coming, m.params.protectors, shift)
         new = rules.respond(level, m.params.protectors)
         self.entered = rules.Responses(*(now & ~was for now, was in zip(new, self.state, strict=True)))
         self.state = new
@@ -109,12 +121,12 @@ class Protectors:
 
     def act(self, m: ScamModel) -> None:
         """What this week's pressure makes protectors do: freeze, leak sites, move operators out."""
-        pol = m.params.policy
-        if not self.frozen and m.policy.active(m.week) and self.sanctioned.any():
-            self.frozen = True
-            frozen = self.treasury * self.sanctioned * pol.protector_freeze
-            self.treasury -= frozen
-            m.events.seized += float(frozen.sum())
+        for i, (part, mask) in enumerate(zip(self.parts, self.sanctioned_by, strict=True)):
+            if not self.frozen_by[i] and part.active(m.week) and mask.any():
+                self.frozen_by[i] = True
+                frozen = self.treasury * mask * part.p.protector_freeze
+                self.treasury -= frozen
+                m.events.seized += float(frozen.sum())
         if not self.responsive:
             return
         t = m.compound_table
@@ -158,14 +170,20 @@ class Syndicates:
 
     def __init__(self, m: ScamModel) -> None:
         self.treasury = np.zeros(m.params.operators.syndicates)
-        self.set_policy(m.params.policy)
+        self.set_policy(m.policy)
 
-    def set_policy(self, pol: PolicyParams) -> None:
-        """The syndicates a policy freezes or decapitates (again when a model branches at week 0)."""
+    def set_policy(self, policy: Policy) -> None:
+        """The syndicates each part of a policy freezes or decapitates (again when a model branches at week 0)."""
         n = len(self.treasury)
-        self.freeze = rules.parse_ids(pol.freeze_syndicates, "policy.freeze_syndicates", n)
-        self.extradite = rules.parse_ids(pol.extradite_syndicates, "policy.extradite_syndicates", n)
-        self.struck = False  # the policy's freezes and extraditions happen once, at its start
+        self.parts = policy.parts()
+        self.freeze_by = [rules.parse_ids(part.p.freeze_syndicates, "policy.freeze_syndicates", n) for part in self.parts]
+        self.extradite_by = [rules.parse_ids(part.p.extradite_syndicates, "policy.extradite_syndicates", n) for part in self.parts]
+        self.struck_by = [False] * len(self.parts)  # each part's freezes and extraditions happen once, at its start
+
+    @property
+    def struck(self) -> bool:
+        """Some part of the policy has frozen or decapitated its syndicates."""
+        return any(self.struck_by)
 
     def settle(self, m: ScamModel, profit: np.ndarray) -> None:
         """After the books: members pay the levy, and members short of capital draw on the treasury."""
@@ -193,19 +211,24 @@ class Syndicates:
         return min((m.operator_by_slot[int(k)] for k in slots), key=lambda op: op.unique_id)
 
     def strike(self, m: ScamModel) -> None:
-        """At the policy's start: freeze the named syndicates' money, take the named bosses."""
-        if self.struck or not m.policy.active(m.week) or not (self.freeze or self.extradite):
-            return
-        self.struck = True
-        share, ot = m.params.policy.syndicate_freeze, m.operator_table
-        for s in self.freeze:
+        """At each policy part's start: freeze the named syndicates' money, take the named bosses (parts in start order)."""
+        for i, part in enumerate(self.parts):
+            freeze, extradite = self.freeze_by[i], self.extradite_by[i]
+            if self.struck_by[i] or not part.active(m.week) or not (freeze or extradite):
+                continue
+            self.struck_by[i] = True
+            self._strike(m, freeze, extradite, part.p.syndicate_freeze)
+
+    def _strike(self, m: ScamModel, freeze: list[int], extradite: list[int], share: float) -> None:
+        ot = m.operator_table
+        for s in freeze:
             m.events.seized += self.treasury[s]
             self.treasury[s] = 0.0
             members = ot.slots[ot.syndicate[ot.slots] == s]
             frozen = np.maximum(ot.capital[members], 0.0) * share
             ot.capital[members] -= frozen
             m.events.seized += float(frozen.sum())
-        for s in self.extradite:
+        for s in extradite:
             boss = self.boss(m, s)
             if boss is not None:
                 m.events.arrests += 1

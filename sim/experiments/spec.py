@@ -6,13 +6,13 @@ files); ``sim.experiments.plan`` turns it into runs.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from sim.params.declarations import Params
+from sim.params.events import without_policy
 from sim.scenario.loader import params_hash
 
 #: Measures kept when the experiment does not list its own (dotted keys of ``sim.measures.run.summarise``).
@@ -92,7 +92,7 @@ class Experiment:
     def counterfactual_for(self, group: int) -> Params:
         """The shared no-policy run of a group: the group's non-policy values, the base policy switched off."""
         p = self.base.with_values(dict(self.groups[group]))
-        return p.replace(policy=dataclasses.replace(p.policy, type="none"))
+        return without_policy(p)
 
     @property
     def design_sha256(self) -> str:

@@ -25,6 +25,7 @@ from sim.experiments.fields import flatten
 from sim.experiments.plan import RunSpec
 from sim.measures.run import RunResult, simulate, summarise
 from sim.params.declarations import Params, PolicyParams
+from sim.params.events import policy_window, without_policy
 
 
 class BurnIn:
@@ -48,10 +49,10 @@ class BurnIn:
         from sim.core.model import ScamModel
         from sim.measures.run import result_of
 
-        key = (dataclasses.replace(params, policy=PolicyParams()), seed)
+        key = (dataclasses.replace(params, policy=PolicyParams(), timeline=()), seed)
         if key != self.key:
             self.key, self.model = None, None
-            self.model = ScamModel(params.replace(policy=dataclasses.replace(params.policy, type="none")), rng=seed)
+            self.model = ScamModel(without_policy(params), rng=seed)
             self.key = key
         model = self.model.branch(params)
         model.run()
@@ -86,7 +87,7 @@ def _recorded(chunk: Chunk, run: RunResult, cf: RunResult | None) -> dict[str, A
         series[c] = frame[c].to_numpy()
     moves = None
     if chunk.moves:
-        m = run.moves[run.moves["week"] >= run.params.policy.start_week] if len(run.moves) else run.moves
+        m = run.moves[run.moves["week"] >= policy_window(run.params).start_week] if len(run.moves) else run.moves
         moves = {"week": m["week"].to_numpy(np.int64), "km": m["km"].to_numpy(float),
                  "cross_border": m["cross_border"].to_numpy(bool), "forced": m["forced"].to_numpy(bool)}
     return {"measures": _measures(summary, chunk.measures), "series": series, "moves": moves}

@@ -6,7 +6,6 @@ runs exactly what a user runs.
 
 from __future__ import annotations
 
-import dataclasses
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import sim
 from sim.core.model import ScamModel
 from sim.measures import metrics
 from sim.params.declarations import Params
+from sim.params.events import policy_window, without_policy
 from sim.scenario.loader import params_hash
 
 MOVE_COLUMNS = ["week", "from_cell", "to_cell", "km", "cross_border", "forced"]
@@ -40,13 +40,13 @@ class RunResult:
 
 
 def counterfactual_params(params: Params) -> Params:
-    """The same scenario with the policy switched off (background enforcement continues)."""
-    return params.replace(policy=dataclasses.replace(params.policy, type="none"))
+    """The same scenario with the policy (or every timeline event) switched off; background enforcement continues."""
+    return without_policy(params)
 
 
 def areas_for(model: ScamModel) -> metrics.Areas:
     """Treated, buffer and control areas: named in the scenario, or derived from the policy."""
-    region, p = model.region, model.params.policy
+    region, p = model.region, policy_window(model.params)
     names = region.jurisdiction_names
     treated = model.policy.treated()
     buffer = np.array([names.index(n) for n in p.buffer], dtype=int) if p.buffer else region.neighbours_of(treated)
@@ -104,7 +104,8 @@ def _since(frame: pd.DataFrame, column: str, week: int) -> float:
 def summarise(run: RunResult, cf: RunResult | None = None) -> dict[str, Any]:
     """Headline figures and displacement measures of a run (and its effect against ``cf``)."""
     p, f = run.params, run.frame
-    start = p.policy.start_week
+    window = policy_window(p)  # the policy, or the envelope of a timeline (its first event's start)
+    start = window.start_week
     ops = metrics.operation_measures(run.workers, run.revenue, run.areas, start,
                                      None if cf is None else cf.workers, None if cf is None else cf.revenue)
     weekly_workers = f["workers_held"].to_numpy()
@@ -167,7 +168,7 @@ def summarise(run: RunResult, cf: RunResult | None = None) -> dict[str, Any]:
         },
     }
     if cf is not None:
-        first = start - p.policy.announce_weeks if p.policy.type != "none" else start  # first week the policy is felt
+        first = start - window.announce_weeks if window.type != "none" else start  # first week the policy is felt
         cw, cr = cf.frame["workers_held"].to_numpy(), cf.frame["revenue"].to_numpy()
         out["counterfactual"] = {
             "persistence_vs_counterfactual_workers": ops["persistence_vs_counterfactual_workers"],

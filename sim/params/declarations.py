@@ -62,6 +62,8 @@ class RunParams:
     burn_in_weeks: int = param(
         208, "weeks", "weeks simulated before week 1 (no policy, nothing recorded) so the market starts settled", 0, 5200)
     seed: int = param(1, "-", "random seed; a run is fully determined by scenario, seed and code version", 0)
+    start_date: str = param(
+        "", "ISO date", "calendar date week 1 starts on (YYYY-MM-DD; empty: none); lets [[timeline]] events give dates")
     km_per_cell: float = param(25.0, "km", "edge length of one grid cell", 0.1, 1000)
 
 
@@ -205,6 +207,8 @@ class EntryParams:
 class PolicyParams:
     """The intervention under test: a type, when and where it applies, and its levers."""
 
+    name: str = param("", "-", "name of a [[timeline]] event (required there, unique; letters, digits, '_' and '-'); "
+                      "unused in [policy]")
     type: str = param("none", "-", "policy type", choices=POLICY_TYPES)
     start_week: int = param(52, "week", "first week the policy applies (week 1 is the first recorded week)", 1)
     end_week: int = param(-1, "week", "last week the policy applies (-1: to the end)", -1)
@@ -280,6 +284,8 @@ class Params:
     enforcement: EnforcementParams = field(default_factory=EnforcementParams)
     entry: EntryParams = field(default_factory=EntryParams)
     policy: PolicyParams = field(default_factory=PolicyParams)
+    #: Policy events (``[[timeline]]`` in a scenario file) that replace the single ``policy`` when not empty.
+    timeline: tuple[PolicyParams, ...] = ()
     recruitment: RecruitmentParams = field(default_factory=RecruitmentParams)
     victims: VictimParams = field(default_factory=VictimParams)
     protectors: ProtectorParams = field(default_factory=ProtectorParams)

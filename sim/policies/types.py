@@ -110,6 +110,10 @@ class Policy:
         """The raids are known to be coming (announced or leaked) but have not started."""
         return self.raids and self.name != "none" and self.p.start_week - self.p.announce_weeks <= week < self.p.start_week
 
+    def parts(self) -> tuple[Policy, ...]:
+        """The single policies this one is made of (itself; a timeline's events): sanctions and strikes act per part."""
+        return (self,)
+
     def treated(self) -> np.ndarray:
         """Indices of the jurisdictions the policy targets (for displacement measures)."""
         return np.flatnonzero(self.applies)

@@ -7,7 +7,7 @@ the same things when it is built (a ValueError), so a scenario that skips the lo
 
 from __future__ import annotations
 
-from sim.params.declarations import Params
+from sim.params.declarations import Params, PolicyParams
 from sim.rules.campaigns import parse_series
 from sim.rules.protection import parse_ids, parse_shifts, parse_territories
 
@@ -47,4 +47,27 @@ def problems(where: str, params: Params, overridden: frozenset[str] = frozenset(
         for value in getattr(getattr(params, section), name):
             if value not in allowed:
                 found.append(f"{src(key)}: {key} names '{value}', which is not a {kind}; allowed: {', '.join(allowed) or 'none'}")
+    return found
+
+
+def event_problems(where: str, label: str, params: Params, event: PolicyParams) -> list[str]:
+    """A timeline event's protector names, syndicate ids and raid zones (``label``: ``[[timeline]] #2 (name)``)."""
+    if params.map is None:
+        return []
+    jn = [j.name for j in params.map.jurisdictions]
+    zn = [z.name for z in params.map.zones]
+    try:
+        names = parse_territories(tuple(zn), params.protectors.territories)[0]
+    except ValueError:
+        names = tuple(zn)  # the territories' own problem is reported under protectors.territories
+    found = []
+    for key in ("freeze_syndicates", "extradite_syndicates"):
+        try:
+            parse_ids(getattr(event, key), f"{label}.{key}", params.operators.syndicates)
+        except ValueError as exc:
+            found.append(f"{where}: {exc}")
+    for key, allowed, kind in (("sanction_protectors", names, "protector"), ("raid_zones", zn + jn, "zone or jurisdiction")):
+        for value in getattr(event, key):
+            if value not in allowed:
+                found.append(f"{where}: {label}.{key} names '{value}', which is not a {kind}; allowed: {', '.join(allowed) or 'none'}")
     return found

@@ -18,14 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from sim.common.files import is_folder_name
-from sim.params.declarations import RAID_MODES, SECTIONS, Params, to_dict
+from sim.params.declarations import RAID_MODES, SECTIONS, Params, PolicyParams, to_dict
+from sim.scenario import actornames
 from sim.scenario.checks import ScenarioError, _show, check_section, check_value, suggest, unknown_parameter
 from sim.scenario.mapspec import GENERATED_MAP, MAP_KEYS, check_map, entity_tables
+from sim.scenario.timeline import RawEvent, check_entries, resolve_events
 
 __all__ = ["GENERATED_MAP", "MAP_KEYS", "TOP_LEVEL", "Scenario", "ScenarioError", "check_value", "default_params", "load_scenario",
            "params_from_dict", "params_hash", "read_toml", "suggest", "unknown_parameter"]
 
-TOP_LEVEL = ("extends", *SECTIONS, "map", "jurisdictions", "zones")
+TOP_LEVEL = ("extends", *SECTIONS, "timeline", "timeline_append", "map", "jurisdictions", "zones")
+TIMELINE_TABLES = ("timeline", "timeline_append")
 MAX_EXTENDS = 32  # files in one ``extends`` chain; a longer chain is a mistake, not a scenario
 _suggest = suggest
 
@@ -52,8 +55,13 @@ def params_hash(params: Params) -> str:
 
 # ---- whole files -----------------------------------------------------------------------------------
 
-def check_names(where: str, params: Params, problems: list[str], overridden: frozenset[str] = frozenset()) -> None:
-    """Names a policy refers to must exist on the map (``overridden`` keys are blamed on ``--set``)."""
+def check_names(where: str, params: Params, problems: list[str], overridden: frozenset[str] = frozenset(),
+                event_where: tuple[tuple[str, str], ...] = ()) -> None:
+    """Names a policy refers to must exist on the map (``overridden`` keys are blamed on ``--set``).
+
+    ``event_where`` gives each timeline event's file and label (``[[timeline]] #2 (name)``); without it
+    the events are labelled by their place and name, blamed on ``where``.
+    """
     if not is_folder_name(params.run.name):
         src = "--set" if "run.name" in overridden else where
         problems.append(f"{src}: run.name = {params.run.name!r} must be usable as one folder name (it names the run's output "
@@ -62,29 +70,53 @@ def check_names(where: str, params: Params, problems: list[str], overridden: fro
         return
     jn = [j.name for j in params.map.jurisdictions]
     zn = [z.name for z in params.map.zones]
+
     def src(key: str) -> str:
         return "--set" if f"policy.{key}" in overridden else where
 
+    _check_policy_names(params.policy, "policy", src, jn, zn, problems)
+    for i, event in enumerate(params.timeline):
+        file, label = event_where[i] if i < len(event_where) else (where, f"[[timeline]] #{i + 1} ({event.name})")
+        _check_policy_names(event, label, lambda _k, f=file: f, jn, zn, problems)
+        problems.extend(actornames.event_problems(file, label, params, event))
+
+
+def _check_policy_names(pol: PolicyParams, label: str, src, jn: list[str], zn: list[str], problems: list[str]) -> None:
+    """One policy's (or one timeline event's) names and window; ``label`` prefixes each key (``policy``)."""
     for key in ("jurisdictions", "buffer", "control"):
-        for name in getattr(params.policy, key):
+        for name in getattr(pol, key):
             if name not in jn:
-                problems.append(f"{src(key)}: policy.{key} names '{name}', which is not a jurisdiction"
+                problems.append(f"{src(key)}: {label}.{key} names '{name}', which is not a jurisdiction"
                                 f"{_suggest(name, jn)}; allowed: {', '.join(jn)}")
     for key in ("cut_zones", "revoke_concessions"):
-        for name in getattr(params.policy, key):
+        for name in getattr(pol, key):
             if name not in jn + zn:
-                problems.append(f"{src(key)}: policy.{key} names '{name}', which is neither a zone nor a jurisdiction"
+                problems.append(f"{src(key)}: {label}.{key} names '{name}', which is neither a zone nor a jurisdiction"
                                 f"{_suggest(name, jn + zn)}; allowed: {', '.join(zn + jn)}")
-    pol = params.policy
     for mode in pol.mix:
         if mode not in RAID_MODES:
-            problems.append(f"{src('mix')}: policy.mix names '{mode}', which is not a raid mode{_suggest(mode, RAID_MODES)}; "
+            problems.append(f"{src('mix')}: {label}.mix names '{mode}', which is not a raid mode{_suggest(mode, RAID_MODES)}; "
                             f"allowed: {', '.join(RAID_MODES)}")
     # Root-cause levers and the raid-mode mix may be set whatever the type (so one sweep can vary the
     # type over fixed lever settings); a type uses only the mechanisms it has (docs/ODD.md).
-    if params.policy.end_week >= 0 and params.policy.end_week < params.policy.start_week:
-        problems.append(f"{src('end_week')}: policy.end_week = {params.policy.end_week} is before policy.start_week = "
-                        f"{params.policy.start_week}; allowed: -1 (no end) or a week from start_week on")
+    if label == "policy" and pol.end_week >= 0 and pol.end_week < pol.start_week:  # events' windows: sim.scenario.timeline
+        problems.append(f"{src('end_week')}: policy.end_week = {pol.end_week} is before policy.start_week = "
+                        f"{pol.start_week}; allowed: -1 (no end) or a week from start_week on")
+
+
+def _check_one_policy(events: tuple[PolicyParams, ...], raw: list[RawEvent], policy: dict[str, Any], policy_where: str,
+                      extra: dict[str, dict[str, Any]], problems: list[str]) -> None:
+    """A run has one policy or a timeline, not both; with a timeline, ``--set`` cannot edit the policy."""
+    if not raw:
+        return
+    if "policy" in extra:
+        keys = ", ".join(f"policy.{k}" for k in extra["policy"])
+        problems.append(f"--set {keys}: this scenario's policy is a [[timeline]] ({raw[0].where}), so [policy] is not used, "
+                        f"and --set cannot edit timeline entries; edit the [[timeline]] in the scenario file")
+    elif policy.get("type", "none") != "none":
+        problems.append(f"{policy_where}: [policy] type = {policy['type']!r} and a [[timeline]] ({raw[0].where}) are both given; "
+                        f"allowed: one of them (a timeline replaces the inherited [policy]; put this policy in the timeline "
+                        f"as an event, or set policy.type = \"none\")")
 
 
 def parse_overrides(items: list[str] | tuple[str, ...]) -> tuple[dict[str, dict[str, Any]], list[str]]:
@@ -123,9 +155,18 @@ def _validate(chain: list[tuple[str, dict[str, Any]]], overrides: tuple[str, ...
     merged: dict[str, Any] = {}
     map_where = chain[-1][0]
     entities_ok = True
+    raw_events: list[RawEvent] = []
+    policy_where = chain[-1][0]
     for where, data in chain:
+        if "timeline" in data:  # a file's own timeline replaces the inherited timeline and the inherited [policy]
+            raw_events = check_entries(where, "timeline", data["timeline"], problems)
+            sections["policy"] = {}
+        if "timeline_append" in data:  # ... or adds events to the inherited timeline
+            raw_events = raw_events + check_entries(where, "timeline_append", data["timeline_append"], problems)
         for section, table in _check_file(where, data, problems).items():
             sections[section].update(table)
+            if section == "policy" and "type" in table:
+                policy_where = where
         before = len(problems)
         entity_tables(where, data, "jurisdictions", problems)
         entity_tables(where, data, "zones", problems)
@@ -134,17 +175,24 @@ def _validate(chain: list[tuple[str, dict[str, Any]]], overrides: tuple[str, ...
             map_where = where
         merged = merge(merged, data)
     for section, table in extra.items():
+        if section in TIMELINE_TABLES:
+            problems.append(f"--set: {section} entries cannot be set from the command line; edit the [[timeline]] "
+                            f"in the scenario file (or extend it with a file holding the changed timeline)")
+            continue
         if section not in SECTIONS:
             problems.append(f"--set: [{section}] is not a parameter section{_suggest(section, list(SECTIONS))}; "
                             f"allowed: {', '.join(SECTIONS)}")
             continue
         sections[section].update(check_section("--set", section, table, problems))
     spec = check_map(map_where, merged, problems) if entities_ok else None
+    run_where = next((w for w, d in reversed(chain) if isinstance(d.get("run"), dict) and "start_date" in d["run"]), chain[-1][0])
+    events = resolve_events(raw_events, sections["run"].get("start_date", ""), run_where, problems)
+    _check_one_policy(events, raw_events, sections["policy"], policy_where, extra, problems)
     if problems:
         raise ScenarioError(problems)
-    params = Params(**{s: SECTIONS[s](**kv) for s, kv in sections.items()}, map=spec)
+    params = Params(**{s: SECTIONS[s](**kv) for s, kv in sections.items()}, timeline=events, map=spec)
     overridden = frozenset(f"{s}.{k}" for s, table in extra.items() for k in table)
-    check_names(chain[-1][0], params, problems, overridden)
+    check_names(chain[-1][0], params, problems, overridden, tuple((e.where, e.label) for e in raw_events))
     if problems:
         raise ScenarioError(problems)
     return params

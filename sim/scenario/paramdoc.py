@@ -213,6 +213,16 @@ def render() -> str:
                 "when `policy.type` is `root_causes` or `combined`; `policy.mix` only with `combined`. Names in list",
                 "parameters must exist on the map.",
                 "",
+                "**Timelines.** Instead of one `[policy]`, a scenario may hold a list of policy events, each a `[[timeline]]`",
+                "table with the keys of `[policy]` below and a required `name` (a letter, then letters, digits, `_` or `-`;",
+                "unique in the scenario: it keys the event's own random stream). With `run.start_date` set, an event may give",
+                "`start = \"2022-09-15\"` and `end = \"...\"` (ISO dates) instead of `start_week` and `end_week`; a date falls",
+                "in week `(date - start_date) // 7 + 1`. Events act together (how each mechanism combines: docs/ODD.md,",
+                "Policy timelines). A file's `[[timeline]]` replaces the timeline and the `[policy]` it inherits through",
+                "`extends`; `[[timeline_append]]` adds events to the inherited timeline. A `[policy]` with a type other",
+                "than `none` next to a timeline is an error, and `--set` cannot edit timeline events. Every problem names",
+                "the file, the event (`[[timeline]] #3 (name)`, counted from 1) and the key.",
+                "",
             ]
         rows = section_rows(section)
         lines += _table(header, [[f"`{r['key']}`", r["type"], f"`{r['default']}`", r["unit"], r["allowed"], r["meaning"],
