@@ -20,6 +20,11 @@ What it measures (docs/benchmarks.md explains each figure):
    made per week.
 3. Mesa's WolfSheep example at the 'large' configuration of Mesa's own benchmarks, as agent-steps per
    second. Its replications are interleaved with scamsim's, so both are timed under the same load.
+4. The CLI overhead of ``scamsim run`` on the default scenario: the CLI's wall (and CPU) time in a
+   subprocess minus the same simulation timed in this process, median of several repetitions
+   (``benchmarks/bench_cli_history.py``).
+5. ``--history N`` Mekong history simulations (2019-2026, burn-in included) on 2 worker processes,
+   extrapolated to 10,000 and compared with 15 minutes.
 
 Results go to benchmarks/results/latest.json (git-ignored); a small table is printed. Timings on a
 shared machine are noisy: compare ratios measured in one process, never absolute numbers across runs.
@@ -60,6 +65,7 @@ from mesa.examples.advanced.wolf_sheep.agents import Sheep, Wolf  # noqa: E402
 from mesa.examples.advanced.wolf_sheep.model import WolfSheep, WolfSheepScenario  # noqa: E402
 
 import sim.core.moves as sim_moves  # noqa: E402
+from benchmarks.bench_cli_history import cli_overhead, history_batch, print_cli_and_history  # noqa: E402
 from sim.common.provenance import git_commit, versions  # noqa: E402
 from sim.core.model import ScamModel  # noqa: E402
 from sim.params.declarations import Params  # noqa: E402
@@ -96,11 +102,13 @@ FULL = {
     "seeds": 5, "replications": 3,
     "scales": (1, 4, 16), "scale_weeks": 156, "steady_weeks": 104, "scale_replications": 3, "variants": ("as_specified", "raids_held"),
     "ws_seeds": WOLFSHEEP_LARGE["seeds"], "ws_replications": WOLFSHEEP_LARGE["replications"],
+    "cli_repetitions": 5, "history": 1000,
 }
 QUICK = {
     "seeds": 2, "replications": 2,
     "scales": (1, 4, 16), "scale_weeks": 52, "steady_weeks": 52, "scale_replications": 1, "variants": ("as_specified",),
     "ws_seeds": 2, "ws_replications": 1,
+    "cli_repetitions": 2, "history": 8,
 }
 
 
@@ -539,8 +547,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true",
                     help="also cProfile one default run (seed 1) and the largest scale of each variant; top 15 stored")
     ap.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.relative_to(ROOT)})")
+    ap.add_argument("--history", type=int, metavar="N", default=None,
+                    help="Mekong history simulations to time on 2 workers (default 1000, 8 with --quick; 0 skips them)")
+    ap.add_argument("--workers", type=int, default=2, help="worker processes for the history simulations (default 2)")
     args = ap.parse_args(argv)
     cfg = QUICK if args.quick else FULL
+    n_history = cfg["history"] if args.history is None else args.history
     wall = time.perf_counter()
     info = machine()
 
@@ -582,6 +594,11 @@ def main(argv: list[str] | None = None) -> int:
             "note": "scamsim's time includes set-up; WolfSheep's rate is run time only (its init is reported separately)",
         },
     }
+    print("timing the CLI overhead ...", file=sys.stderr, flush=True)
+    results["cli"] = cli_overhead(cfg["cli_repetitions"])
+    if n_history > 0:
+        print(f"timing {n_history} Mekong history simulations on {args.workers} workers ...", file=sys.stderr, flush=True)
+        results["history"] = history_batch(n_history, args.workers)
     if args.profile:
         print("profiling one default run ...", file=sys.stderr, flush=True)
         results["profile_default"] = profile(lambda: run_default(params, 1))
@@ -593,6 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp.write_text(json.dumps(_scrub(results), indent=2, default=str, allow_nan=False))
     tmp.replace(args.output)
     print_table(results)
+    print_cli_and_history(results)
     if args.profile:
         print("\nprofile of one default run (seed 1), top 15:")
         print(results["profile_default"]["text"])

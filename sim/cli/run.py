@@ -99,7 +99,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Everything writing the files needs is imported now, not lazily while they are written: an interrupt
     # landing inside an import surfaces as an ImportError traceback instead of a clean stop.
     import matplotlib.backends.backend_agg  # noqa: F401
-    import PIL.PngImagePlugin  # noqa: F401
+    import PIL.Image
+    import PIL.PngImagePlugin
+
+    PIL.Image.preinit()  # the image plugins PIL's save would otherwise import on first use, while the PNG is written
 
     from sim.common.files import folder_problem, write_folder
     from sim.common.provenance import git_commit, versions

@@ -21,22 +21,22 @@ class SlotTable:
         self._spec = columns  # name -> (dtype, fill) or (dtype, fill, width) for 2-D columns
         self._free: list[int] = []
         self._size = 0
+        self._slots: np.ndarray | None = None  # live slots, cached until a slot is allocated or released
         self.alive = np.zeros(capacity, dtype=bool)
         self.cols: dict[str, np.ndarray] = {}
         for name, spec in columns.items():
-            self.cols[name] = self._blank(spec, capacity)
+            self._set_column(name, self._blank(spec, capacity))
+
+    def _set_column(self, name: str, array: np.ndarray) -> None:
+        """Hold a column in ``cols`` and as a plain attribute, so ``table.workers`` is an ordinary lookup."""
+        self.cols[name] = array
+        self.__dict__[name] = array
 
     @staticmethod
     def _blank(spec: tuple, n: int) -> np.ndarray:
         dtype, fill = spec[0], spec[1]
         shape = (n, spec[2]) if len(spec) > 2 else (n,)
         return np.full(shape, fill, dtype=dtype)
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("cols")
-        if cols is not None and name in cols:
-            return cols[name]
-        raise AttributeError(name)
 
     def allocate(self) -> int:
         """A fresh slot with every column at its fill value."""
@@ -50,10 +50,12 @@ class SlotTable:
         for name, spec in self._spec.items():
             self.cols[name][slot] = spec[1]
         self.alive[slot] = True
+        self._slots = None
         return slot
 
     def release(self, slot: int) -> None:
         self.alive[slot] = False
+        self._slots = None
         heapq.heappush(self._free, slot)
 
     def _grow(self) -> None:
@@ -63,12 +65,15 @@ class SlotTable:
             old = self.cols[name]
             new = self._blank(spec, n)
             new[: len(old)] = old
-            self.cols[name] = new
+            self._set_column(name, new)
 
     @property
     def slots(self) -> np.ndarray:
-        """Live slots in ascending order (the canonical iteration order)."""
-        return np.flatnonzero(self.alive[: self._size])
+        """Live slots in ascending order (the canonical iteration order); read-only, cached until the next change."""
+        if self._slots is None:
+            self._slots = np.flatnonzero(self.alive[: self._size])
+            self._slots.flags.writeable = False
+        return self._slots
 
     @property
     def size(self) -> int:
@@ -76,7 +81,7 @@ class SlotTable:
         return self._size
 
     def count(self) -> int:
-        return int(self.alive[: self._size].sum())
+        return len(self.slots)
 
 
 def column(name: str, cast: type = float) -> property:

@@ -8,6 +8,7 @@ numbered flat (``i = x * height + y``), the order in which site choice scores th
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -207,17 +208,30 @@ def _borders(jurisdiction: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def box_sum(counts: np.ndarray, radius: int) -> np.ndarray:
-    """Sum of ``counts`` over the (2r+1)^2 square around each cell, by an integral image."""
+    """Sum of ``counts`` over the (2r+1)^2 square around each cell, by an integral image.
+
+    Counts are whole numbers, so every partial sum is exact in float64 and the order of the four
+    corner terms cannot change a bit of the result: rows are differenced first, then columns.
+    """
     if radius <= 0:
         return counts.astype(float)
     w, h = counts.shape
     s = np.zeros((w + 1, h + 1))
-    s[1:, 1:] = counts.cumsum(0).cumsum(1)
+    np.cumsum(counts, axis=0, out=s[1:, 1:])
+    np.cumsum(s[1:, 1:], axis=1, out=s[1:, 1:])
+    x0, x1, y0, y1 = _box_edges(w, h, radius)
+    rows = s.take(x1, axis=0) - s.take(x0, axis=0)
+    return rows.take(y1, axis=1) - rows.take(y0, axis=1)
+
+
+@functools.cache
+def _box_edges(w: int, h: int, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Start and end (exclusive) of each cell's square along x and y, clipped at the grid's edge."""
     x0 = np.clip(np.arange(w) - radius, 0, w)
     x1 = np.clip(np.arange(w) + radius + 1, 0, w)
     y0 = np.clip(np.arange(h) - radius, 0, h)
     y1 = np.clip(np.arange(h) + radius + 1, 0, h)
-    return s[np.ix_(x1, y1)] - s[np.ix_(x0, y1)] - s[np.ix_(x1, y0)] + s[np.ix_(x0, y0)]
+    return x0, x1, y0, y1
 
 
 def gaussian_kernel(radius_cells: float) -> np.ndarray:
