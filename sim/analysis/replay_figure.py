@@ -3,25 +3,28 @@
 The observed points are the validation catalogue's anchors of people held by country (pattern A2 of
 ``sim.analysis.validation.mekong``: each criterion ``held_<country>_<year>`` with its range and source),
 so the figure and ``scamsim patterns`` judge the model against the same figures. They are placed on the
-Mekong calendar (week 1 is the first week of 2021, as in ``sim.analysis.validation.mekong_measures``)
-and drawn only for countries on the scenario's map.
+scenario's calendar: week 1 is the week of ``run.start_date`` when the scenario sets one (the 2019-2026
+history), else the first week of 2021 (the Mekong calendar of ``sim.analysis.validation.mekong_measures``);
+they are drawn only for countries on the scenario's map.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sim.common.constants import WEEKS_PER_YEAR
+from sim.common.constants import DAYS_PER_WEEK
 
 if TYPE_CHECKING:
     from sim.analysis.replay import Replay
 
-#: Calendar year of week 1 in the Mekong scenarios (``sim.analysis.validation.mekong_measures``).
-FIRST_YEAR = 2021
+#: Week 1 of the Mekong scenarios that set no ``run.start_date`` (``sim.analysis.validation.mekong_measures``):
+#: the first Monday of 2021.
+MEKONG_WEEK_ONE = dt.date(2021, 1, 4)
 #: The catalogue pattern whose criteria are the observed people held by country.
 ANCHOR_PATTERN = "A2"
 
@@ -34,9 +37,14 @@ class ObservedPoint:
     high: float | None  # None: a lower bound only
     source: str
 
-    def week(self, first_year: int = FIRST_YEAR) -> float:
-        """Middle of the point's calendar year, in model weeks."""
-        return (self.year - first_year) * WEEKS_PER_YEAR + WEEKS_PER_YEAR / 2
+    def week(self, week_one: dt.date = MEKONG_WEEK_ONE) -> float:
+        """Middle of the point's calendar year (1 July), in model weeks counted from ``week_one``."""
+        return (dt.date(self.year, 7, 1) - week_one).days / DAYS_PER_WEEK + 1
+
+
+def week_one(start_date: str) -> dt.date:
+    """The date of week 1: the scenario's ``run.start_date``, or the Mekong calendar's when it sets none."""
+    return dt.date.fromisoformat(start_date) if start_date else MEKONG_WEEK_ONE
 
 
 def observed_points() -> list[ObservedPoint]:
@@ -77,16 +85,17 @@ def people_figure(table: pd.DataFrame, replay: Replay, path: Path) -> None:
     for s in replay.replications[0].shocks:
         ax.axvspan(s.start, s.end, color="grey", alpha=0.12, lw=0)
         ax.text(s.start, 1.0, f" {s.name}", transform=ax.get_xaxis_transform(), fontsize=7, va="top", rotation=90)
+    first = week_one(replay.params.run.start_date)
     for pt in observed_points():
         if pt.country not in colours:
             continue
-        x, colour = pt.week(), colours[pt.country]
+        x, colour = pt.week(first), colours[pt.country]
         if pt.high is None:
             ax.plot([x], [pt.low], marker="^", color=colour, mec="black", ms=7, ls="none")
         else:
             ax.errorbar([x], [(pt.low + pt.high) / 2], yerr=[[(pt.high - pt.low) / 2]], fmt="o", color=colour, mec="black",
                         capsize=4, ms=6)
-    ax.set_xlabel(f"week (week 1: first week of {FIRST_YEAR} in the Mekong scenarios)")
+    ax.set_xlabel(f"week (week 1: the week of {first.isoformat()})")
     ax.set_ylabel("people held")
     ax.set_title(f"{replay.params.run.name}: people held by country, median and 90% predictive band "
                  f"({len(replay.replications)} runs)", fontsize=10)
