@@ -1,0 +1,98 @@
+"""Run a calibration spec and write its posterior folder, whole or not at all.
+
+The folder holds ``posterior.csv`` (one row per particle: parameter values, their unit-cube quantiles ``u:NAME``
+and the normalised weight), ``generations.csv`` (tolerance and simulations of each ABC-SMC generation),
+``summary.csv`` (weighted mean and 90% central interval of each parameter) and ``manifest.json`` (scenario hash,
+seed, code and library versions, the statistics with their observed values, sources and dates, number of
+simulations, run time, and the command that rebuilds it). pyabc's own database stays in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+import time
+from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.analysis.inference.engine import Posterior, infer
+from sim.analysis.inference.prior import prior_for
+from sim.analysis.inference.simulator import Simulator
+from sim.analysis.inference.spec import Spec, SpecError
+from sim.common.files import write_csv, write_folder, write_json
+from sim.common.provenance import git_commit, versions
+from sim.scenario.loader import load_scenario, params_hash
+
+LIBRARIES = ("pyabc", "scipy", "scikit-learn", "dask", "distributed")
+
+
+def simulator_for(spec: Spec, small: bool = False) -> Simulator:
+    """The simulator of a spec (its scenario with the budget's overrides); a SpecError if the statistics do not fit."""
+    budget = spec.budget_for(small)
+    params = load_scenario(spec.scenario, budget.overrides).params
+    sim = Simulator(params, prior_for(spec.ranges, budget.parameters), spec.statistics, budget.last_week)
+    problems = sim.check()
+    if problems:
+        raise SpecError([f"{spec.path} {p}" for p in problems])
+    return sim
+
+
+def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) -> tuple[Posterior, dict[str, Any]]:
+    """Run the spec's calibration; return the posterior and its manifest."""
+    budget = spec.budget_for(small)
+    sim = simulator_for(spec, small)
+    n_workers = budget.workers if workers is None else workers
+    observed = {s.name: s.observed for s in spec.statistics}
+    scales = {s.name: s.scale for s in spec.statistics}
+    post = infer(sim, observed, scales, budget.population, budget.generations, budget.seed, n_workers, budget.sampler)
+    libs = {}
+    for name in LIBRARIES:
+        try:
+            libs[name] = version(name)
+        except PackageNotFoundError:
+            libs[name] = "not installed"
+    manifest = {
+        "spec": str(spec.path), "spec_sha256": hashlib.sha256(spec.path.read_bytes()).hexdigest(),
+        "scenario": str(spec.scenario), "scenario_sha256": hashlib.sha256(spec.scenario.read_bytes()).hexdigest(),
+        "params_hash": params_hash(sim.params), "ranges": str(spec.ranges),
+        "ranges_sha256": hashlib.sha256(spec.ranges.read_bytes()).hexdigest(),
+        "mode": "small" if small else "full", "budget": {**asdict(budget), "workers": n_workers},
+        "seed": budget.seed, "reproducible": n_workers <= 1,
+        "parameters": [{"key": r.key, "lo": r.lo, "hi": r.hi, "scale": r.scale, "integer": r.integer, "source": r.source}
+                       for r in sim.prior.ranges],
+        "statistics": [asdict(s) for s in spec.statistics],
+        "method": "ABC-SMC (pyabc), Euclidean distance of (simulated - observed) / scale, median epsilon",
+        "simulations": post.simulations, "generations": len(post.generations),
+        "final_epsilon": float(post.generations["epsilon"].iloc[-1]) if len(post.generations) else None,
+        "seconds": round(post.seconds, 1), "cpu_seconds_main_process": round(post.cpu_seconds, 1),
+        "code_version": git_commit(), "versions": {**versions(), **libs},
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    return post, manifest
+
+
+def posterior_summary(post: Posterior, names: list[str]) -> pd.DataFrame:
+    rows = []
+    for name in names:
+        x, w = post.samples[name].to_numpy(float), post.samples["weight"].to_numpy(float)
+        lo, hi = post.interval(name, 0.9)
+        rows.append({"parameter": name, "mean": float((x * w).sum()), "q05": lo, "q95": hi})
+    return pd.DataFrame(rows)
+
+
+def write_posterior(out: Path, post: Posterior, manifest: dict[str, Any], command: list[str]) -> None:
+    """The posterior folder, written beside ``out`` and moved into place whole."""
+    names = [p["key"] for p in manifest["parameters"]]
+    manifest = {**manifest, "command": shlex.join(command)}
+
+    def write(tmp: Path) -> None:
+        write_csv(tmp / "posterior.csv", post.samples)
+        write_csv(tmp / "generations.csv", post.generations)
+        write_csv(tmp / "summary.csv", posterior_summary(post, names))
+        write_json(tmp / "manifest.json", manifest)
+
+    write_folder(out, write)
