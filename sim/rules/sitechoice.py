@@ -243,7 +243,7 @@ def outside_score(
     if outside is None:
         return None
     gumbel = -float(np.log(outside.rng.standard_exponential()))
-    if getattr(workers, "ndim", 0) != 0:  # np.ndim without its overhead (called once per choice)
+    if isinstance(workers, np.ndarray) and workers.ndim != 0:  # np.ndim without its overhead (called once per choice)
         raise ValueError("the outside option is for one compound with a known number of workers, not a per-cell array")
     net = float(workers) * outside.net_per_worker - outside.fixed_cost - outside.hazard * value_at_risk
     if outside.move_cost > capital or net <= 0:
