@@ -430,6 +430,22 @@ def test_unaffordable_unprofitable_and_full_cells_are_never_chosen(region):
         assert c.expected_net == pytest.approx(10.0 * net[c.cell])
 
 
+def test_capital_above_the_dearest_move_skips_no_check_and_below_it_still_binds(region):
+    """The shortcut for capital that covers every destination (largest move cost cached per shared vector)."""
+    r = dataclasses.replace(FREE_MOVES, cost_per_km=4000.0, border_cost=3.0e5, logit_beta=0.0)
+    origin = 1 * region.height + 1
+    cost = region.move_cost(origin, 1e5, r.cost_per_km, r.border_cost, False)
+    lay = layers(region, np.full(region.n_cells, 1000.0))
+    rich, poor = float(cost.max()), float(np.median(cost))
+    rich_cells, poor_cells = set(), set()
+    for trial in range(60):  # alternate, so a cached maximum from one call cannot leak into the next
+        rich_cells.add(choose(region, lay, trial, origin=origin, fixed_move_cost=1e5, capital=rich, r=r).cell)
+        c = choose(region, lay, trial, origin=origin, fixed_move_cost=1e5, capital=poor, r=r)
+        assert c.move_cost <= poor
+        poor_cells.add(c.cell)
+    assert max(float(cost[c]) for c in rich_cells) > poor  # with enough capital the dear cells are chosen too
+
+
 def test_no_affordable_site_returns_minus_one(region):
     lay = layers(region, np.full(region.n_cells, 1000.0))
     assert choose(region, lay, 1, fixed_move_cost=2e6, capital=1e6) == NO_SITE

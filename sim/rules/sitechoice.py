@@ -179,9 +179,12 @@ def choose_site(
             move[origin] = 0.0
     else:
         move = np.full(net.shape, fixed_move_cost)
-    feasible = move <= capital
+    if capital >= _max_of(move):  # the usual case: every destination is affordable (skips one comparison)
+        feasible = net > 0
+    else:
+        feasible = move <= capital
+        feasible &= net > 0
     feasible &= layers.open_cell
-    feasible &= net > 0
     if free_origin:
         feasible[origin] = net[origin] > 0
     elif leave_origin:
@@ -201,11 +204,30 @@ def choose_site(
     np.add(score, layers.agglomeration, out=score)
     np.multiply(score, r.logit_beta, out=score)
     np.subtract(score, minus_gumbel, out=score)
-    np.copyto(score, -np.inf, where=~feasible)
-    cell = int(np.argmax(score))
+    np.logical_not(feasible, out=feasible)
+    np.putmask(score, feasible, -np.inf)  # the infeasible cells can never win
+    cell = int(score.argmax())
     if away is not None and away[0] > score[cell]:
         return away[1]
     return Choice(cell, float(move[cell]), float(net[cell]))
+
+
+def _max_of(move: float | np.ndarray) -> float:
+    """The largest move cost in ``move``; cached for the read-only vectors ``Region.move_cost`` hands out."""
+    if isinstance(move, float):
+        return move
+    if move.flags.writeable:
+        return float(move.max())
+    key = id(move)
+    hit = _MAX_CACHE.get(key)
+    if hit is None or hit[0] is not move:
+        if len(_MAX_CACHE) >= 1024:
+            _MAX_CACHE.clear()
+        hit = _MAX_CACHE[key] = (move, float(move.max()))
+    return hit[1]
+
+
+_MAX_CACHE: dict[int, tuple[np.ndarray, float]] = {}
 
 
 def outside_score(
@@ -221,7 +243,7 @@ def outside_score(
     if outside is None:
         return None
     gumbel = -float(np.log(outside.rng.standard_exponential()))
-    if getattr(workers, "ndim", 0) != 0:  # np.ndim without its overhead (called once per choice)
+    if isinstance(workers, np.ndarray) and workers.ndim != 0:  # np.ndim without its overhead (called once per choice)
         raise ValueError("the outside option is for one compound with a known number of workers, not a per-cell array")
     net = float(workers) * outside.net_per_worker - outside.fixed_cost - outside.hazard * value_at_risk
     if outside.move_cost > capital or net <= 0:
