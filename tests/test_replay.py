@@ -138,12 +138,16 @@ def test_cli_writes_the_folder_whole(tmp_path, capsys):
     out = tmp_path / "replay"
     assert main(replay_args(out, "--seed", "7")) == 0
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "people_by_country.csv", "people_by_country.png",
-                                                     "per_shock.csv", "survival.csv"]
+                                                     "per_replication.csv", "per_shock.csv", "survival.csv"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["replications"] == 2 and manifest["seed"] == 7 and len(manifest["replication_seeds"]) == 2
     assert "versions" in manifest and manifest["shocks"][0]["hit_place"] == ["Cambodia"]
     per = pd.read_csv(out / "per_shock.csv")
     assert {"held_before", "left_4w", "detained_rescued_13w", "recovery_weeks_kaplan_meier"} <= set(per["measure"])
+    raw = pd.read_csv(out / "per_replication.csv")  # the per-shock medians are medians of these values
+    held = raw[raw["measure"] == "held_before"]["value"].to_numpy(float)
+    median = per.loc[per["measure"] == "held_before", "median"].astype(float).iloc[0]
+    assert len(held) == 2 and median == pytest.approx(np.median(held), rel=1e-5)
     people = pd.read_csv(out / "people_by_country.csv")
     assert set(people["country"]) == {"Myanmar", "Thailand", "Laos", "Cambodia", "Vietnam"}  # Shan and Kayin are Myanmar
     assert (people["p05"] <= people["median"]).all() and (people["median"] <= people["p95"]).all()

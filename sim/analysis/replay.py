@@ -3,9 +3,10 @@
 ``run_replay`` runs the scenario ``replications`` times (seeds drawn from ``SeedSequence(seed)``, in a
 process pool when ``workers`` > 1; the results do not depend on the number of workers), observes every
 shock of it (``sim.measures.shocks.shocks_of``) with ``sim.analysis.replay_observer.ReplayObserver`` and
-keeps the weekly people held by country. ``write_replay`` writes per_shock.csv, survival.csv,
-people_by_country.csv, people_by_country.png and manifest.json into a folder, whole or not at all
-(docs/replay.md says what each column means).
+keeps the weekly people held by country; with a calibrated posterior each replication runs its own
+parameter set drawn from it. ``write_replay`` writes per_shock.csv, per_replication.csv, survival.csv,
+people_by_country.csv, people_by_country.png, manifest.json (and draws.csv with a posterior) into a
+folder, whole or not at all (docs/replay.md says what each column means).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.inference.draws import Posterior, posterior_draws
 from sim.analysis.replay_observer import ReplayObserver, ShockRecord
 from sim.core.model import ScamModel
 from sim.measures.shocks import (
@@ -54,6 +56,7 @@ class Replication:
     shocks: list[ShockRecord]
     weeks: np.ndarray
     by_country: np.ndarray
+    values: dict[str, float | int] = field(default_factory=dict)  # parameters drawn from a posterior (empty: the scenario's)
 
 
 @dataclass
@@ -63,6 +66,7 @@ class Replay:
     replications: list[Replication]
     countries: tuple[str, ...]
     shock_names: list[str] = field(default_factory=list)
+    posterior: dict[str, Any] | None = None  # where the parameter draws came from (None: the scenario's own values)
 
 
 def countries_of(params: Params) -> tuple[str, ...]:
@@ -89,9 +93,13 @@ def check_replayable(params: Params) -> list[str]:
     return problems
 
 
-def replicate(args: tuple[Params, int]) -> Replication:
-    """One run of the scenario with ``seed``, observed (a top-level function, so a process pool can call it)."""
-    params, seed = args
+def replicate(args: tuple[Params, int, dict[str, float | int]]) -> Replication:
+    """One run of the scenario with ``seed`` (and parameter ``values``, if any), observed (top-level, for a process pool)."""
+    params, seed, values = args
+    if values:
+        from sim.analysis.calibration import apply_values
+
+        params = apply_values(params, values)
     model = ScamModel(params, rng=seed)
     observer = ReplayObserver(model, shocks_of(params))
     model.run()
@@ -102,7 +110,7 @@ def replicate(args: tuple[Params, int]) -> Replication:
     for j in range(region.n_jurisdictions):
         by_country[:, region.country_of[j]] += workers[:, j]
     weeks = model.log.frame()["week"].to_numpy()
-    return Replication(seed, observer.records(), weeks, by_country)
+    return Replication(seed, observer.records(), weeks, by_country, dict(values))
 
 
 def replication_seeds(seed: int, replications: int) -> list[int]:
@@ -111,13 +119,25 @@ def replication_seeds(seed: int, replications: int) -> list[int]:
 
 
 def run_replay(params: Params, replications: int, seed: int = 1, workers: int = 1,
-               progress: Callable[[int], None] | None = None) -> Replay:
-    """Run every replication (in ``workers`` processes) and keep their records, in seed order."""
+               progress: Callable[[int], None] | None = None, posterior: Posterior | None = None) -> Replay:
+    """Run every replication (in ``workers`` processes) and keep their records, in seed order.
+
+    With a ``posterior``, replication ``k`` runs the ``k``-th parameter set resampled from it by weight
+    (``sim.analysis.inference.draws.posterior_draws``, a stream of its own): the spread over replications
+    is then the predictive distribution over both the model's randomness and the parameters' uncertainty.
+    """
     problems = check_replayable(params)
     if problems:
         raise ReplayError("; ".join(problems))
     seeds = replication_seeds(seed, replications)
-    jobs = [(params, s) for s in seeds]
+    draws: list[dict[str, float | int]] = [{} for _ in seeds]
+    origin = None
+    if posterior is not None:
+        draws = posterior_draws(posterior, replications, seed)
+        origin = {"folder": str(posterior.folder), "posterior_csv_sha256": posterior.sha256, "parameters": list(posterior.names),
+                  "particles": len(posterior.weights), "calibration_command": posterior.manifest.get("command"),
+                  "calibration_code_version": posterior.manifest.get("code_version")}
+    jobs = [(params, s, d) for s, d in zip(seeds, draws, strict=True)]
     results: list[Replication] = []
     if workers > 1 and len(jobs) > 1:
         from sim.analysis.validation.runner import process_pool
@@ -135,7 +155,7 @@ def run_replay(params: Params, replications: int, seed: int = 1, workers: int = 
             results.append(replicate(job))
             if progress is not None:
                 progress(len(results))
-    return Replay(params, seed, results, countries_of(params), [s.name for s in shocks_of(params)])
+    return Replay(params, seed, results, countries_of(params), [s.name for s in shocks_of(params)], origin)
 
 
 # ---- tables ---------------------------------------------------------------------------------------
@@ -157,6 +177,22 @@ def per_replication(replay: Replay) -> list[list[dict[str, float | None]]]:
             row.append(values)
         out.append(row)
     return out
+
+
+def per_replication_table(replay: Replay) -> pd.DataFrame:
+    """per_replication.csv: every replication's value of every shock's measure (empty: undefined), the
+    raw material of any predictive comparison (``sim.analysis.prediction``)."""
+    values = per_replication(replay)
+    rows = [{"replication": k + 1, "seed": rep.seed, "shock": name, "measure": m,
+             "value": "" if v[i][m] is None else float(f"{v[i][m]:.6g}")}
+            for k, (rep, v) in enumerate(zip(replay.replications, values, strict=True))
+            for i, name in enumerate(replay.shock_names) for m in MEASURES]
+    return pd.DataFrame(rows, columns=["replication", "seed", "shock", "measure", "value"])
+
+
+def draws_table(replay: Replay) -> pd.DataFrame:
+    """draws.csv: the parameter set each replication ran (only with a posterior)."""
+    return pd.DataFrame([{"replication": k + 1, "seed": rep.seed, **rep.values} for k, rep in enumerate(replay.replications)])
 
 
 def per_shock_table(replay: Replay) -> pd.DataFrame:
@@ -226,6 +262,7 @@ def manifest(replay: Replay, scenario: dict[str, Any]) -> dict[str, Any]:
         "weeks": replay.params.run.weeks,
         "shocks": [{"name": s.name, "start_week": s.start, "end_week": s.end, "hit_place": list(s.place), "cells": s.cells}
                    for s in replay.replications[0].shocks],
+        "posterior": replay.posterior,
         "recovery_share": RECOVERY_SHARE,
         "leave_weeks": list(LEAVE_WEEKS),
         "git_commit": git_commit(),
@@ -238,8 +275,10 @@ def write_replay(out: Path, replay: Replay, scenario: dict[str, Any]) -> list[st
     from sim.analysis.replay_figure import people_figure
     from sim.common.files import write_csv, write_folder, write_json
 
-    tables = {"per_shock.csv": per_shock_table(replay), "survival.csv": survival_table(replay),
-              "people_by_country.csv": country_table(replay)}
+    tables = {"per_shock.csv": per_shock_table(replay), "per_replication.csv": per_replication_table(replay),
+              "survival.csv": survival_table(replay), "people_by_country.csv": country_table(replay)}
+    if replay.posterior is not None:
+        tables["draws.csv"] = draws_table(replay)
     meta = manifest(replay, scenario)
 
     def write(tmp: Path) -> None:

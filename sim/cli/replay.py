@@ -47,6 +47,20 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         return print_errors(exc.problems)
     problems = [f"{args.scenario}: {p}" for p in check_replayable(scenario.params)]
+    posterior = None
+    if args.posterior is not None:
+        from sim.analysis.calibration import apply_values
+        from sim.analysis.inference.draws import PosteriorError, read_posterior
+
+        try:
+            posterior = read_posterior(args.posterior)
+        except PosteriorError as exc:
+            problems += [f"--posterior: {p}" for p in exc.problems]
+        else:
+            try:  # every particle must be a valid parameter set of this scenario (names and ranges)
+                apply_values(scenario.params, dict(zip(posterior.names, posterior.values[0], strict=True)))
+            except ScenarioError as exc:
+                problems += [f"--posterior {args.posterior}: does not fit {args.scenario}: {p}" for p in exc.problems]
     out = Path(args.out)
     problem = folder_problem(out)
     if problem:
@@ -56,7 +70,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     def tick(k: int) -> None:
         print(f"{scenario.params.run.name}: replication {k}/{args.replications}", file=sys.stderr, flush=True)
 
-    replay = run_replay(scenario.params, args.replications, args.seed, args.workers, progress=tick)
+    replay = run_replay(scenario.params, args.replications, args.seed, args.workers, progress=tick, posterior=posterior)
     meta = {"scenario_file": scenario.path, "scenario_file_sha256": scenario.file_sha256, "overrides": list(scenario.overrides),
             "command": "scamsim " + " ".join(sys.argv[1:])}
     files = write_replay(out, replay, meta)
@@ -76,5 +90,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (replaced whole when the replay is done)")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1; results do not depend on it)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="seed the replications' seeds are drawn from (default 1)")
+    p.add_argument("--posterior", metavar="DIR", help="a scamsim calibrate folder: each replication runs a parameter set "
+                                                      "drawn from its posterior by weight (the predictive distribution)")
     p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="override a parameter (repeatable)")
     p.set_defaults(func=cmd_replay)
