@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,11 +100,14 @@ class Report:
 
 def run_patterns(params: Params, catalogue: Catalogue, replications: int = 10, workers: int = 2, first_seed: int = 1,
                  scenario: str = "", scenarios_dir: Path = SCENARIOS, keep_observations: bool = False,
-                 parameter_sets: list[dict[str, Any]] | None = None) -> Report:
+                 parameter_sets: list[dict[str, Any]] | None = None,
+                 apply_overrides: Callable[[Params, dict[str, Any]], Params] | None = None) -> Report:
     """Run every variant the catalogue's patterns need over ``replications`` seeds (for each parameter set) and judge each pattern.
 
     ``parameter_sets``: dotted overrides applied to ``params`` before each variant's own (e.g. posterior
     samples); the draws of every set are pooled into one predictive distribution per measure.
+    ``apply_overrides`` sets them (default ``Params.with_values``; ``sim.analysis.calibration.apply_values``
+    also checks ranges and sets ``jurisdictions.NAME.attr``).
     """
     seeds = list(range(first_seed, first_seed + replications))
     sets = parameter_sets or [{}]
@@ -112,7 +115,7 @@ def run_patterns(params: Params, catalogue: Catalogue, replications: int = 10, w
     obs: dict[int, dict[str, Observation]] = {}
     unavailable: dict[str, str] = {}
     for k, overrides in enumerate(sets):
-        base = params.with_values(overrides) if overrides else params
+        base = (apply_overrides or Params.with_values)(params, overrides) if overrides else params
         got, unavailable = run_variants(base, {n: catalogue.variants[n] for n in names}, seeds, workers, scenarios_dir)
         # a draw's key: its seed with one set (as before), else set k's i-th seed as k * replications + i
         obs.update({(s if len(sets) == 1 else k * len(seeds) + i): got[s] for i, s in enumerate(seeds)})
