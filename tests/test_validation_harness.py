@@ -206,3 +206,22 @@ def test_drift_per_decade_is_the_yearly_slope_over_the_mean() -> None:
 ])
 def test_drift_verdicts_against_the_declared_tolerance(values, expected) -> None:
     assert steady.drift_verdict(values)[0] == expected
+
+
+def test_the_command_refuses_bad_parameter_sets_before_running(tmp_path, monkeypatch, capsys) -> None:
+    import argparse
+
+    from sim.cli import patterns as patterns_cli
+    from sim.common.errors import EXIT_BAD_INPUT
+
+    monkeypatch.setattr(runner, "run_patterns", lambda *a, **k: pytest.fail("ran despite bad parameter sets"))
+    parser = argparse.ArgumentParser(prog="scamsim")
+    patterns_cli.register(parser.add_subparsers(dest="command", required=True))
+    bad_shape, bad_key = tmp_path / "shape.json", tmp_path / "key.json"
+    bad_shape.write_text('{"labour.attrition": 0.01}')
+    bad_key.write_text('[{"labour.attrition": 0.01}, {"labour.no_such_key": 1}]')
+    for path, expected in ((bad_shape, "JSON list of objects"), (bad_key, "set 1: labour.no_such_key")):
+        args = parser.parse_args(["patterns", str(SCENARIOS / "mekong.toml"), "--parameter-sets", str(path)])
+        assert args.func(args) == EXIT_BAD_INPUT
+        err = capsys.readouterr().err
+        assert str(path) in err and expected in err
