@@ -90,7 +90,8 @@ def test_effect_weeks_counts_weeks_below_90_percent_within_the_window() -> None:
 
 
 def test_p7_criteria() -> None:
-    short, longer = next(p for p in mekong.PATTERNS if p.id == "P7").criteria
+    (longer,) = next(p for p in mekong.PATTERNS if p.id == "P7").criteria
+    (short,) = next(p for p in mekong.PATTERNS if p.id == "P7i").criteria  # the short effect is an input check now
     assert short.verdict([4.0, 5.0, 6.0])[0] == "reproduced"
     assert short.verdict([30.0, 31.0, 29.0])[0] == "failed"
     assert longer.verdict([40.0, 42.0, 41.0])[0] == "reproduced"
@@ -163,7 +164,7 @@ def test_a_pattern_fails_when_any_criterion_fails() -> None:
     p = criteria.Pattern("X", "x", "o", "s", (), None, (
         criteria.Criterion("a", ">=", 1.0, "a", "w"), criteria.Criterion("b", "<=", 1.0, "b", "w")))
     r = criteria.evaluate(p, [{"a": 2.0, "b": 5.0}, {"a": 2.1, "b": 5.1}, {"a": 2.2, "b": 5.2}])
-    assert r.verdict == "failed" and [c.verdict for c in r.criteria] == ["reproduced", "failed"]
+    assert r.verdict == "failed" and [c.mean_verdict for c in r.criteria] == ["reproduced", "failed"]
 
 
 # ---- the patterns as data ----------------------------------------------------------------------------
@@ -288,7 +289,8 @@ def _geo() -> Geo:
     """Two jurisdictions of two cells each, A (cells 0-1) and B (cells 2-3), no zones, 60 weeks."""
     return Geo(jurisdictions=("A", "B"), countries=("A", "B"), zones=(), zone_kinds=(),
                cell_jurisdiction=np.array([0, 0, 1, 1]), cell_zone=np.full(4, -1), land=np.ones(4, dtype=bool),
-               border=np.array([False, True, True, False]), protection=np.zeros(4), weeks=60)
+               border=np.array([False, True, True, False]), border_distance=np.array([1, 0, 0, 1]), protection=np.zeros(4),
+               weeks=60)
 
 
 def _observation(workers: np.ndarray, moves: list[tuple[int, int, int]], raids_per_week: float,
@@ -353,27 +355,29 @@ def _constructed_report() -> runner.Report:
 
 def test_the_report_shows_each_verdict_with_its_interval() -> None:
     rep = _constructed_report()
-    assert [r.verdict for r in rep.results] == ["inconclusive", "not testable"]
+    criteria.apply_holm(rep.results)
+    assert [r.verdict for r in rep.results] == ["inconclusive", "not testable"]  # the mean verdicts, kept
+    # 3 draws: too few for a stable predictive verdict (MIN_STABLE_DRAWS = 10)
+    assert [c.verdict for c in rep.results[0].criteria] == ["unstable", "unstable"]
     text = report.format_text(rep)
-    assert "X1  Totals hold  ->  INCONCLUSIVE" in text
-    # by hand: mean 1.02, sd 0.02, t(0.975, 2) = 4.303, half-width 4.303 x 0.02 / sqrt(3) = 0.0497: all above 0.95
-    assert "  reproduced  workers ratio >= 0.950: 1.02 [0.970, 1.07] (n=3)" in text
-    # mean 30, sd 26.46, half-width 65.72: straddles both ends of [4, 30]
-    assert "inconclusive  weeks in [4, 30]: 30 [-35.72, 95.72] (n=3)" in text
-    assert "X2  Overseas moves  ->  NOT TESTABLE" in text and "reason: no overseas exit" in text
-    assert "summary: inconclusive: 1, not testable: 1" in text
+    assert "X1  Totals hold [date unknown]  ->  UNSTABLE" in text
+    # by hand: mean 1.02, sd 0.02, t(0.975, 2) = 4.303, half-width 4.303 x 0.02 / sqrt(3) = 0.0497
+    assert "mean 1.02 [0.970, 1.07] (n=3)" in text and "met in 100%" in text
+    # the event "in [4, 30]" holds in 2 of 3 draws; Monte Carlo p = (2 + 1) / (3 + 1)
+    assert "met in 67%" in text and "(Monte Carlo 0.750)" in text
+    assert "X2  Overseas moves [date unknown]  ->  NOT TESTABLE" in text and "reason: no overseas exit" in text
+    assert "Not testable: X2" in text
     assert text.endswith("(persistence_vs_counterfactual_workers): 1 [-0.271, 2.27] (n=2)")
     md = report.format_markdown(rep).splitlines()
-    assert md[2].startswith("| X1 | Totals hold | held steady (a report) | workers ratio >= 0.950 |")
-    assert md[2].endswith("| reproduced (pattern: **inconclusive**) |")
-    assert md[3].startswith("|  |  |  | weeks in [4, 30] |")
-    assert md[4] == "| X2 | Overseas moves | abroad (a report) | - | - | **not testable**: no overseas exit |"
+    row = next(line for line in md if line.startswith("| X1 |"))
+    assert "| workers ratio >= 0.950 | the criterion (an event) |" in row and "unstable (pattern: **unstable**)" in row
+    assert any(line.startswith("| X2 |") and "**not testable**: no overseas exit" in line for line in md)
 
 
 def test_patterns_command_prints_the_chosen_format_and_refuses_bad_input(monkeypatch, capsys) -> None:
     calls = []
 
-    def fake_run_patterns(params, cat, replications, workers, first_seed, scenario=""):
+    def fake_run_patterns(params, cat, replications, workers, first_seed, scenario="", **_):
         calls.append((cat, replications, workers, first_seed, scenario))
         return _constructed_report()
 

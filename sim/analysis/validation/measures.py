@@ -61,6 +61,32 @@ def weeks_to_regain_reference(series: np.ndarray, reference: np.ndarray, start_w
     return float(first[0] + after[0]), False
 
 
+def weeks_to_pre_shock_level(series: np.ndarray, start_week: int, dip: float = 0.9, before: int = 4,
+                             horizon: int = 26) -> tuple[float, bool]:
+    """Weeks from ``start_week`` until ``series`` is back to ``dip`` x its pre-shock level, for survival analysis.
+
+    The pre-shock level is the mean of the ``before`` weeks before ``start_week`` (row 0 = week 1).
+    The series must fall below ``dip`` x that level within ``horizon`` weeks of the start, or there was
+    no loss to recover from: (nan, False). Returns (weeks, censored): censored when it had not recovered
+    by the last recorded week, and weeks is then the weeks observed (a lower bound, which a Kaplan-Meier
+    curve treats as a censored time).
+    """
+    s = np.asarray(series, dtype=float)
+    first_row = start_week - 1
+    if first_row < 1 or first_row >= len(s):
+        return math.nan, False
+    level = float(s[max(0, first_row - before): first_row].mean())
+    after = s[first_row:]
+    below = after < dip * level
+    first = np.flatnonzero(below[:horizon])
+    if level <= 0 or len(first) == 0:
+        return math.nan, False
+    back = np.flatnonzero(~below[first[0]:])
+    if len(back) == 0:
+        return float(len(after)), True
+    return float(first[0] + back[0]), False
+
+
 def trough_ratio(series: np.ndarray, reference: np.ndarray, start_week: int, window: int) -> float:
     """The lowest ``series`` / ``reference`` within ``window`` weeks from ``start_week`` (weeks with a zero reference skipped)."""
     s = np.asarray(series, dtype=float)[start_week - 1: start_week - 1 + window]
@@ -112,6 +138,22 @@ def never_raided_or_surviving(first_seen: dict[int, int], last_seen: dict[int, i
     raided = set(raids.loc[raids["week"] >= since_week, "compound"].tolist())
     ok = sum(1 for c in ids if c not in raided or last_seen[c] >= end_week)
     return ok / len(ids)
+
+
+def buildings_never_raided_or_operating(first_occupied: dict[int, int], last_occupied: dict[int, int], raids: pd.DataFrame,
+                                        since_week: int, end_week: int) -> float:
+    """Of buildings occupied at some week from ``since_week`` on, the share never raided since then or occupied at ``end_week``.
+
+    Amnesty's count is of buildings (compound premises), not of operations: a building whose tenant
+    moved out after a raid and that nobody reoccupied counts as raided and not operating, whatever became
+    of the operation. Raids whose building is unknown (``building`` -1) are not counted.
+    """
+    ids = [b for b, last in last_occupied.items() if last >= since_week]
+    if not ids:
+        return math.nan
+    r = raids[(raids["week"] >= since_week) & (raids["building"] >= 0)]
+    raided = set(r["building"].tolist())
+    return sum(1 for b in ids if b not in raided or last_occupied[b] >= end_week) / len(ids)
 
 
 def closures_and_multi_site_exits(o: Observation, first_week: int, last_week: int) -> tuple[float, float]:

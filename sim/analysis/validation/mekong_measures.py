@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim.analysis.validation.geography import Geo
 from sim.analysis.validation.measures import (
+    buildings_never_raided_or_operating,
     closures_and_multi_site_exits,
     effect_weeks,
     enrichment,
@@ -28,6 +29,7 @@ from sim.analysis.validation.measures import (
     share_of_moves,
     trough_ratio,
     value_or_nan,
+    weeks_to_pre_shock_level,
     weeks_to_regain_reference,
 )
 from sim.analysis.validation.observe import Observation
@@ -40,11 +42,19 @@ def m_totals(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
 
 
 def m_recovery(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    """Weeks until the raided place (Cambodia) is back to 90% of its pre-shock level, censored at the run's end.
+
+    ``recovery_weeks`` is NaN when the raids never pushed it 10% below that level (nothing to recover
+    from); the report pools the weeks and the censoring flags into a Kaplan-Meier curve. The older
+    measure against the paired counterfactual is kept as ``recovery_weeks_vs_counterfactual``.
+    """
     o, cf = obs["cambodia_2022"], obs["counterfactual"]
     j = list(o.run.areas.treated)
-    weeks, censored = weeks_to_regain_reference(o.run.workers[:, j].sum(axis=1), cf.run.workers[:, j].sum(axis=1), policy_start(o))
-    trough = trough_ratio(o.run.workers[:, j].sum(axis=1), cf.run.workers[:, j].sum(axis=1), policy_start(o), 26)
-    return {"recovery_weeks": weeks, "recovery_censored": float(censored), "trough_vs_counterfactual": trough}
+    series, ref = o.run.workers[:, j].sum(axis=1), cf.run.workers[:, j].sum(axis=1)
+    weeks, censored = weeks_to_pre_shock_level(series, policy_start(o))
+    weeks_cf, _ = weeks_to_regain_reference(series, ref, policy_start(o))
+    return {"recovery_weeks": weeks, "recovery_censored": float(censored) if math.isfinite(weeks) else math.nan,
+            "recovery_weeks_vs_counterfactual": weeks_cf, "trough_vs_counterfactual": trough_ratio(series, ref, policy_start(o), 26)}
 
 
 def m_moves(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
@@ -84,10 +94,14 @@ def m_clustering(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
     enclave = geo.cell_zone >= 0
     kinds = np.array([*geo.zone_kinds, ""])[geo.cell_zone]
     protected = enclave & np.isin(kinds, ["armed_group", "sez"])
+    international = geo.border_distance == 0  # next to another country's land, on the map or off it
+    distance = geo.border_distance[sites]
     return {
-        "border_enrichment": enrichment(sites, geo.border, geo.land),
+        "international_border_enrichment": enrichment(sites, international, geo.land),
         "enclave_enrichment": enrichment(sites, protected, geo.land),
-        "share_on_border_or_enclave": float((geo.border | enclave)[sites].mean()) if len(sites) else math.nan,
+        "border_enrichment_any_jurisdiction": enrichment(sites, geo.border, geo.land),
+        "mean_cells_to_international_border": float(distance[distance >= 0].mean()) if (distance >= 0).any() else math.nan,
+        "share_on_border_or_enclave": float((international | enclave)[sites].mean()) if len(sites) else math.nan,
     }
 
 
@@ -171,14 +185,25 @@ def m_kingpin_shock(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
 
 
 def m_never_raided(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
-    o = obs["status_quo"]
-    return {"share_never_raided_or_operating": never_raided_or_surviving(o.first_seen, o.last_seen, o.raids, policy_start(o), geo.weeks)}
+    """Amnesty's count, by building (premises on); the older count by operation is kept beside it."""
+    o = obs["status_quo_premises"]
+    start = policy_start(o)
+    return {"share_buildings_never_raided_or_operating": buildings_never_raided_or_operating(o.building_first, o.building_last,
+                                                                                             o.raids, start, geo.weeks),
+            "share_operations_never_raided_or_operating": never_raided_or_surviving(o.first_seen, o.last_seen, o.raids, start, geo.weeks)}
 
 
-def m_wdq(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+def m_displacement(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:
+    """Displacement share against the paired no-policy run: of the people the policy removed from Cambodia, the share held elsewhere.
+
+    No uncontaminated control area exists when the whole region shares one labour market, so the
+    comparison is with the same region without the policy (same seed), not with a buffer and a control.
+    """
     cf = obs["counterfactual"].run
-    return {"wdq_case_by_case": value_or_nan(summarise(obs["cambodia_raids"].run, cf)["displacement"]["wdq_buffer"]),
-            "wdq_root_causes": value_or_nan(summarise(obs["cambodia_root_causes"].run, cf)["displacement"]["wdq_buffer"])}
+    raids = value_or_nan(summarise(obs["cambodia_raids"].run, cf)["displacement"]["displacement_share"])
+    roots = value_or_nan(summarise(obs["cambodia_root_causes"].run, cf)["displacement"]["displacement_share"])
+    return {"displacement_share_case_by_case": raids, "displacement_share_root_causes": roots,
+            "displacement_share_raids_minus_root_causes": raids - roots}
 
 
 def m_anchors(obs: dict[str, Observation], geo: Geo) -> dict[str, float]:

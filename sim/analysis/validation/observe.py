@@ -30,9 +30,14 @@ class _Records:
     exits: list[tuple] = field(default_factory=list)
     first_seen: dict[int, int] = field(default_factory=dict)
     last_seen: dict[int, int] = field(default_factory=dict)
+    building_of: dict[int, tuple[int, int]] = field(default_factory=dict)  # compound uid -> (building uid, cell), last week end
+    building_first: dict[int, int] = field(default_factory=dict)  # building uid -> first week occupied
+    building_last: dict[int, int] = field(default_factory=dict)  # building uid -> last week occupied
 
 
-RAID_COLUMNS = ["week", "compound", "cell", "jurisdiction", "zone", "workers", "tipped_off", "succeeded", "closed"]
+#: ``building`` is the uid of the building the raided compound occupied at the end of the week before
+#: (-1 when premises are off, or the compound opened or moved that week so its building is not known).
+RAID_COLUMNS = ["week", "compound", "cell", "jurisdiction", "zone", "workers", "tipped_off", "succeeded", "closed", "building"]
 EXIT_COLUMNS = ["week", "operator", "compounds"]
 
 
@@ -49,7 +54,10 @@ class Instrument:
 
     def _raid(self, e: hooks.RaidResolved) -> None:
         zone = int(self.model.region.zone.ravel()[e.cell])
-        self.rec.raids.append((e.week, e.compound, e.cell, e.jurisdiction, zone, e.workers, e.tipped_off, e.succeeded, e.closed))
+        building, cell = self.rec.building_of.get(e.compound, (-1, -1))
+        building = building if cell == e.cell else -1
+        self.rec.raids.append((e.week, e.compound, e.cell, e.jurisdiction, zone, e.workers, e.tipped_off, e.succeeded, e.closed,
+                               building))
 
     def _moved(self, e: hooks.CompoundMoved) -> None:
         self.rec.move_ids.append(e.compound)
@@ -68,10 +76,17 @@ class Instrument:
         rec.zone_workers.append(np.bincount(z, weights=t.workers[slots], minlength=nz + 1))
         rec.zone_revenue.append(np.bincount(z, weights=t.revenue[slots], minlength=nz + 1))
         rec.zone_compounds.append(np.bincount(z, minlength=nz + 1))
+        premises = model.premises
         for s in slots:
             uid = model.compound_by_slot[int(s)].unique_id
             rec.first_seen.setdefault(uid, e.week)
             rec.last_seen[uid] = e.week
+            b = premises.building_of(int(s)) if premises.on else -1
+            if b >= 0:
+                buid = int(premises.table.uid[b])
+                rec.building_of[uid] = (buid, int(premises.table.cell[b]))
+                rec.building_first.setdefault(buid, e.week)
+                rec.building_last[buid] = e.week
 
 
 @dataclass
@@ -89,6 +104,8 @@ class Observation:
     first_seen: dict[int, int]
     last_seen: dict[int, int]
     final_sites: np.ndarray  # flat cell of every compound alive at the end
+    building_first: dict[int, int] = field(default_factory=dict)  # building uid -> first recorded week occupied (premises on)
+    building_last: dict[int, int] = field(default_factory=dict)  # building uid -> last recorded week occupied
 
 
 def observe(params: Params, seed: int | None = None) -> Observation:
@@ -119,5 +136,7 @@ def observe(params: Params, seed: int | None = None) -> Observation:
         first_seen=dict(rec.first_seen),
         last_seen=dict(rec.last_seen),
         final_sites=t.site[t.slots].copy(),
+        building_first=dict(rec.building_first),
+        building_last=dict(rec.building_last),
     )
 

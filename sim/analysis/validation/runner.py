@@ -4,13 +4,19 @@ Common random numbers: replication k of every variant and of the counterfactual 
 ``first_seed + k``, so differences between variants are paired. The runner knows no place names; it
 takes a ``Catalogue`` (``sim.analysis.validation.mekong.CATALOGUE`` for the shipped Mekong suite). A
 failed pattern is a finding, never an error.
+
+Parameter uncertainty: ``run_patterns(..., parameter_sets=[{...}, ...])`` takes a list of dotted
+parameter overrides (posterior samples from a calibration, say) and runs every variant for every
+(set, seed) pair; each pattern's predictive distribution pools all of them, so the observation is
+compared with the spread over runs *and* parameters. Without sets, the scenario's own values are the
+one set.
 """
 
 from __future__ import annotations
 
 import math
 import multiprocessing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.validation.catalogue import SCENARIOS, Catalogue, Variant, VariantUnavailable, variant_params
-from sim.analysis.validation.criteria import PatternResult, evaluate, pattern_metrics
+from sim.analysis.validation.criteria import PatternResult, apply_holm, evaluate, pattern_metrics
 from sim.analysis.validation.geography import Geo
 from sim.analysis.validation.measures import shock_measures, value_or_nan
 from sim.analysis.validation.observe import Observation, observe
@@ -69,38 +75,69 @@ def run_variants(params: Params, variants: Mapping[str, Variant], seeds: list[in
     return observe_all(built, seeds, workers), unavailable
 
 
+#: The tables of a report, each judged on its own (Holm within a table): calibration targets, validation
+#: (patterns and responses to shocks together), and input checks, which are never counted as validation.
+TABLES = {"calibration": ("calibration",), "validation": ("validation", "shock"), "input_check": ("input_check",)}
+
+
 @dataclass
 class Report:
     scenario: str
     seeds: list[int]
     results: list[PatternResult]
     observations: dict[int, dict[str, Observation]] = field(repr=False, default_factory=dict)
-    headline: list[float] = field(default_factory=list)  # persistence vs counterfactual (workers), per seed
+    headline: list[float] = field(default_factory=list)  # persistence vs counterfactual (workers), per draw
+    parameter_sets: int = 1  # parameter sets pooled (1: the scenario's own values)
+
+    @property
+    def draws(self) -> int:
+        return len(self.seeds) * self.parameter_sets
+
+    def table(self, name: str) -> list[PatternResult]:
+        """The results of one table of ``TABLES``."""
+        return [r for r in self.results if r.pattern.role in TABLES[name]]
 
 
 def run_patterns(params: Params, catalogue: Catalogue, replications: int = 10, workers: int = 2, first_seed: int = 1,
-                 scenario: str = "", scenarios_dir: Path = SCENARIOS, keep_observations: bool = False) -> Report:
-    """Run every variant the catalogue's patterns need over ``replications`` seeds and evaluate each pattern."""
+                 scenario: str = "", scenarios_dir: Path = SCENARIOS, keep_observations: bool = False,
+                 parameter_sets: list[dict[str, Any]] | None = None,
+                 apply_overrides: Callable[[Params, dict[str, Any]], Params] | None = None) -> Report:
+    """Run every variant the catalogue's patterns need over ``replications`` seeds (for each parameter set) and judge each pattern.
+
+    ``parameter_sets``: dotted overrides applied to ``params`` before each variant's own (e.g. posterior
+    samples); the draws of every set are pooled into one predictive distribution per measure.
+    ``apply_overrides`` sets them (default ``Params.with_values``; ``sim.analysis.calibration.apply_values``
+    also checks ranges and sets ``jurisdictions.NAME.attr``).
+    """
     seeds = list(range(first_seed, first_seed + replications))
+    sets = parameter_sets or [{}]
     names = dict.fromkeys(v for p in catalogue.patterns for v in p.variants)
-    obs, unavailable = run_variants(params, {n: catalogue.variants[n] for n in names}, seeds, workers, scenarios_dir)
+    obs: dict[int, dict[str, Observation]] = {}
+    unavailable: dict[str, str] = {}
+    for k, overrides in enumerate(sets):
+        base = (apply_overrides or Params.with_values)(params, overrides) if overrides else params
+        got, unavailable = run_variants(base, {n: catalogue.variants[n] for n in names}, seeds, workers, scenarios_dir)
+        # a draw's key: its seed with one set (as before), else set k's i-th seed as k * replications + i
+        obs.update({(s if len(sets) == 1 else k * len(seeds) + i): got[s] for i, s in enumerate(seeds)})
     geo = Geo.of(params)
     results = []
     for p in catalogue.patterns:
         missing = "; ".join(unavailable[v] for v in p.variants if v in unavailable)
-        per_seed = []
+        per_draw = []
         if not missing and not p.not_testable:
-            for s in seeds:
+            for d in obs:
                 try:
-                    per_seed.append(pattern_metrics(p, obs[s], geo))
+                    per_draw.append(pattern_metrics(p, obs[d], geo))
                 except (KeyError, ValueError) as exc:  # a jurisdiction or zone the measure names is not on this map
                     missing = f"this map lacks what the measure needs ({exc})"
                     break
-        results.append(evaluate(p, per_seed, missing))
+        results.append(evaluate(p, per_draw, missing))
+    for roles in TABLES.values():
+        apply_holm([r for r in results if r.pattern.role in roles])
     sq, cf = catalogue.scenario_variant, catalogue.counterfactual_variant
-    headline = [value_or_nan(summarise(obs[s][sq].run, obs[s][cf].run)["counterfactual"]["persistence_vs_counterfactual_workers"])
-                for s in seeds if sq in obs[s] and cf in obs[s]]
-    return Report(scenario, seeds, results, obs if keep_observations else {}, headline)
+    headline = [value_or_nan(summarise(obs[d][sq].run, obs[d][cf].run)["counterfactual"]["persistence_vs_counterfactual_workers"])
+                for d in obs if sq in obs[d] and cf in obs[d]]
+    return Report(scenario, seeds, results, obs if keep_observations else {}, headline, len(sets))
 
 
 #: The shock measures summarised as intervals over replications (the others are shares or tallies).
