@@ -1,4 +1,4 @@
-"""Draws from a calibrated posterior (sim.analysis.inference.draws) and the replay run over them.
+"""Draws from a calibrated posterior (sim.experiments.posterior) and the replay run over them.
 
 A posterior folder is made by hand here (two or three particles with known weights), so the tests
 check the resampling and its use without running a calibration.
@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.inference.draws import PosteriorError, posterior_draws, read_posterior
 from sim.analysis.replay import replicate, run_replay
 from sim.cli.main import main
+from sim.experiments.posterior import PosteriorError, posterior_draws, read_posterior
 from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

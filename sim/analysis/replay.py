@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.inference.draws import Posterior, posterior_draws
 from sim.analysis.replay_observer import ReplayObserver, ShockRecord
 from sim.core.model import ScamModel
+from sim.experiments.posterior import Posterior, posterior_draws
 from sim.measures.shocks import (
     DESTINATIONS,
     LEAVE_WEEKS,
@@ -123,7 +123,7 @@ def run_replay(params: Params, replications: int, seed: int = 1, workers: int = 
     """Run every replication (in ``workers`` processes) and keep their records, in seed order.
 
     With a ``posterior``, replication ``k`` runs the ``k``-th parameter set resampled from it by weight
-    (``sim.analysis.inference.draws.posterior_draws``, a stream of its own): the spread over replications
+    (``sim.experiments.posterior.posterior_draws``, a stream of its own): the spread over replications
     is then the predictive distribution over both the model's randomness and the parameters' uncertainty.
     """
     problems = check_replayable(params)

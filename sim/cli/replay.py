@@ -50,7 +50,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     posterior = None
     if args.posterior is not None:
         from sim.analysis.calibration import apply_values
-        from sim.analysis.inference.draws import PosteriorError, read_posterior
+        from sim.experiments.posterior import PosteriorError, read_posterior
 
         try:
             posterior = read_posterior(args.posterior)
