@@ -84,7 +84,7 @@ def register(subparsers: Any) -> None:
                               description="Run a scenario R times and write, per shock, people held in the hit place before and "
                                           "after, where the people held there went within 4 and 13 weeks, the weeks to recover "
                                           "to 90% (Kaplan-Meier, censored runs counted), buildings, and people held by country "
-                                          "with the 90%% predictive band (docs/replay.md).")
+                                          "with the 90% predictive band (docs/replay.md).")
     p.add_argument("scenario", help="scenario file, e.g. scenarios/shocks/cambodia_2022.toml")
     p.add_argument("--replications", type=int, required=True, metavar="R", help="runs, each with its own seed")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (replaced whole when the replay is done)")
