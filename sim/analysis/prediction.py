@@ -12,8 +12,9 @@ the set (the share of runs whose value lies in it), the predictive quantile of e
 (mid-distribution: runs below plus half the runs equal), the median and the central 90% predictive
 interval, and a verdict: **consistent** when the set meets the central 90% interval, **miss** when it
 does not, **undefined** when the measure has no value in most runs, **not comparable** for entries with
-measure ``none``. Under a calibrated model a point observation misses with probability 0.10 and a set
-with at most that, so the number of misses is held against Binomial(n, 0.10): a conservative test.
+measure ``none``. Under a calibrated model a point observation misses with probability 0.10 (a little
+more with few runs, ``miss_rate``) and a set with at most that, so the number of misses is held against
+Binomial(n, 0.10) and its finite-run version: a conservative test.
 """
 
 from __future__ import annotations
@@ -286,16 +287,37 @@ def compare(record: list[Observation], frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summarise(table: pd.DataFrame, rate: float = MISS_RATE) -> dict[str, Any]:
-    """Misses against Binomial(compared, ``rate``): the expected number and the chance of at least as many."""
+def miss_rate(runs: int) -> float:
+    """The chance that one more draw falls outside the central 90% interval of ``runs`` draws (linear quantiles).
+
+    A new draw falls below the j-th of n ordered draws with probability j/(n+1); the 5% quantile sits at
+    position 0.05(n-1) (counted from 0), so each tail holds about (0.05(n-1) + 1)/(n+1): 0.10 in all as n
+    grows, 0.118 with 100 runs, 0.186 with 20.
+    """
+    return min(1.0, (2 * BAND[0] * (runs - 1) + 2) / (runs + 1)) if runs > 0 else math.nan
+
+
+def tail_at_least(k: int, rates: list[float]) -> float:
+    """P(at least ``k`` misses) when observation i misses with probability ``rates[i]`` independently (Poisson-binomial)."""
+    pmf = np.ones(1)
+    for p in rates:
+        pmf = np.convolve(pmf, [1.0 - p, p])
+    return float(min(1.0, pmf[k:].sum()))
+
+
+def summarise(table: pd.DataFrame) -> dict[str, Any]:
+    """Misses against what a calibrated model would give: nominally Binomial(compared, 0.10); with R runs per measure
+    each observation misses with probability at most ``miss_rate(R)``, which the finite-run figures use."""
     verdicts = table["verdict"].tolist()
-    compared = sum(v in ("consistent", "miss") for v in verdicts)
-    misses = verdicts.count("miss")
-    tail = float(binom.sf(misses - 1, compared, rate)) if compared else None
+    judged = table[table["verdict"].isin(["consistent", "miss"])]
+    compared, misses = len(judged), verdicts.count("miss")
+    rates = [miss_rate(int(d)) for d in judged["defined"]]
     by_mapping = {m: int(((table["verdict"] == "miss") & (table["mapping"] == m)).sum()) for m in MAPPINGS}
     return {"observations": len(verdicts), "compared": compared, "consistent": verdicts.count("consistent"), "misses": misses,
             "undefined": verdicts.count("undefined"), "not_comparable": verdicts.count("not comparable"),
-            "miss_rate_if_calibrated": rate, "expected_misses": rate * compared, "p_at_least_as_many_misses": tail,
+            "nominal_miss_rate": MISS_RATE, "nominal_expected_misses": MISS_RATE * compared,
+            "nominal_p_at_least_as_many": float(binom.sf(misses - 1, compared, MISS_RATE)) if compared else None,
+            "expected_misses": float(sum(rates)), "p_at_least_as_many": tail_at_least(misses, rates) if compared else None,
             "misses_by_mapping": by_mapping}
 
 
@@ -315,12 +337,14 @@ def markdown(table: pd.DataFrame, summary: dict[str, Any]) -> str:
         lines.append(f"| {r['id']} | `{r['shock']}` | `{r['measure']}` | {r['observed']} | {_fmt(r['median'])} | {interval} "
                      f"| {q} | {_fmt(r['mass'])} | {r['mapping']} | {r['verdict']} |")
     s = summary
-    tail = "" if s["p_at_least_as_many_misses"] is None else f"{s['p_at_least_as_many_misses']:.3g}"
+    if not s["compared"]:
+        return "\n".join([*lines, "", "No observation could be compared."]) + "\n"
     lines += ["", f"{s['compared']} observations compared ({s['undefined']} undefined in most runs, {s['not_comparable']} "
-              f"not comparable): {s['consistent']} consistent, {s['misses']} missed. A calibrated model misses each with "
-              f"probability at most {s['miss_rate_if_calibrated']:.2f}: {s['expected_misses']:.1f} misses expected, and "
-              f"P(at least {s['misses']} misses) = {tail or 'undefined'} under Binomial({s['compared']}, "
-              f"{s['miss_rate_if_calibrated']:.2f}). Misses by mapping: "
+              f"not comparable): {s['consistent']} consistent, {s['misses']} missed. A calibrated model would miss each "
+              f"with probability at most 0.10 (a little more with few runs: the 90% interval of R runs covers one more draw "
+              f"with probability about 0.9(R-1)/(R+1)): {s['expected_misses']:.1f} misses expected with these runs, and "
+              f"P(at least {s['misses']} misses) = {s['p_at_least_as_many']:.3g} (nominal Binomial({s['compared']}, 0.10): "
+              f"{s['nominal_expected_misses']:.1f} expected, P = {s['nominal_p_at_least_as_many']:.3g}). Misses by mapping: "
               + ", ".join(f"{k} {v}" for k, v in s["misses_by_mapping"].items()) + "."]
     return "\n".join(lines) + "\n"
 
