@@ -265,3 +265,10 @@ def test_compare_a_short_baseline_replay(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["summary"]["compared"] == 2 and summary["summary"]["misses"] == 1 and summary["replications"] == 3
     assert "| nobody_was_held |" in (out / "comparison.md").read_text()
+
+
+def test_the_docs_table_is_the_record():
+    # docs/predictions.md lists every entry with the observation the file holds, so page and file cannot drift apart.
+    rows = {line.split("|")[1].strip(): line.split("|")[4].strip()
+            for line in (ROOT / "docs" / "predictions.md").read_text().splitlines() if line.startswith("| ") and "|---" not in line}
+    assert {o.id: o.describe() for o in pr.load_record(RECORD)} == {k: v for k, v in rows.items() if k != "id"}
