@@ -332,8 +332,8 @@ def markdown(table: pd.DataFrame, summary: dict[str, Any]) -> str:
     lines = ["| id | shock | measure | observed | model median | 90% predictive interval | quantile (lo, hi) "
              "| predictive mass | mapping | verdict |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in table.to_dict("records"):
-        interval = f"{_fmt(r['p05'])} - {_fmt(r['p95'])}" if r["p05"] is not None else ""
-        q = ", ".join(_fmt(r[k]) or "-" for k in ("quantile_lo", "quantile_hi")) if r["mass"] is not None else ""
+        interval = f"{_fmt(r['p05'])} - {_fmt(r['p95'])}" if _fmt(r["p05"]) else ""
+        q = ", ".join(_fmt(r[k]) or "-" for k in ("quantile_lo", "quantile_hi")) if _fmt(r["mass"]) else ""
         lines.append(f"| {r['id']} | `{r['shock']}` | `{r['measure']}` | {r['observed']} | {_fmt(r['median'])} | {interval} "
                      f"| {q} | {_fmt(r['mass'])} | {r['mapping']} | {r['verdict']} |")
     s = summary
