@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scamsim", description="Agent-based simulation of scam compounds under enforcement.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from sim.cli import app, brief, calibrate, patterns, replay, run, sensitivity, sweep, table, validate
+    from sim.cli import app, brief, calibrate, compare, patterns, replay, run, sensitivity, sweep, table, validate
 
     validate.register(sub)
     run.register(sub)
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     patterns.register(sub)
     replay.register(sub)
     calibrate.register(sub)
+    compare.register(sub)
     return parser
 
 
