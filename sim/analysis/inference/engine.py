@@ -104,8 +104,13 @@ def _sampler(pyabc: Any, workers: int, kind: str) -> Iterator[Any]:
 
 
 def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, float], population: int, generations: int,
-          seed: int = 1, workers: int = 1, sampler: str = "processes", quiet: bool = True) -> Posterior:
-    """Run ABC-SMC and return the last generation's weighted particles as the posterior."""
+          seed: int = 1, workers: int = 1, sampler: str = "processes", quiet: bool = True, max_simulations: int = 0) -> Posterior:
+    """Run ABC-SMC and return the last generation's weighted particles as the posterior.
+
+    ``max_simulations`` (0: no limit) stops the run after the first generation that brings the simulations
+    spent to that number (pyabc checks it between generations), so a budget cap gives a wider posterior
+    from fewer generations, never a partial generation.
+    """
     pyabc = _pyabc()
     if quiet:
         for name in ("ABC", "pyabc", "Sampler", "Epsilon", "History", "Distance", "Acceptor", "Population", "Transition"):
@@ -118,7 +123,8 @@ def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, fl
     with tempfile.TemporaryDirectory(prefix="scamsim-abc-") as tmp, _sampler(pyabc, workers, sampler) as smp:
         abc = pyabc.ABCSMC(_Model(simulator), prior, distance, population_size=population, sampler=smp)
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), dict(observed))
-        history = abc.run(max_nr_populations=generations, minimum_epsilon=0.0)
+        limit = {"max_total_nr_simulations": max_simulations} if max_simulations > 0 else {}
+        history = abc.run(max_nr_populations=generations, minimum_epsilon=0.0, **limit)
         frame, w = history.get_distribution(m=0, t=history.max_t)
         pops = history.get_all_populations()
         total = int(history.total_nr_simulations)

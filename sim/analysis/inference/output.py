@@ -48,7 +48,8 @@ def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) 
     n_workers = budget.workers if workers is None else workers
     observed = {s.name: s.observed for s in spec.statistics}
     scales = {s.name: s.scale for s in spec.statistics}
-    post = infer(sim, observed, scales, budget.population, budget.generations, budget.seed, n_workers, budget.sampler)
+    post = infer(sim, observed, scales, budget.population, budget.generations, budget.seed, n_workers, budget.sampler,
+                 max_simulations=budget.max_simulations)
     libs = {}
     for name in LIBRARIES:
         try:

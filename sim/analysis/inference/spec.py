@@ -42,7 +42,7 @@ from sim.scenario.loader import ScenarioError, read_toml
 MEASURES = ("held", "proceeds", "compounds", "held_ratio")
 SAMPLERS = ("processes", "dask")
 KINDS = ("level", "response")
-RUN_KEYS = ("parameters", "last_week", "population", "generations", "seed", "workers", "sampler", "overrides")
+RUN_KEYS = ("parameters", "last_week", "population", "generations", "seed", "workers", "sampler", "overrides", "max_simulations")
 
 
 class SpecError(ScenarioError):
@@ -73,6 +73,7 @@ class Budget:
     workers: int = 1
     sampler: str = "processes"
     overrides: tuple[str, ...] = ()
+    max_simulations: int = 0  # stop once this many simulations are spent (0: no limit); the last full generation is the posterior
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _budget(where: str, table: dict[str, Any], base: Budget | None, problems: li
     for key in ("parameters", "overrides"):
         if key in table:
             values[key] = _strings(where, key, table[key], problems)
-    for key, lo in (("last_week", 1), ("population", 2), ("generations", 1), ("seed", 0), ("workers", 1)):
+    for key, lo in (("last_week", 1), ("population", 2), ("generations", 1), ("seed", 0), ("workers", 1), ("max_simulations", 0)):
         if key in table:
             values[key] = _int(where, key, table[key], lo, problems)
     if "sampler" in table:
