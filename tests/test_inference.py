@@ -135,6 +135,7 @@ STAT = '[statistics.x]\nmeasure = "{m}"\nweeks = {w}\nobserved = 1.0\nscale = {s
     (("population = 40", "population = 1"), "", "population = 1 must be a whole number of at least 2"),
     (("seed = 3", 'sampler = "gpu"'), "", "sampler = 'gpu' is not one of processes, dask"),
     (("seed = 3", "colour = 1"), "", "unknown key 'colour'"),
+    (("seed = 3", "max_simulations = -1"), "", "max_simulations = -1 must be a whole number of at least 0"),
     ((), STAT.format(m="mood", w="[1, 2]", s="1.0"), "measure = 'mood' is not one of held, proceeds, compounds, held_ratio"),
     ((), STAT.format(m="held", w="[1, 40]", s="1.0"), "reads week 40, after [calibration] last_week = 30"),
     ((), STAT.format(m="held", w="[2, 1]", s="1.0"), "weeks = [2, 1] must be two week numbers"),
@@ -149,6 +150,19 @@ def test_bad_spec_names_file_key_and_what_is_allowed(tmp_path, replace, statisti
     with pytest.raises(SpecError) as exc:
         load_spec(path)
     assert any(expected in p and str(path) in p for p in exc.value.problems), exc.value.problems
+
+
+def test_a_simulation_cap_ends_the_run_after_a_whole_generation(tmp_path):
+    from sim.analysis.inference.output import calibrate_spec
+
+    path = tiny_spec(tmp_path)
+    path.write_text(path.read_text().replace("population = 40\ngenerations = 3", "population = 6\ngenerations = 4\nmax_simulations = 8"))
+    spec = load_spec(path)
+    assert spec.budget.max_simulations == 8
+    post, _ = calibrate_spec(spec, workers=1)
+    # pyabc's first sample (6 particles) and generation 0 (at least 6 more) already pass 8: one generation, not four,
+    # and it is whole (6 particles), not cut off at the cap.
+    assert len(post.generations) == 1 and len(post.samples) == 6 and post.simulations >= 12
 
 
 def test_bad_toml_and_missing_files_are_named(tmp_path):
