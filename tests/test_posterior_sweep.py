@@ -95,8 +95,8 @@ def test_sweep_records_draws_and_posterior_and_is_the_same_with_two_workers(tmp_
         assert row[f"posterior.{INFLOW}"] == draws[row["replication"]][INFLOW]
     # Different draws give different runs: the posterior reaches the model.
     held = wide[wide.role == "counterfactual"].sort_values("replication")["end.workers_held"].to_numpy()
-    if draws[0][INFLOW] != draws[1][INFLOW]:
-        assert held[0] != held[1]
+    assert draws[0][INFLOW] != draws[1][INFLOW]  # (seed 11 draws 300 then 450)
+    assert held[0] != held[1]
 
 
 def test_a_factor_or_set_key_the_posterior_sets_is_refused(tmp_path):
@@ -149,3 +149,24 @@ def test_bands_give_median_and_90_percent_band_per_point():
     out = bands(wide, ["policy.type", "policy.raid_frequency"]).set_index("measure")
     assert out.loc[HELD, "median"] == pytest.approx(0.5) and out.loc[HELD, "q05"] == pytest.approx(0.05)
     assert out.loc[HELD, "q95"] == pytest.approx(0.95) and out.loc[LOSSES, "median"] == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize(("name", "points"), [("douglas_posterior.toml", 28), ("phase_posterior.toml", 20)])
+def test_shipped_posterior_experiments_read_with_a_posterior_next_to_them(tmp_path, name, points):
+    """The shipped files on scenarios/mekong_actors.toml, with the fake posterior where the real one will be."""
+    (tmp_path / "posteriors").mkdir()
+    write_posterior(tmp_path / "posteriors" / "mekong_2022")
+    (tmp_path / name).write_text((ROOT / "experiments" / name).read_text())
+    exp = load_experiment(tmp_path / name)
+    assert len(exp.points) == points and len(exp.groups) == (1 if name.startswith("douglas") else 5)
+    history = load_experiment_base("mekong_history.toml")
+    assert exp.base.timeline == () and exp.base.policy.type == "case_by_case"
+    for section in ("protectors", "operators", "syndicates", "campaigns", "borders", "premises"):  # the actors as calibrated
+        assert getattr(exp.base, section) == getattr(history, section), section
+    assert exp.counterfactual and exp.posterior is not None
+
+
+def load_experiment_base(scenario: str):
+    from sim.scenario.loader import load_scenario
+
+    return load_scenario(ROOT / "scenarios" / scenario).params
