@@ -105,7 +105,7 @@ def band_figure(table: pd.DataFrame, x: str = "policy.raid_frequency", hue: str 
     from sim.viz.sweeps import STYLE, measure_label, param_label, value_label
 
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
+        fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), sharey=True)
         for ax, m in zip(axes, MEASURES, strict=True):
             t = table[table["measure"] == m]
             for i, (h, f) in enumerate(t.groupby(hue, sort=False) if hue in t else [("", t)]):
@@ -116,10 +116,13 @@ def band_figure(table: pd.DataFrame, x: str = "policy.raid_frequency", hue: str 
             ax.axhline(1.0, color="0.4", linestyle="--", linewidth=0.8)
             ax.axhline(THRESHOLD, color="0.6", linestyle=":", linewidth=0.8) if m == HELD else None
             ax.set_xscale("log")
+            ticks = sorted(t[x].dropna().unique())
+            ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
+            ax.xaxis.set_minor_locator(plt.NullLocator())
             ax.set_xlabel(param_label(x))
             ax.set_title(measure_label(m), fontsize=10)
         axes[0].set_ylabel("last year ÷ no-policy run (median, 90% predictive band)")
-        axes[1].legend(fontsize=8, loc="best")
+        axes[1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
         fig.suptitle(title or "The headline over the posterior", fontsize=11)
         fig.tight_layout()
     return fig
