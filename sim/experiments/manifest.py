@@ -54,6 +54,7 @@ def _fresh(exp: Experiment, session: dict[str, Any], n_runs: int) -> dict[str, A
         "counterfactual_groups": len(exp.groups) if exp.counterfactual else 0,
         "runs": n_runs,
         "base_parameters": dataclasses.asdict(exp.base),
+        "posterior": posterior_record(exp),
         "created": session["started"],
         "command": session["command"],
         "git_commit": session["git_commit"],
@@ -61,6 +62,18 @@ def _fresh(exp: Experiment, session: dict[str, Any], n_runs: int) -> dict[str, A
         "sessions": [session],
         "status": "running",
     }
+
+
+def posterior_record(exp: Experiment) -> dict[str, Any] | None:
+    """Which posterior the runs integrate over (None without one): its folder, hash, keys and results columns."""
+    post = exp.posterior
+    if post is None:
+        return None
+    return {"path": exp.posterior_path, "folder": str(post.folder), "posterior_csv_sha256": post.sha256,
+            "parameters": list(post.names), "columns": list(exp.draw_columns), "particles": len(post.weights),
+            "draws": "replication r of every point and of its counterfactual runs draw r of "
+                     "sim.experiments.posterior.posterior_draws(posterior, replications, base_seed)",
+            "calibration_command": post.manifest.get("command"), "calibration_code_version": post.manifest.get("code_version")}
 
 
 def open_manifest(root: Path, exp: Experiment, resume: bool, session: dict[str, Any], n_runs: int) -> dict[str, Any]:

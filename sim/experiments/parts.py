@@ -17,6 +17,7 @@ from sim.experiments import store
 from sim.experiments.chunks import Chunk
 from sim.experiments.fields import column_value, param_fields, value_kind
 from sim.experiments.plan import RunSpec
+from sim.experiments.posterior import DRAW_PREFIX
 from sim.experiments.spec import Experiment
 
 MOVE_TABLE_COLUMNS = ["week", "km", "cross_border", "forced"]
@@ -29,12 +30,14 @@ def run_meta(spec: RunSpec, parameters: tuple[str, ...]) -> dict[str, Any]:
     for key in parameters:
         section, name = key.split(".", 1)
         row[key] = column_value(getattr(getattr(spec.params, section), name))
+    for key, value in spec.draw:  # values drawn from the experiment's posterior
+        row[DRAW_PREFIX + key] = value
     return row
 
 
 def chunk_tables(exp: Experiment, chunk: Chunk, out: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """The four table parts of a finished chunk."""
-    meta_cols = [*store.RUN_COLUMNS, *exp.parameters]
+    meta_cols = [*store.RUN_COLUMNS, *exp.parameters, *exp.draw_columns]
     results, series, moves, errors = [], [], [], []
     for spec in chunk.runs:
         meta = run_meta(spec, exp.parameters)
@@ -73,6 +76,9 @@ def column_types(exp: Experiment) -> dict[str, pa.DataType]:
              "traceback": pa.string()}
     for key in exp.parameters:
         types[key] = kinds[value_kind(fields[key])]
+    if exp.posterior is not None:
+        for col, is_int in zip(exp.draw_columns, exp.posterior.integer, strict=True):
+            types[col] = pa.int64() if is_int else pa.float64()
     return types
 
 

@@ -12,6 +12,11 @@ counterfactual per replication, planned once (role "counterfactual"). A design p
 is already "none" is its own counterfactual, so its run is taken from the counterfactual instead of
 being simulated again (this relies on the "none" policy ignoring every other policy lever, which
 tests/test_experiments.py checks).
+
+Posterior. With ``experiment.posterior`` every run of replication ``r`` (each design point and its
+counterfactual) runs the ``r``-th parameter set drawn from the posterior (``Experiment.draws``), on top of
+the point's own values: common random numbers and common parameters within a replication, so a point's
+difference from another point or from its counterfactual is never a difference of draws.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.experiments.posterior import apply_draw
 from sim.experiments.spec import Experiment
 from sim.params.declarations import Params
 
@@ -43,6 +49,7 @@ class RunSpec:
     counterfactual_id: str | None
     params: Params
     from_counterfactual: bool = False
+    draw: tuple[tuple[str, float | int], ...] = ()  # the values drawn from the experiment's posterior (its keys, in order)
 
 
 def run_id(point: int, replication: int) -> str:
@@ -67,15 +74,16 @@ def plan(exp: Experiment) -> list[RunSpec]:
         by_group.setdefault(p.group, []).append(p)
     cf_params = {g: exp.counterfactual_for(g) for g in by_group} if exp.counterfactual else {}
     point_params = {p.id: exp.params_for(p) for p in exp.points}
-    for r in range(exp.replications):
+    for r, values in enumerate(exp.draws()):
         seed = replication_seed(exp.seed, r)
+        draw = tuple(values.items())
         for g, points in by_group.items():
             cid = counterfactual_id(g, r) if exp.counterfactual else None
+            cf = apply_draw(cf_params[g], values) if cid is not None and values else cf_params.get(g)
             if cid is not None:
-                runs.append(RunSpec(cid, -1, r, seed, "counterfactual", g, None, cf_params[g]))
+                runs.append(RunSpec(cid, -1, r, seed, "counterfactual", g, None, cf, draw=draw))
             for p in points:
-                params = point_params[p.id]
-                derived = (cid is not None and params.policy.type == "none"
-                           and _same_summary_policy(params, cf_params[g]))
-                runs.append(RunSpec(run_id(p.id, r), p.id, r, seed, "policy", g, cid, params, derived))
+                params = apply_draw(point_params[p.id], values) if values else point_params[p.id]
+                derived = cid is not None and params.policy.type == "none" and _same_summary_policy(params, cf)
+                runs.append(RunSpec(run_id(p.id, r), p.id, r, seed, "policy", g, cid, params, derived, draw))
     return runs

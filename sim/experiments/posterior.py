@@ -10,13 +10,17 @@ the same draws.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sim.params.declarations import Params
 
 #: Spawn key of the draws' own stream: no replication seed (``SeedSequence(seed).spawn``) uses it.
 DRAW_STREAM = (2**31 - 1,)
@@ -79,3 +83,92 @@ def posterior_draws(post: Posterior, n: int, seed: int) -> list[dict[str, float 
     rows = rng.choice(len(post.weights), size=n, replace=True, p=post.weights)
     return [{name: (int(np.rint(v)) if is_int else float(v))
              for name, is_int, v in zip(post.names, post.integer, post.values[r], strict=True)} for r in rows]
+
+
+# ---- applying draws to a scenario (experiment files with ``posterior = "..."``) --------------------------
+
+#: Prefix of the results columns holding a run's drawn values (``posterior.labour.inflow_per_week``).
+DRAW_PREFIX = "posterior."
+#: Map sections a posterior may set by name (``jurisdictions.Cambodia.governance``); every attribute is a 0-1 share.
+MAP_SECTIONS = ("jurisdictions", "zones")
+
+
+def draw_columns(post: Posterior) -> tuple[str, ...]:
+    """The results columns of a run's drawn values, in the posterior's order."""
+    return tuple(DRAW_PREFIX + name for name in post.names)
+
+
+def key_problem(key: str, params: Params) -> str | None:
+    """Why a posterior key cannot be set on ``params`` (None when it can): a dotted parameter, or a named map entry's attribute."""
+    from sim.params.declarations import SECTIONS
+
+    head, _, rest = key.partition(".")
+    if head in MAP_SECTIONS:
+        name, _, attr = rest.rpartition(".")
+        items = getattr(params.map, head) if params.map is not None else ()
+        item = next((it for it in items if it.name == name), None)
+        if item is None:
+            return f"{key}: the scenario has no {head[:-1]} named {name!r}; allowed: {', '.join(it.name for it in items) or 'none'}"
+        if not isinstance(getattr(item, attr, None), float):
+            return f"{key}: {attr!r} is not a numeric attribute of a {head[:-1]}"
+        return None
+    section = SECTIONS.get(head)
+    if section is None or rest not in {f.name for f in dataclasses.fields(section)}:
+        return f"{key} is not a parameter of the scenario"
+    return None
+
+
+def apply_draw(params: Params, values: dict[str, Any]) -> Params:
+    """``params`` with a draw's values set: dotted parameters, and ``jurisdictions.NAME.attr`` / ``zones.NAME.attr``.
+
+    The layer-7 twin of ``sim.analysis.calibration.apply_values`` without its range checks: the keys were
+    checked when the experiment was read (``key_problem``) and the values are the calibration's own particles.
+    """
+    plain = {k: v for k, v in values.items() if k.partition(".")[0] not in MAP_SECTIONS}
+    spec = params.map
+    for key, value in values.items():
+        head, _, rest = key.partition(".")
+        if head not in MAP_SECTIONS:
+            continue
+        name, _, attr = rest.rpartition(".")
+        items = tuple(dataclasses.replace(it, **{attr: float(value)}) if it.name == name else it for it in getattr(spec, head))
+        spec = dataclasses.replace(spec, **{head: items})
+    out = params.with_values(plain) if plain else params
+    return out.replace(map=spec) if spec is not params.map else out
+
+
+def experiment_posterior(where: str, exp_path: Path, name: Any, base: Params | None,
+                         problems: list[str]) -> tuple[Posterior | None, str]:
+    """experiment.posterior: the posterior folder (relative to the experiment file, else the current folder), read
+    and checked against the base scenario; (None, "") with the problems appended when it cannot be used."""
+    if not isinstance(name, str) or not name:
+        problems.append(f"{where}: experiment.posterior = {name!r} must be the path of a folder written by scamsim calibrate, "
+                        f"e.g. \"posteriors/mekong_2022\"")
+        return None, ""
+    p = Path(name)
+    candidates = [p] if p.is_absolute() else [exp_path.parent / p, Path.cwd() / p]
+    folder = next((c for c in candidates if c.is_dir()), None)
+    if folder is None:
+        problems.append(f"{where}: experiment.posterior = {name!r} not found (looked relative to the experiment file and the "
+                        f"current folder: {', '.join(dict.fromkeys(str(c) for c in candidates))})")
+        return None, ""
+    try:
+        post = read_posterior(folder)
+    except PosteriorError as exc:
+        problems += [f"{where}: experiment.posterior: {p}" for p in exc.problems]
+        return None, ""
+    if base is not None:
+        bad = [k for k in (key_problem(key, base) for key in post.names) if k]
+        problems += [f"{where}: experiment.posterior = {name!r} sets {b}" for b in bad]
+        if bad:
+            return None, ""
+    return post, name
+
+
+def posterior_overlaps(where: str, post: Posterior, varied: dict[str, str], problems: list[str]) -> None:
+    """A parameter the posterior sets cannot also be varied or fixed by the experiment (``varied``: key -> table)."""
+    for key, table in varied.items():
+        if key in post.names:
+            problems.append(f"{where}: {table}.{key} is set by the posterior (experiment.posterior, {post.folder}): each replication "
+                            f"draws it, so it cannot also be fixed or varied; remove it from [{table}] or use an experiment "
+                            f"without a posterior")

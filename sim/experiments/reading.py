@@ -8,6 +8,7 @@ An experiment names a base scenario and what to vary::
     replications = 2
     weeks = 40
     counterfactual = true                  # pair every run with its no-policy counterfactual
+    posterior = "posteriors/mekong_2022"   # optional: replication r runs parameter set r drawn from this calibrated posterior
 
     [set]                                  # fixed changes to the scenario (not varied)
     "policy.start_week" = 20
@@ -41,6 +42,7 @@ from typing import Any, NamedTuple
 from sim.common.resources import shipped
 from sim.experiments.factors import check_key, explicit_points, factor_values
 from sim.experiments.fields import flatten_params, param_fields
+from sim.experiments.posterior import experiment_posterior, posterior_overlaps
 from sim.experiments.sampling import sampled_points
 from sim.experiments.spec import DEFAULT_MEASURES, DEFAULT_SERIES, DesignPoint, Experiment
 from sim.measures.names import COUNTERFACTUAL_PREFIX, MEASURES
@@ -48,8 +50,8 @@ from sim.params.declarations import Params
 from sim.scenario.loader import ScenarioError, check_value, load_scenario, read_toml
 from sim.scenario.loader import suggest as _suggest
 
-EXPERIMENT_KEYS = ("name", "description", "scenario", "replications", "weeks", "seed", "counterfactual", "measures",
-                   "series", "moves")
+EXPERIMENT_KEYS = ("name", "description", "scenario", "posterior", "replications", "weeks", "seed", "counterfactual",
+                   "measures", "series", "moves")
 TOP_LEVEL = ("experiment", "set", "factors", "points", "sample")
 MAX_POINTS = 1_000_000
 
@@ -204,6 +206,18 @@ def _check_overlaps(where: str, factors: dict[str, Any], extra_keys: list[str], 
             problems.append(f"{where}: {key} is both fixed (in [set] or experiment.weeks) and varied; remove one")
 
 
+def _check_timeline_policy(where: str, base: Params | None, scenario: Path | None, varied: dict[str, str],
+                           problems: list[str]) -> None:
+    """On a scenario with a [[timeline]] (which replaces [policy]) a ``policy.*`` key would silently do nothing."""
+    if base is None or not base.timeline:
+        return
+    for key, table in varied.items():
+        if key.startswith("policy."):
+            problems.append(f"{where}: {table}.{key} would have no effect: the scenario {scenario} has a [[timeline]], which "
+                            f"replaces [policy]; allowed: non-policy parameters, or a scenario with a single [policy] "
+                            f"(e.g. scenarios/mekong_actors.toml rather than scenarios/mekong_history.toml)")
+
+
 # ---- what each run keeps -----------------------------------------------------------------------------------
 
 def _measures(where: str, measures: Any, cf: bool, problems: list[str]) -> list[str]:
@@ -301,6 +315,12 @@ def experiment_from_dict(data: dict[str, Any], path: Path, text: str) -> Experim
     extra = _extra_points(where, data, fields, seed, problems)
     extra_keys = list(dict.fromkeys(k for p in extra for k in p))
     _check_overlaps(where, factors, extra_keys, fixed, problems)
+    varied = {**{k: "set" for k in fixed}, **{k: "factors" for k in factors},
+              **{k: "points/sample" for k in extra_keys}}
+    _check_timeline_policy(where, base, scenario_file, varied, problems)
+    post, post_path = experiment_posterior(where, path, exp["posterior"], base, problems) if "posterior" in exp else (None, "")
+    if post is not None:
+        posterior_overlaps(where, post, varied, problems)
     measures = _measures(where, exp.get("measures"), settings.counterfactual, problems)
     series = _series(where, exp.get("series", list(DEFAULT_SERIES)), base, problems)
     if problems:
@@ -316,6 +336,7 @@ def experiment_from_dict(data: dict[str, Any], path: Path, text: str) -> Experim
         description=settings.description, scenario_path=str(scenario_file), scenario_sha256=scenario_sha, base=base,
         replications=settings.replications, seed=seed, counterfactual=settings.counterfactual, measures=tuple(measures),
         series=tuple(series), moves=settings.moves, parameters=(*factors, *extra_keys), points=tuple(points), groups=groups,
+        posterior=post, posterior_path=post_path,
     )
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.params.declarations import Params
 from sim.params.events import without_policy
 from sim.scenario.loader import params_hash
+
+if TYPE_CHECKING:
+    from sim.experiments.posterior import Posterior
 
 #: Measures kept when the experiment does not list its own (dotted keys of ``sim.measures.run.summarise``).
 DEFAULT_MEASURES = (
@@ -81,6 +84,8 @@ class Experiment:
     parameters: tuple[str, ...]
     points: tuple[DesignPoint, ...]
     groups: tuple[tuple[tuple[str, Any], ...], ...]
+    posterior: Posterior | None = None  # experiment.posterior: replication r runs the r-th parameter set drawn from it
+    posterior_path: str = ""
 
     @property
     def weeks(self) -> int:
@@ -93,6 +98,27 @@ class Experiment:
         """The shared no-policy run of a group: the group's non-policy values, the base policy switched off."""
         p = self.base.with_values(dict(self.groups[group]))
         return without_policy(p)
+
+    def draws(self) -> list[dict[str, float | int]]:
+        """The parameter set of each replication (empty dicts without a posterior).
+
+        Drawn by ``posterior_draws(posterior, replications, seed)``, whose draws are a prefix of those of
+        more replications (one uniform per draw, in order), so adding replications keeps the earlier ones.
+        """
+        if self.posterior is None:
+            return [{} for _ in range(self.replications)]
+        from sim.experiments.posterior import posterior_draws
+
+        return posterior_draws(self.posterior, self.replications, self.seed)
+
+    @property
+    def draw_columns(self) -> tuple[str, ...]:
+        """Results columns of each run's drawn values (none without a posterior)."""
+        if self.posterior is None:
+            return ()
+        from sim.experiments.posterior import draw_columns
+
+        return draw_columns(self.posterior)
 
     @property
     def design_sha256(self) -> str:
@@ -111,6 +137,8 @@ class Experiment:
             "parameters": list(self.parameters),
             "points": [[[k, _jsonable(v)] for k, v in p.values] for p in self.points],
         }
+        if self.posterior is not None:  # only then, so designs without a posterior keep their hash
+            spec["posterior"] = self.posterior.sha256
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 

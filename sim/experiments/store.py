@@ -206,9 +206,14 @@ class Results:
         failed = int(self.errors["run_id"].nunique()) if "run_id" in self.errors else 0
         return ok, failed, int(self.manifest.get("runs") or 0)
 
+    @property
+    def posterior_columns(self) -> list[str]:
+        """Columns of each run's values drawn from a posterior (``posterior.KEY``; none without one)."""
+        return list((self.manifest.get("posterior") or {}).get("columns", []))
+
     def runs(self) -> pd.DataFrame:
-        """One row per successful run: run columns and parameter columns."""
-        cols = [*RUN_COLUMNS, *self.parameters]
+        """One row per successful run: run columns, parameter columns and drawn values."""
+        cols = [*RUN_COLUMNS, *self.parameters, *[c for c in self.posterior_columns if c in self.measures]]
         return self.measures[cols].drop_duplicates("run_id").reset_index(drop=True)
 
     def wide(self) -> pd.DataFrame:
@@ -232,7 +237,7 @@ def load_results(path: str | Path) -> Results:
     if keys:
         frames = {t: read_table(root, t, keys) for t in TABLES}
     else:  # no chunk finished yet (an early interruption): empty tables with their columns
-        meta = [*RUN_COLUMNS, *manifest.get("parameters", [])]
+        meta = [*RUN_COLUMNS, *manifest.get("parameters", []), *(manifest.get("posterior") or {}).get("columns", [])]
         columns = {"results": [*meta, "measure", "value"], "series": ["run_id", "week", *manifest.get("series", [])],
                    "moves": ["run_id", "week", "km", "cross_border", "forced"], "errors": [*meta, "error", "traceback"]}
         frames = {t: pd.DataFrame({c: [] for c in columns[t]}) for t in TABLES}

@@ -1,0 +1,165 @@
+"""The headline integrated over the calibrated posterior: predictive bands and the probability that raids work.
+
+Reads a sweep of ``experiments/douglas_posterior.toml`` (or any experiment file with ``posterior = "..."``),
+where replication ``r`` of every design point and of its no-policy counterfactual ran the ``r``-th parameter
+set drawn from the posterior with the ``r``-th seed. The spread across replications of a point is then its
+**predictive** distribution: it mixes the model's randomness and the uncertainty of the calibrated
+parameters, which is what a policy answer has to carry (docs/headline_posterior.md).
+
+Per design point this gives
+
+- the median and the 90% predictive band (5% and 95% quantiles across replications) of the persistence of
+  people held and of victim losses against the counterfactual (``counterfactual.persistence_vs_counterfactual_*``,
+  the last year's level over the no-policy run's);
+- the posterior probability that the policy reduces regional people held by more than 10%: the share of
+  replications with ``persistence_vs_counterfactual_workers < 0.9``, with a Jeffreys interval for that share
+  (Beta(k + 1/2, n - k + 1/2) quantiles; the lower end is 0 when k = 0 and the upper 1 when k = n, Brown,
+  Cai & DasGupta 2001), which says how much more replications would sharpen it.
+
+``python -m sim.analysis.headline_posterior RESULTS [--out DIR]`` writes bands.csv,
+reduction_probability.csv and the figure (bands against raid frequency per policy type).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments.store import Results, StoreError, load_results
+
+HELD = "counterfactual.persistence_vs_counterfactual_workers"
+LOSSES = "counterfactual.persistence_vs_counterfactual_revenue"
+MEASURES = (HELD, LOSSES)
+#: A "reduction by more than 10%": people held in the last year below 90% of the no-policy run's.
+THRESHOLD = 0.9
+LEVEL = 0.9  # the predictive band and the interval of the probability
+
+
+def jeffreys(k: int, n: int, level: float = LEVEL) -> tuple[float, float]:
+    """Jeffreys interval for a binomial share k/n (equal tails, with the boundary conventions of Brown et al.)."""
+    from scipy.stats import beta
+
+    if n <= 0:
+        return float("nan"), float("nan")
+    tail = (1 - level) / 2
+    low = 0.0 if k == 0 else float(beta.ppf(tail, k + 0.5, n - k + 0.5))
+    high = 1.0 if k == n else float(beta.ppf(1 - tail, k + 0.5, n - k + 0.5))
+    return low, high
+
+
+def _policy_rows(wide: pd.DataFrame) -> pd.DataFrame:
+    return wide[wide["role"] == "policy"] if "role" in wide else wide
+
+
+def bands(wide: pd.DataFrame, by: list[str], measures: tuple[str, ...] = MEASURES, level: float = LEVEL) -> pd.DataFrame:
+    """Per design point (``by``) and measure: replications with a defined value, median and the predictive band."""
+    tail = (1 - level) / 2
+    rows = []
+    for key, frame in _policy_rows(wide).groupby(by, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        for m in measures:
+            v = frame[m].to_numpy(float) if m in frame else np.array([])
+            v = v[np.isfinite(v)]
+            q = np.quantile(v, [tail, 0.5, 1 - tail]) if len(v) else [np.nan] * 3
+            rows.append({**dict(zip(by, key, strict=True)), "measure": m, "replications": len(v),
+                         "q05": float(q[0]), "median": float(q[1]), "q95": float(q[2])})
+    return pd.DataFrame(rows)
+
+
+def reduction_probability(wide: pd.DataFrame, by: list[str], threshold: float = THRESHOLD,
+                          level: float = LEVEL) -> pd.DataFrame:
+    """Per design point: the share of replications whose people held persist below ``threshold`` of the
+    counterfactual (the posterior predictive probability of a reduction by more than 1 - threshold), with a
+    Jeffreys interval. Replications whose ratio is undefined (no one held in the counterfactual) are left out."""
+    rows = []
+    for key, frame in _policy_rows(wide).groupby(by, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        v = frame[HELD].to_numpy(float)
+        v = v[np.isfinite(v)]
+        n, k = len(v), int((v < threshold).sum())
+        low, high = jeffreys(k, n, level)
+        rows.append({**dict(zip(by, key, strict=True)), "replications": n, "reductions": k,
+                     "probability": k / n if n else float("nan"), "low": low, "high": high})
+    return pd.DataFrame(rows)
+
+
+def summarise_headline(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(bands, reduction probabilities) of a sweep, per design point (its varied parameters)."""
+    missing = [m for m in MEASURES if m not in results.measure_names]
+    if missing:
+        raise StoreError(f"{results.path}: the sweep did not keep {', '.join(missing)}; run it with counterfactual = true "
+                         f"and the default measures")
+    by = list(results.parameters) or ["point"]
+    wide = results.wide()
+    return bands(wide, by), reduction_probability(wide, by)
+
+
+def band_figure(table: pd.DataFrame, x: str = "policy.raid_frequency", hue: str = "policy.type", title: str = "") -> object:
+    """Two panels (people held, victim losses): per ``hue`` the median against ``x`` with its 90% predictive band."""
+    import matplotlib.pyplot as plt
+
+    from sim.viz.sweeps import STYLE, measure_label, param_label, value_label
+
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), sharey=True)
+        for ax, m in zip(axes, MEASURES, strict=True):
+            t = table[table["measure"] == m]
+            for i, (h, f) in enumerate(t.groupby(hue, sort=False) if hue in t else [("", t)]):
+                f = f.sort_values(x)
+                color = plt.get_cmap("tab10")(i % 10)
+                ax.plot(f[x], f["median"], marker="o", color=color, label=value_label(hue, h) if hue in t else None)
+                ax.fill_between(f[x], f["q05"], f["q95"], color=color, alpha=0.15, linewidth=0)
+            ax.axhline(1.0, color="0.4", linestyle="--", linewidth=0.8)
+            ax.axhline(THRESHOLD, color="0.6", linestyle=":", linewidth=0.8) if m == HELD else None
+            ax.set_xscale("log")
+            ticks = sorted(t[x].dropna().unique())
+            ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
+            ax.xaxis.set_minor_locator(plt.NullLocator())
+            ax.set_xlabel(param_label(x))
+            ax.set_title(measure_label(m), fontsize=10)
+        axes[0].set_ylabel("last year ÷ no-policy run (median, 90% predictive band)")
+        axes[1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+        fig.suptitle(title or "The headline over the posterior", fontsize=11)
+        fig.tight_layout()
+    return fig
+
+
+def write_headline(results_path: str | Path, out: str | Path | None = None) -> list[Path]:
+    """bands.csv, reduction_probability.csv and headline-bands.png/.svg in ``out`` (default RESULTS/headline)."""
+    from sim.viz.sweeps import save
+
+    results = load_results(results_path)
+    table, prob = summarise_headline(results)
+    folder = Path(out) if out is not None else results.path / "headline"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / "bands.csv", folder / "reduction_probability.csv"]
+    table.to_csv(written[0], index=False, float_format="%.6g")
+    prob.to_csv(written[1], index=False, float_format="%.6g")
+    if {"policy.raid_frequency", "policy.type"} <= set(table.columns):
+        post = results.manifest.get("posterior") or {}
+        title = f"{results.manifest.get('experiment', {}).get('name', '')}: " + (
+            f"over the posterior {post.get('path')} ({results.manifest.get('replications')} draws)" if post else "no posterior")
+        written += save(band_figure(table, title=title), folder / "headline-bands")
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim.analysis.headline_posterior", description=__doc__.split("\n")[0])
+    parser.add_argument("results", help="a results folder of a sweep with counterfactual = true (e.g. results/douglas_posterior)")
+    parser.add_argument("--out", help="folder for the tables and figure (default RESULTS/headline)")
+    args = parser.parse_args(argv)
+    try:
+        for p in write_headline(args.results, args.out):
+            print(p)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Experiment files that integrate over a calibrated posterior (``posterior = "..."``), and the headline summary.
+
+A posterior folder is made by hand (three particles of two parameters, one a jurisdiction's attribute), so
+the tests check how draws reach the runs without running a calibration. Runs are short (baseline map,
+20 burn-in weeks, 24 weeks).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+
+from sim.analysis.headline_posterior import HELD, LOSSES, bands, reduction_probability
+from sim.experiments import load_experiment, load_results, run_sweep
+from sim.experiments.plan import plan
+from sim.scenario.loader import ScenarioError
+
+ROOT = Path(__file__).resolve().parents[1]
+INFLOW, GOV = "labour.inflow_per_week", "jurisdictions.Cambodia.governance"
+
+
+def write_posterior(folder: Path) -> Path:
+    """Three particles with distinct values, so any two draws that differ are told apart."""
+    folder.mkdir()
+    frame = pd.DataFrame({INFLOW: [300.0, 450.0, 600.0], GOV: [0.2, 0.4, 0.6], "weight": [0.5, 0.3, 0.2]})
+    frame[f"u:{INFLOW}"] = [0.1, 0.5, 0.9]
+    frame[f"u:{GOV}"] = [0.1, 0.5, 0.9]
+    frame.to_csv(folder / "posterior.csv", index=False)
+    params = [{"key": k, "lo": 0, "hi": 1000, "scale": "linear", "integer": False, "source": "test"} for k in (INFLOW, GOV)]
+    (folder / "manifest.json").write_text(json.dumps({"parameters": params, "command": "test"}))
+    return folder
+
+
+def experiment(tmp: Path, factors: str = '"policy.type" = ["none", "case_by_case"]\n"policy.raid_frequency" = [48.0, 400.0]',
+               scenario: Path = ROOT / "scenarios" / "baseline.toml", extra: str = "", reps: int = 3) -> Path:
+    if not (tmp / "post").exists():
+        write_posterior(tmp / "post")
+    path = tmp / "exp.toml"
+    path.write_text(f"""
+[experiment]
+name = "post"
+scenario = "{scenario}"
+posterior = "post"
+replications = {reps}
+weeks = 24
+seed = 11
+counterfactual = true
+
+[set]
+"policy.start_week" = 8
+"run.burn_in_weeks" = 20
+{extra}
+[factors]
+{factors}
+""")
+    return path
+
+
+def test_replication_r_runs_draw_r_at_every_point_and_in_its_counterfactual(tmp_path):
+    exp = load_experiment(experiment(tmp_path))
+    runs = plan(exp)
+    draws = exp.draws()
+    assert len({d[INFLOW] for d in draws}) > 1 or exp.replications == 1  # the test would be empty if every draw were alike
+    for spec in runs:
+        want = draws[spec.replication]
+        assert dict(spec.draw) == want
+        assert spec.params.labour.inflow_per_week == want[INFLOW]
+        cambodia = next(j for j in spec.params.map.jurisdictions if j.name == "Cambodia")
+        assert cambodia.governance == want[GOV]
+    # Two different points of one replication, and their counterfactual, share the draw.
+    for r in range(exp.replications):
+        in_r = [s for s in runs if s.replication == r]
+        assert len({s.point for s in in_r}) == 5 and {s.role for s in in_r} == {"policy", "counterfactual"}
+        assert len({s.draw for s in in_r}) == 1
+
+
+def test_sweep_records_draws_and_posterior_and_is_the_same_with_two_workers(tmp_path):
+    path = experiment(tmp_path, factors='"policy.type" = ["case_by_case"]\n"policy.raid_frequency" = [48.0, 400.0]', reps=2)
+    one = run_sweep(path, out=tmp_path / "one", workers=1, progress=False)
+    two = run_sweep(path, out=tmp_path / "two", workers=2, chunk_size=1, progress=False)
+    assert one.failed == two.failed == 0
+    a, b = load_results(tmp_path / "one"), load_results(tmp_path / "two")
+    for t in ("measures", "series"):
+        pdt.assert_frame_equal(getattr(a, t), getattr(b, t))
+    post = a.manifest["posterior"]
+    assert post["posterior_csv_sha256"] == load_experiment(path).posterior.sha256 and post["path"] == "post"
+    wide = a.wide()
+    draws = load_experiment(path).draws()
+    for _, row in wide.iterrows():
+        assert row[f"posterior.{INFLOW}"] == draws[row["replication"]][INFLOW]
+    # Different draws give different runs: the posterior reaches the model.
+    held = wide[wide.role == "counterfactual"].sort_values("replication")["end.workers_held"].to_numpy()
+    assert draws[0][INFLOW] != draws[1][INFLOW]  # (seed 11 draws 300 then 450)
+    assert held[0] != held[1]
+
+
+def test_a_factor_or_set_key_the_posterior_sets_is_refused(tmp_path):
+    with pytest.raises(ScenarioError, match=rf"exp.toml: factors.{INFLOW} is set by the posterior"):
+        load_experiment(experiment(tmp_path, factors=f'"{INFLOW}" = [300.0, 400.0]'))
+    with pytest.raises(ScenarioError, match=rf"exp.toml: set.{INFLOW} is set by the posterior"):
+        load_experiment(experiment(tmp_path, extra=f'"{INFLOW}" = 300.0'))
+
+
+def test_a_posterior_key_the_scenario_lacks_is_named(tmp_path):
+    folder = write_posterior(tmp_path / "post")
+    text = (folder / "manifest.json").read_text().replace("Cambodia", "Atlantis")
+    (folder / "manifest.json").write_text(text)
+    csv = (folder / "posterior.csv").read_text().replace("Cambodia", "Atlantis")
+    (folder / "posterior.csv").write_text(csv)
+    with pytest.raises(ScenarioError, match="no jurisdiction named 'Atlantis'"):
+        load_experiment(experiment(tmp_path))
+
+
+def test_a_policy_key_on_a_timeline_scenario_is_refused(tmp_path):
+    history = ROOT / "scenarios" / "mekong_history.toml"
+    with pytest.raises(ScenarioError, match=r"factors.policy.raid_frequency would have no effect: .*\[\[timeline\]\]"):
+        load_experiment(experiment(tmp_path, scenario=history, factors='"policy.raid_frequency" = [48.0, 400.0]'))
+
+
+def results_table(shares: list[float], losses: list[float]) -> pd.DataFrame:
+    n = len(shares)
+    return pd.DataFrame({"role": "policy", "policy.type": "case_by_case", "policy.raid_frequency": 48.0,
+                         "replication": range(n), HELD: shares, LOSSES: losses})
+
+
+def test_reduction_probability_counts_replications_below_0_9_with_a_jeffreys_interval():
+    wide = results_table([0.5, 0.85, 0.95, 1.0, 0.89, 1.1, 0.7, 0.9], [1.0] * 8)  # 0.9 itself is not a reduction > 10%
+    out = reduction_probability(wide, ["policy.type", "policy.raid_frequency"]).iloc[0]
+    assert out["replications"] == 8 and out["reductions"] == 4 and out["probability"] == 0.5
+    # Jeffreys: the 5% and 95% quantiles of Beta(k + 1/2, n - k + 1/2) = Beta(4.5, 4.5), symmetric about 0.5.
+    # Checked against the Beta CDF integrated here on a grid (trapezoid, 200,001 points: error far below 1e-4).
+    x = np.linspace(0, 1, 200_001)
+    density = x**3.5 * (1 - x) ** 3.5
+    cdf = np.concatenate([[0], np.cumsum((density[1:] + density[:-1]) / 2)])
+    cdf /= cdf[-1]
+    assert np.interp(out["low"], x, cdf) == pytest.approx(0.05, abs=1e-4)
+    assert out["high"] == pytest.approx(1 - out["low"], abs=1e-9)
+    none = reduction_probability(results_table([1.0] * 10, [1.0] * 10), ["policy.type"]).iloc[0]
+    assert none["probability"] == 0 and none["low"] == 0 and 0 < none["high"] < 0.25  # at the boundary the lower end is 0
+
+
+def test_bands_give_median_and_90_percent_band_per_point():
+    wide = results_table(list(np.linspace(0, 1, 21)), list(np.linspace(1, 2, 21)))
+    out = bands(wide, ["policy.type", "policy.raid_frequency"]).set_index("measure")
+    assert out.loc[HELD, "median"] == pytest.approx(0.5) and out.loc[HELD, "q05"] == pytest.approx(0.05)
+    assert out.loc[HELD, "q95"] == pytest.approx(0.95) and out.loc[LOSSES, "median"] == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize(("name", "points"), [("douglas_posterior.toml", 28), ("phase_posterior.toml", 20)])
+def test_shipped_posterior_experiments_read_with_a_posterior_next_to_them(tmp_path, name, points):
+    """The shipped files on scenarios/mekong_actors.toml, with the fake posterior where the real one will be."""
+    (tmp_path / "posteriors").mkdir()
+    write_posterior(tmp_path / "posteriors" / "mekong_2022")
+    (tmp_path / name).write_text((ROOT / "experiments" / name).read_text())
+    exp = load_experiment(tmp_path / name)
+    assert len(exp.points) == points and len(exp.groups) == (1 if name.startswith("douglas") else 5)
+    history = load_experiment_base("mekong_history.toml")
+    assert exp.base.timeline == () and exp.base.policy.type == "case_by_case"
+    for section in ("protectors", "operators", "syndicates", "campaigns", "borders", "premises"):  # the actors as calibrated
+        assert getattr(exp.base, section) == getattr(history, section), section
+    assert exp.counterfactual and exp.posterior is not None
+
+
+def load_experiment_base(scenario: str):
+    from sim.scenario.loader import load_scenario
+
+    return load_scenario(ROOT / "scenarios" / scenario).params
