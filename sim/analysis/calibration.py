@@ -26,7 +26,6 @@ live in docs/, not scenarios/, because everything in scenarios/ must be a runnab
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
 import sys
 import time
@@ -47,6 +46,7 @@ from sim.analysis.validation.runner import process_pool
 from sim.common.stats import latin_hypercube, t_interval
 from sim.measures.run import summarise
 from sim.params.declarations import Params
+from sim.scenario.values import apply_values
 
 DEFAULT_RANGES = SCENARIOS / "calibration" / "mekong_ranges.toml"
 
@@ -79,45 +79,6 @@ def load_ranges(path: str | Path = DEFAULT_RANGES) -> list[Range]:
         out.append(Range(key, float(t["lo"]), float(t["hi"]), t.get("scale", "linear"), bool(t.get("integer", False)),
                          t.get("source", "")))
     return out
-
-
-def apply_values(params: Params, values: dict[str, Any]) -> Params:
-    """A copy of ``params`` with dotted values set, including ``jurisdictions.NAME.attr`` and ``zones.NAME.attr``.
-
-    Values are checked against each parameter's declared range (as a scenario file would be).
-    """
-    from sim.params.declarations import SECTIONS
-    from sim.scenario.loader import ScenarioError, check_value
-
-    plain: dict[str, Any] = {}
-    spec = params.map
-    problems = []
-    for key, value in values.items():
-        head, _, rest = key.partition(".")
-        if head in ("jurisdictions", "zones"):
-            name, _, attr = rest.rpartition(".")
-            if not 0 <= float(value) <= 1:
-                problems.append(f"{key} = {value} is out of range 0-1")
-                continue
-            items = list(getattr(spec, head))
-            idx = [k for k, it in enumerate(items) if it.name == name]
-            if not idx:
-                problems.append(f"{key}: no {head[:-1]} named {name}")
-                continue
-            items[idx[0]] = dataclasses.replace(items[idx[0]], **{attr: float(value)})
-            spec = dataclasses.replace(spec, **{head: tuple(items)})
-        else:
-            fields = {f.name: f for f in dataclasses.fields(SECTIONS[head])}
-            if rest not in fields:
-                problems.append(f"{key} is not a parameter")
-                continue
-            v, problem = check_value("calibration", key, value, fields[rest])
-            if problem:
-                problems.append(problem)
-            plain[key] = v
-    if problems:
-        raise ScenarioError(problems)
-    return params.with_values(plain).replace(map=spec) if plain else params.replace(map=spec)
 
 
 def sample(ranges: list[Range], n: int, seed: int = 7) -> list[dict[str, float]]:

@@ -97,7 +97,7 @@ def replicate(args: tuple[Params, int, dict[str, float | int]]) -> Replication:
     """One run of the scenario with ``seed`` (and parameter ``values``, if any), observed (top-level, for a process pool)."""
     params, seed, values = args
     if values:
-        from sim.analysis.calibration import apply_values
+        from sim.scenario.values import apply_values
 
         params = apply_values(params, values)
     model = ScamModel(params, rng=seed)

@@ -40,7 +40,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add ``scamsim compare REPLAY_DIR [--record FILE] --out DIR``."""
     p = subparsers.add_parser("compare", help="compare a replay's predictive distributions with reported responses to shocks",
-                              description="For each observation of the record, the predictive quantile, mass and 90%% "
+                              description="For each observation of the record, the predictive quantile, mass and 90% "
                                           "predictive interval of its measure across the replay's replications, a verdict, "
                                           "and the number of misses against a calibrated model's expectation (docs/predictions.md).")
     p.add_argument("replay_dir", metavar="REPLAY_DIR", help="a folder written by scamsim replay (with per_replication.csv)")

@@ -33,12 +33,12 @@ def read_parameter_sets(path: str) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def cmd_patterns(args: argparse.Namespace) -> int:
-    from sim.analysis.calibration import apply_values
     from sim.analysis.validation.mekong import CATALOGUE
     from sim.analysis.validation.report import format_markdown, format_shocks, format_text
     from sim.analysis.validation.runner import run_patterns, run_shocks
     from sim.analysis.validation.steady import format_drift, steady_state
     from sim.scenario.loader import ScenarioError, load_scenario
+    from sim.scenario.values import apply_values
 
     try:
         scenario = load_scenario(args.scenario, list(args.set or []))

@@ -49,8 +49,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     problems = [f"{args.scenario}: {p}" for p in check_replayable(scenario.params)]
     posterior = None
     if args.posterior is not None:
-        from sim.analysis.calibration import apply_values
         from sim.experiments.posterior import PosteriorError, read_posterior
+        from sim.scenario.values import apply_values
 
         try:
             posterior = read_posterior(args.posterior)

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.experiments.posterior import apply_draw
 from sim.experiments.spec import Experiment
 from sim.params.declarations import Params
+from sim.scenario.values import apply_values
 
 SEED_SCHEME = ("replication r runs with int(numpy.random.SeedSequence(base_seed, spawn_key=(r,)).generate_state(1)[0]) "
                "at every design point and in its counterfactual")
@@ -79,11 +79,11 @@ def plan(exp: Experiment) -> list[RunSpec]:
         draw = tuple(values.items())
         for g, points in by_group.items():
             cid = counterfactual_id(g, r) if exp.counterfactual else None
-            cf = apply_draw(cf_params[g], values) if cid is not None and values else cf_params.get(g)
+            cf = apply_values(cf_params[g], values) if cid is not None and values else cf_params.get(g)
             if cid is not None:
                 runs.append(RunSpec(cid, -1, r, seed, "counterfactual", g, None, cf, draw=draw))
             for p in points:
-                params = apply_draw(point_params[p.id], values) if values else point_params[p.id]
+                params = apply_values(point_params[p.id], values) if values else point_params[p.id]
                 derived = cid is not None and params.policy.type == "none" and _same_summary_policy(params, cf)
                 runs.append(RunSpec(run_id(p.id, r), p.id, r, seed, "policy", g, cid, params, derived, draw))
     return runs

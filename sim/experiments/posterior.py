@@ -118,25 +118,6 @@ def key_problem(key: str, params: Params) -> str | None:
     return None
 
 
-def apply_draw(params: Params, values: dict[str, Any]) -> Params:
-    """``params`` with a draw's values set: dotted parameters, and ``jurisdictions.NAME.attr`` / ``zones.NAME.attr``.
-
-    The layer-7 twin of ``sim.analysis.calibration.apply_values`` without its range checks: the keys were
-    checked when the experiment was read (``key_problem``) and the values are the calibration's own particles.
-    """
-    plain = {k: v for k, v in values.items() if k.partition(".")[0] not in MAP_SECTIONS}
-    spec = params.map
-    for key, value in values.items():
-        head, _, rest = key.partition(".")
-        if head not in MAP_SECTIONS:
-            continue
-        name, _, attr = rest.rpartition(".")
-        items = tuple(dataclasses.replace(it, **{attr: float(value)}) if it.name == name else it for it in getattr(spec, head))
-        spec = dataclasses.replace(spec, **{head: items})
-    out = params.with_values(plain) if plain else params
-    return out.replace(map=spec) if spec is not params.map else out
-
-
 def experiment_posterior(where: str, exp_path: Path, name: Any, base: Params | None,
                          problems: list[str]) -> tuple[Posterior | None, str]:
     """experiment.posterior: the posterior folder (relative to the experiment file, else the current folder), read

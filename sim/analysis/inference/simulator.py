@@ -1,6 +1,6 @@
 """The simulator the inference calls: parameter quantiles ``u`` -> summary statistics.
 
-One call builds the scenario with the drawn parameter values (``sim.analysis.calibration.apply_values``, which
+One call builds the scenario with the drawn parameter values (``sim.scenario.values.apply_values``, which
 checks each value against its declared range), runs it with a seed of its own to the spec's last week and no
 further, and reads every statistic of the spec from the run's records:
 
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analysis.calibration import apply_values
 from sim.analysis.inference.prior import Prior
 from sim.analysis.inference.spec import Statistic
 from sim.params.declarations import Params
+from sim.scenario.values import apply_values
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def run_patterns(params: Params, catalogue: Catalogue, replications: int = 10, w
 
     ``parameter_sets``: dotted overrides applied to ``params`` before each variant's own (e.g. posterior
     samples); the draws of every set are pooled into one predictive distribution per measure.
-    ``apply_overrides`` sets them (default ``Params.with_values``; ``sim.analysis.calibration.apply_values``
+    ``apply_overrides`` sets them (default ``Params.with_values``; ``sim.scenario.values.apply_values``
     also checks ranges and sets ``jurisdictions.NAME.attr``).
     """
     seeds = list(range(first_seed, first_seed + replications))
