@@ -57,9 +57,9 @@ def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) 
         except PackageNotFoundError:
             libs[name] = "not installed"
     manifest = {
-        "spec": str(spec.path), "spec_sha256": hashlib.sha256(spec.path.read_bytes()).hexdigest(),
-        "scenario": str(spec.scenario), "scenario_sha256": hashlib.sha256(spec.scenario.read_bytes()).hexdigest(),
-        "params_hash": params_hash(sim.params), "ranges": str(spec.ranges),
+        "spec": _where(spec.path), "spec_sha256": hashlib.sha256(spec.path.read_bytes()).hexdigest(),
+        "scenario": _where(spec.scenario), "scenario_sha256": hashlib.sha256(spec.scenario.read_bytes()).hexdigest(),
+        "params_hash": params_hash(sim.params), "ranges": _where(spec.ranges),
         "ranges_sha256": hashlib.sha256(spec.ranges.read_bytes()).hexdigest(),
         "mode": "small" if small else "full", "budget": {**asdict(budget), "workers": n_workers},
         "seed": budget.seed, "reproducible": n_workers <= 1,
@@ -74,6 +74,16 @@ def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) 
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     return post, manifest
+
+
+def _where(path: Path) -> str:
+    """A file's path as the manifest records it: relative to the working folder when inside it (so a
+    shipped posterior names no machine's folders), else as given."""
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def posterior_summary(post: Posterior, names: list[str]) -> pd.DataFrame:
