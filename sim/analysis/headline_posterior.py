@@ -34,6 +34,10 @@ from sim.experiments.store import Results, StoreError, load_results
 HELD = "counterfactual.persistence_vs_counterfactual_workers"
 LOSSES = "counterfactual.persistence_vs_counterfactual_revenue"
 MEASURES = (HELD, LOSSES)
+#: The same ratios counting the operations that went overseas (kept when the sweep records them): a raid that
+#: sends a compound abroad reduces regional people held, not the world's.
+GLOBAL_HELD = "counterfactual.persistence_vs_counterfactual_global_workers"
+GLOBAL_LOSSES = "counterfactual.persistence_vs_counterfactual_global_revenue"
 #: A "reduction by more than 10%": people held in the last year below 90% of the no-policy run's.
 THRESHOLD = 0.9
 LEVEL = 0.9  # the predictive band and the interval of the probability
@@ -71,18 +75,18 @@ def bands(wide: pd.DataFrame, by: list[str], measures: tuple[str, ...] = MEASURE
 
 
 def reduction_probability(wide: pd.DataFrame, by: list[str], threshold: float = THRESHOLD,
-                          level: float = LEVEL) -> pd.DataFrame:
+                          level: float = LEVEL, measure: str = HELD) -> pd.DataFrame:
     """Per design point: the share of replications whose people held persist below ``threshold`` of the
     counterfactual (the posterior predictive probability of a reduction by more than 1 - threshold), with a
     Jeffreys interval. Replications whose ratio is undefined (no one held in the counterfactual) are left out."""
     rows = []
     for key, frame in _policy_rows(wide).groupby(by, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
-        v = frame[HELD].to_numpy(float)
+        v = frame[measure].to_numpy(float)
         v = v[np.isfinite(v)]
         n, k = len(v), int((v < threshold).sum())
         low, high = jeffreys(k, n, level)
-        rows.append({**dict(zip(by, key, strict=True)), "replications": n, "reductions": k,
+        rows.append({**dict(zip(by, key, strict=True)), "measure": measure, "replications": n, "reductions": k,
                      "probability": k / n if n else float("nan"), "low": low, "high": high})
     return pd.DataFrame(rows)
 
@@ -95,7 +99,9 @@ def summarise_headline(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
                          f"and the default measures")
     by = list(results.parameters) or ["point"]
     wide = results.wide()
-    return bands(wide, by), reduction_probability(wide, by)
+    extra = tuple(m for m in (GLOBAL_HELD, GLOBAL_LOSSES) if m in results.measure_names)
+    probs = [reduction_probability(wide, by, measure=m) for m in (HELD, GLOBAL_HELD) if m == HELD or m in extra]
+    return bands(wide, by, MEASURES + extra), pd.concat(probs, ignore_index=True)
 
 
 def band_figure(table: pd.DataFrame, x: str = "policy.raid_frequency", hue: str = "policy.type", title: str = "") -> object:
