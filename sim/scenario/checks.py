@@ -85,13 +85,20 @@ def check_section(where: str, section: str, table: Any, problems: list[str]) -> 
     if not isinstance(table, dict):
         problems.append(f"{where}: [{section}] must be a table of keys, got {_show(table)}")
         return {}
+    return check_keys(where, section, f"[{section}]", table, fields, list(fields), problems)
+
+
+def check_keys(where: str, prefix: str, what: str, table: dict[str, Any], fields: dict[str, dataclasses.Field],
+               allowed: list[str] | tuple[str, ...], problems: list[str]) -> dict[str, Any]:
+    """The valid keys of one table (a ``[section]``, a timeline event), each value checked and coerced against its
+    declared field; an unknown key (with a suggestion from ``allowed``) or a bad value is appended to ``problems``."""
     out = {}
     for key, value in table.items():
         if key not in fields:
-            problems.append(f"{where}: {section}.{key} is not a known key of [{section}]{suggest(key, list(fields))}; "
-                            f"allowed: {', '.join(fields)}")
+            problems.append(f"{where}: {prefix}.{key} is not a known key of {what}{suggest(key, allowed)}; "
+                            f"allowed: {', '.join(allowed)}")
             continue
-        value, problem = check_value(where, f"{section}.{key}", value, fields[key])
+        value, problem = check_value(where, f"{prefix}.{key}", value, fields[key])
         if problem:
             problems.append(problem)
         else:

@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from sim.params.declarations import PolicyParams
-from sim.scenario.checks import _show, check_value, suggest
+from sim.scenario.checks import _show, check_keys
 
 __all__ = ["EVENT_KEYS", "NAME_PATTERN", "RawEvent", "check_entries", "resolve_events", "week_of"]
 
@@ -52,27 +52,19 @@ def check_entries(where: str, table: str, entries: Any, problems: list[str]) -> 
         elif not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
             problems.append(f"{where}: {label}: name = {_show(name)} is not allowed; allowed: a letter, then letters, digits, "
                             f"'_' or '-', at most 64 characters")
-        values: dict[str, Any] = {}
         dates: dict[str, str] = {}
         for key, value in entry.items():
-            if key in DATE_KEYS:
-                if DATE_KEYS[key] in entry:
-                    problems.append(f"{where}: {label}: give either {key} or {DATE_KEYS[key]}, not both")
-                elif not isinstance(value, (str, datetime.date)) or isinstance(value, datetime.datetime) or _date(value) is None:
-                    problems.append(f"{where}: {label}.{key} = {_show(value)} is not a date; allowed: an ISO date such as "
-                                    f"\"2022-09-15\"")
-                else:
-                    dates[key] = str(value)
+            if key not in DATE_KEYS:
                 continue
-            if key not in _FIELDS:
-                problems.append(f"{where}: {label}.{key} is not a known key of a timeline event{suggest(key, EVENT_KEYS)}; "
-                                f"allowed: {', '.join(EVENT_KEYS)}")
-                continue
-            value, problem = check_value(where, f"{label}.{key}", value, _FIELDS[key])
-            if problem:
-                problems.append(problem)
+            if DATE_KEYS[key] in entry:
+                problems.append(f"{where}: {label}: give either {key} or {DATE_KEYS[key]}, not both")
+            elif not isinstance(value, (str, datetime.date)) or isinstance(value, datetime.datetime) or _date(value) is None:
+                problems.append(f"{where}: {label}.{key} = {_show(value)} is not a date; allowed: an ISO date such as "
+                                f"\"2022-09-15\"")
             else:
-                values[key] = value
+                dates[key] = str(value)
+        keys = {k: v for k, v in entry.items() if k not in DATE_KEYS}
+        values = check_keys(where, label, "a timeline event", keys, _FIELDS, EVENT_KEYS, problems)
         out.append(RawEvent(where, label, values, dates))
     return out
 
