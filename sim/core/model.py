@@ -25,7 +25,7 @@ from sim.core.protectors import Protectors, Syndicates
 from sim.core.record import WeekEvents, WeeklyLog
 from sim.core.tables import SlotTable
 from sim.params.declarations import Params
-from sim.policies.timeline import build_policy
+from sim.policies.timeline import SINGLE_POLICY_STREAM, build_policy, event_stream
 from sim.policies.types import Levers
 from sim.rules import beliefs, enforcement, market, recruitment, victims
 from sim.rules.borders import escape_loss_layer
@@ -63,7 +63,9 @@ class ScamModel(mesa.Model):
         # Independent streams, so enforcement and policy draws never shift the model's own draws.
         _, enf_seq, pol_seq = np.random.SeedSequence(seed).spawn(3)
         self.enforcement_rng = np.random.default_rng(enf_seq)
-        self.policy_rng = np.random.default_rng(pol_seq)
+        # A single [policy] draws from the stream a timeline event named SINGLE_POLICY_STREAM would, so a
+        # timeline of that one event gives the same bytes, follow-ups included (sim.policies.timeline).
+        self.policy_rng = event_stream(pol_seq, SINGLE_POLICY_STREAM)
         self.policy_seed = pol_seq  # a timeline's events derive their own streams from it (sim.policies.timeline)
         # The world outside the map: its own stream (drawn only when the option is on), and its ledger.
         self.overseas_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(OVERSEAS_STREAM + 1)[OVERSEAS_STREAM])

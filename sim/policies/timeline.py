@@ -20,6 +20,7 @@ give as a single ``[policy]``, and so that an event changes nothing before it is
   a raid is followed up if any event follows it, and the compounds found are the union of each
   event's finds. Each event draws from its own stream, derived from the policy seed and the event's
   name (not its place in the list), so removing one event leaves every other event's draws unchanged.
+  A single ``[policy]`` draws from the stream of the event named ``SINGLE_POLICY_STREAM`` ("policy").
 - demolish_share, and the shares among the levers (demand_reduction, aml_share, awareness_campaign):
   independent chances, ``1 - (1 - a)(1 - b)``; inflow_factor: the factors multiply; screening_cost: the
   rises add up; repatriation_share: the latest-starting active event that sets one wins.
@@ -44,7 +45,11 @@ from sim.params.declarations import EnforcementParams, Params, PolicyParams
 from sim.policies.types import NEUTRAL, PURSUIT, Compounds, Levers, Policy, make_policy
 from sim.world.space import Region
 
-__all__ = ["Timeline", "build_policy", "event_stream"]
+__all__ = ["SINGLE_POLICY_STREAM", "Timeline", "build_policy", "event_stream"]
+
+#: The name whose stream a single ``[policy]`` draws from: a timeline of one event with this name is the
+#: single policy bit for bit, follow-up draws included (with another name, equal in distribution).
+SINGLE_POLICY_STREAM = "policy"
 
 
 def event_stream(seed: np.random.SeedSequence, name: str) -> np.random.Generator:
