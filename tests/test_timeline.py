@@ -370,7 +370,7 @@ def test_the_mekong_history_is_mekong_shifted_by_104_weeks_and_docs_list_every_e
     assert status_quo.start_week == mekong.policy.start_week + 104
     assert (status_quo.type, status_quo.raid_frequency) == (mekong.policy.type, mekong.policy.raid_frequency)
     assert (events["sihanoukville_raids"].start_week, events["sihanoukville_raids"].end_week) == (192, 200)
-    assert history.run.weeks == 417 and history.run.burn_in_weeks == mekong.run.burn_in_weeks
+    assert history.run.weeks == 417 and history.run.burn_in_weeks == 2 * mekong.run.burn_in_weeks  # 8 years: steady (docs/validation.md)
     assert history.policy.type == "none" and history.operators.syndicates > 0 and history.premises.enabled
     assert history.map == mekong.map and history.market == mekong.market and history.labour == mekong.labour
     doc = (REPO / "docs" / "history.md").read_text(encoding="utf-8")
