@@ -125,8 +125,12 @@ def expected_net(
     Written with ``out=`` buffers for speed, but each value is the same operations in the same order as
     ``workers * net_per_worker - fixed_cost - hazard * value_at_risk [* loss_factor]``, so bit-identical.
     """
-    if notoriety.any():
-        hazard = np.concatenate((notoriety, _ZERO)).take(layers.jurisdiction)  # index -1 (outside) picks the 0
+    if any(notoriety.tolist()):  # a handful of jurisdictions: Python's any is several times cheaper than ndarray.any here
+        n = len(notoriety)
+        padded = np.empty(n + 1)
+        padded[:n] = notoriety
+        padded[n] = 0.0
+        hazard = padded.take(_outside_last(layers.jurisdiction, n), mode="clip")  # cells outside the region pick the 0
         np.add(layers.exposure, hazard, out=hazard)
         shield = layers.shield if layers.shield is not None else shield_factor(layers.protection, e)
         loss = perceived_hazard_into(layers.climate, hazard, shield, e, out=hazard)
@@ -140,7 +144,18 @@ def expected_net(
     return np.subtract(net, loss, out=net)
 
 
-_ZERO = np.zeros(1)
+def _outside_last(jurisdiction: np.ndarray, n: int) -> np.ndarray:
+    """``jurisdiction`` with -1 (outside the region) replaced by ``n``, cached: the layer is the region's, the same every week."""
+    key = id(jurisdiction)
+    hit = _OUTSIDE_LAST.get(key)
+    if hit is None or hit[0] is not jurisdiction:
+        if len(_OUTSIDE_LAST) >= 64:
+            _OUTSIDE_LAST.clear()
+        hit = _OUTSIDE_LAST[key] = (jurisdiction, np.where(jurisdiction < 0, n, jurisdiction).astype(np.intp))
+    return hit[1]
+
+
+_OUTSIDE_LAST: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
 def choose_site(
@@ -195,8 +210,6 @@ def choose_site(
     minus_gumbel = rng.standard_exponential(size=net.shape)
     np.log(minus_gumbel, out=minus_gumbel)
     away = outside_score(outside, workers, capital, value_at_risk, r)
-    if not feasible.any():
-        return NO_SITE if away is None else away[1]
     # score = beta * ((horizon * net - move) / MILLION + agglomeration) + gumbel, in place, same order
     score = r.horizon_weeks * net
     np.subtract(score, move, out=score)
@@ -207,7 +220,10 @@ def choose_site(
     np.logical_not(feasible, out=feasible)
     np.putmask(score, feasible, -np.inf)  # the infeasible cells can never win
     cell = int(score.argmax())
-    if away is not None and away[0] > score[cell]:
+    best = score[cell]
+    if best == -np.inf and feasible.all():  # no feasible cell (``feasible`` now marks the infeasible ones)
+        return NO_SITE if away is None else away[1]
+    if away is not None and away[0] > best:
         return away[1]
     return Choice(cell, float(move[cell]), float(net[cell]))
 
