@@ -82,11 +82,13 @@ def site_layers(
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Choice:
     """The chosen cell (or -1 when no cell is feasible), its move cost and expected weekly net.
 
     ``overseas`` marks the outside option: the compound leaves the map (``cell`` is then -1 too).
+    Read-only by convention: not ``frozen``, because a frozen dataclass costs several times more to
+    build, and one is built for every choice.
     """
 
     cell: int
@@ -98,9 +100,11 @@ class Choice:
 NO_SITE = Choice(-1, 0.0, 0.0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OutsideOption:
     """A destination off the map, scored like one more cell (built by ``sim.rules.overseas.outside_option``).
+
+    Read-only by convention (not ``frozen``, which would cost more to build than to use).
 
     ``rng`` is a stream of its own: its Gumbel draw never comes from the stream the cells use, so a
     model consumes exactly the same numbers from its main stream whether or not the option exists.
