@@ -13,6 +13,7 @@ With ``premises.enabled`` false nothing here does anything: no building, no draw
 
 from __future__ import annotations
 
+from bisect import insort
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,6 +83,7 @@ class Premises:
     demolished: int = 0
     demolition_spend: float = 0.0
     _next_uid: int = 0
+    _on_cell: dict[int, list[int]] = field(default_factory=dict)  # cell -> its standing buildings' slots, ascending
 
     def __post_init__(self) -> None:
         self.table = SlotTable(BUILDING_COLUMNS, capacity=BUILDING_ROWS if self.p.enabled else 1)
@@ -125,6 +127,7 @@ class Premises:
                 self.tally.reoccupied += 1
                 return
         b = t.allocate()
+        insort(self._on_cell.setdefault(cell, []), b)
         t.uid[b] = self._next_uid
         self._next_uid += 1
         t.cell[b], t.capacity[b], t.owner[b], t.built_week[b] = cell, capacity, owner, week
@@ -175,7 +178,7 @@ class Premises:
         cell = int(t.cell[building])
         self._event(week, rules.CONDITION_NAMES[fate], building)
         if fate == rules.DEMOLISHED:
-            t.release(building)
+            self._release(building)
             self.demolished += 1
             self.demolition_spend += p.demolition_cost
         else:
@@ -196,7 +199,7 @@ class Premises:
             lapsed = slots[(t.occupant[slots] < 0) & (week - t.vacant_since[slots] >= self.p.vacancy_weeks)]
             for b in lapsed:
                 self._event(week, "lapsed", int(b))
-                t.release(int(b))
+                self._release(int(b))
             for cell in np.unique(t.cell[lapsed]):
                 self._refresh(int(cell))
             self.tally.lapsed += len(lapsed)
@@ -229,10 +232,15 @@ class Premises:
 
     # ---- internals ------------------------------------------------------------------------------
     def _empty_usable_on(self, cell: int) -> np.ndarray:
+        """Slots of the empty usable buildings on ``cell``, ascending (read from the per-cell index, not a scan of the table)."""
         t = self.table
-        slots = t.slots
-        here = slots[t.cell[slots] == cell]
+        here = np.array(self._on_cell.get(cell, ()), dtype=np.intp)
         return here[rules.usable(t.condition[here], t.occupant[here])]
+
+    def _release(self, b: int) -> None:
+        """The building leaves the stock (demolished or lapsed): out of the table and of its cell's index."""
+        self._on_cell[int(self.table.cell[b])].remove(b)
+        self.table.release(b)
 
     def _enter(self, b: int, compound: int, week: int, event: str) -> None:
         self.table.occupant[b] = compound
