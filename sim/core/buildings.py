@@ -45,6 +45,11 @@ BUILDING_COLUMNS: dict[str, tuple] = {
 COUNTS = ("week", "standing", "occupied", "empty", "damaged", "seized", "raided", "built", "reoccupied", "lapsed", "demolished")
 
 
+#: No building on a cell (read-only, shared).
+_NO_BUILDINGS = np.zeros(0, dtype=np.intp)
+_NO_BUILDINGS.flags.writeable = False
+
+
 @dataclass
 class WeekTally:
     """Building events of the week so far."""
@@ -233,9 +238,11 @@ class Premises:
     # ---- internals ------------------------------------------------------------------------------
     def _empty_usable_on(self, cell: int) -> np.ndarray:
         """Slots of the empty usable buildings on ``cell``, ascending (read from the per-cell index, not a scan of the table)."""
-        t = self.table
-        here = np.array(self._on_cell.get(cell, ()), dtype=np.intp)
-        return here[rules.usable(t.condition[here], t.occupant[here])]
+        here = self._on_cell.get(cell)
+        if not here:
+            return _NO_BUILDINGS
+        cond, occ = self.table.condition, self.table.occupant  # a cell has a building or two: a Python loop beats array calls
+        return np.array([b for b in here if rules.usable(cond[b], occ[b])], dtype=np.intp)
 
     def _release(self, b: int) -> None:
         """The building leaves the stock (demolished or lapsed): out of the table and of its cell's index."""
@@ -251,8 +258,11 @@ class Premises:
     def _refresh(self, cell: int) -> None:
         """Recompute one cell's reuse saving after a building on it changed."""
         slots = self._empty_usable_on(cell)
+        if len(slots) == 0:  # the usual case after a move in: no rule to apply
+            self.saving[cell] = 0.0
+            return
         gain = rules.reuse_saving(self.table.condition[slots], self.p.reoccupy_share, self.p.repair_share)
-        self.saving[cell] = float(gain.max()) if len(gain) else 0.0
+        self.saving[cell] = float(gain.max())
 
     def _event(self, week: int, event: str, b: int) -> None:
         t = self.table
