@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.params.declarations import EnforcementParams, RelocationParams
-from sim.rules.enforcement import perceived_hazard, perceived_hazard_into, shield_factor
+from sim.rules.enforcement import perceived_hazard, shield_factor
 from sim.rules.market import Prices, gross_revenue, operating_margin, running_cost
 from sim.world.space import Region, box_sum
 
@@ -42,6 +42,7 @@ class SiteLayers:
     base_hazard: np.ndarray  # perceived weekly raid hazard for an operator with no notoriety
     loss_factor: np.ndarray | None = None  # factor on the expected raid loss at each cell (None: 1; borders.escape_valued)
     shield: np.ndarray | None = None  # 1 - protection_shield * protection (None: computed when needed); saves work per mover
+    neg_shield: np.ndarray | None = None  # -shield (None: computed when needed); spares a negation per mover with a notoriety
 
 
 def site_layers(
@@ -78,7 +79,8 @@ def site_layers(
         agglomeration=agg.ravel(),
         base_hazard=perceived_hazard(climate_cells, heat.ravel(), protection.ravel(), e),
         loss_factor=loss_factor,
-        shield=shield_factor(protection.ravel(), e),
+        shield=(shield := shield_factor(protection.ravel(), e)),
+        neg_shield=np.negative(shield),
     )
 
 
@@ -136,9 +138,19 @@ def expected_net(
         padded[n] = 0.0
         hazard = padded.take(_outside_last(layers.jurisdiction, n), mode="clip")  # cells outside the region pick the 0
         np.add(layers.exposure, hazard, out=hazard)
-        shield = layers.shield if layers.shield is not None else shield_factor(layers.protection, e)
-        loss = perceived_hazard_into(layers.climate, hazard, shield, e, out=hazard)
-        np.multiply(loss, value_at_risk, out=loss)
+        if layers.neg_shield is not None:
+            neg_shield = layers.neg_shield
+        else:
+            neg_shield = np.negative(layers.shield if layers.shield is not None else shield_factor(layers.protection, e))
+        # perceived_hazard_into then * value_at_risk, with its two negations moved onto the factors:
+        # -(x) * s == x * (-s) and -(y) * v == y * (-v) exactly in IEEE arithmetic (the sign of a product
+        # is the sign rule alone), so each cell's loss has the same bits with two fewer passes over the grid.
+        loss = hazard
+        np.multiply(loss, e.risk_perception, out=loss)
+        np.add(loss, layers.climate, out=loss)
+        np.multiply(loss, neg_shield, out=loss)
+        np.expm1(loss, out=loss)
+        np.multiply(loss, -value_at_risk, out=loss)
     else:  # the common case: an operator no agency has noticed yet
         loss = layers.base_hazard * value_at_risk
     if layers.loss_factor is not None:  # an escape route: a raid is expected to cost less (borders.escape_valued)
