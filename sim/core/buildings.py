@@ -13,6 +13,7 @@ With ``premises.enabled`` false nothing here does anything: no building, no draw
 
 from __future__ import annotations
 
+from bisect import insort
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,11 @@ BUILDING_COLUMNS: dict[str, tuple] = {
 
 #: The weekly counts, in the order of ``Premises.series`` rows.
 COUNTS = ("week", "standing", "occupied", "empty", "damaged", "seized", "raided", "built", "reoccupied", "lapsed", "demolished")
+
+
+#: No building on a cell (read-only, shared).
+_NO_BUILDINGS = np.zeros(0, dtype=np.intp)
+_NO_BUILDINGS.flags.writeable = False
 
 
 @dataclass
@@ -82,6 +88,7 @@ class Premises:
     demolished: int = 0
     demolition_spend: float = 0.0
     _next_uid: int = 0
+    _on_cell: dict[int, list[int]] = field(default_factory=dict)  # cell -> its standing buildings' slots, ascending
 
     def __post_init__(self) -> None:
         self.table = SlotTable(BUILDING_COLUMNS, capacity=BUILDING_ROWS if self.p.enabled else 1)
@@ -125,6 +132,7 @@ class Premises:
                 self.tally.reoccupied += 1
                 return
         b = t.allocate()
+        insort(self._on_cell.setdefault(cell, []), b)
         t.uid[b] = self._next_uid
         self._next_uid += 1
         t.cell[b], t.capacity[b], t.owner[b], t.built_week[b] = cell, capacity, owner, week
@@ -175,7 +183,7 @@ class Premises:
         cell = int(t.cell[building])
         self._event(week, rules.CONDITION_NAMES[fate], building)
         if fate == rules.DEMOLISHED:
-            t.release(building)
+            self._release(building)
             self.demolished += 1
             self.demolition_spend += p.demolition_cost
         else:
@@ -196,7 +204,7 @@ class Premises:
             lapsed = slots[(t.occupant[slots] < 0) & (week - t.vacant_since[slots] >= self.p.vacancy_weeks)]
             for b in lapsed:
                 self._event(week, "lapsed", int(b))
-                t.release(int(b))
+                self._release(int(b))
             for cell in np.unique(t.cell[lapsed]):
                 self._refresh(int(cell))
             self.tally.lapsed += len(lapsed)
@@ -229,10 +237,17 @@ class Premises:
 
     # ---- internals ------------------------------------------------------------------------------
     def _empty_usable_on(self, cell: int) -> np.ndarray:
-        t = self.table
-        slots = t.slots
-        here = slots[t.cell[slots] == cell]
-        return here[rules.usable(t.condition[here], t.occupant[here])]
+        """Slots of the empty usable buildings on ``cell``, ascending (read from the per-cell index, not a scan of the table)."""
+        here = self._on_cell.get(cell)
+        if not here:
+            return _NO_BUILDINGS
+        cond, occ = self.table.condition, self.table.occupant  # a cell has a building or two: a Python loop beats array calls
+        return np.array([b for b in here if rules.usable(cond[b], occ[b])], dtype=np.intp)
+
+    def _release(self, b: int) -> None:
+        """The building leaves the stock (demolished or lapsed): out of the table and of its cell's index."""
+        self._on_cell[int(self.table.cell[b])].remove(b)
+        self.table.release(b)
 
     def _enter(self, b: int, compound: int, week: int, event: str) -> None:
         self.table.occupant[b] = compound
@@ -243,8 +258,11 @@ class Premises:
     def _refresh(self, cell: int) -> None:
         """Recompute one cell's reuse saving after a building on it changed."""
         slots = self._empty_usable_on(cell)
+        if len(slots) == 0:  # the usual case after a move in: no rule to apply
+            self.saving[cell] = 0.0
+            return
         gain = rules.reuse_saving(self.table.condition[slots], self.p.reoccupy_share, self.p.repair_share)
-        self.saving[cell] = float(gain.max()) if len(gain) else 0.0
+        self.saving[cell] = float(gain.max())
 
     def _event(self, week: int, event: str, b: int) -> None:
         t = self.table

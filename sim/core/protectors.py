@@ -136,18 +136,28 @@ class Protectors:
             t.known[slots[leaked & (t.relocating[slots] == 0)]] = True
         if self.entered.relocate.any():
             moving = self.cells_of(m, self.entered.relocate)[t.site[slots]] & (t.relocating[slots] == 0)
+            calm_by_owner: dict[int, np.ndarray] = {}  # the calm cells each protector holds: the same for every move this week
             for slot in slots[moving]:
                 comp = m.compound_by_slot.get(int(slot))
                 if comp is not None:
-                    self.paid_move(m, comp)
+                    self.paid_move(m, comp, calm_by_owner)
         self.entered = rules.respond(np.zeros(self.state.withdraw.shape), m.params.protectors)
 
-    def paid_move(self, m: ScamModel, comp: Compound) -> None:
+    def paid_move(self, m: ScamModel, comp: Compound, calm_by_owner: dict[int, np.ndarray] | None = None) -> None:
         """Move a compound out of a pressured part: to the best open cell of the protector's calm
-        territory if it has one, else where the operator would go; the protector pays part of it."""
+        territory if it has one, else where the operator would go; the protector pays part of it.
+
+        ``calm_by_owner`` caches each protector's calm territory across the moves of one ``act``
+        (pressure does not change between them; open cells do, and are read afresh).
+        """
         p = int(self.owner[comp.site])
         op = comp.operator
-        calm = self.cells_of(m, ~self.state.relocate) & (self.owner == p) & m.layers.open_cell
+        held = None if calm_by_owner is None else calm_by_owner.get(p)
+        if held is None:
+            held = self.cells_of(m, ~self.state.relocate) & (self.owner == p)
+            if calm_by_owner is not None:
+                calm_by_owner[p] = held
+        calm = held & m.layers.open_cell
         before = op.capital
         if calm.any():
             e, r = m.params.enforcement, m.params.relocation

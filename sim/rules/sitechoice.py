@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.params.declarations import EnforcementParams, RelocationParams
-from sim.rules.enforcement import perceived_hazard, perceived_hazard_into, shield_factor
+from sim.rules.enforcement import perceived_hazard, shield_factor
 from sim.rules.market import Prices, gross_revenue, operating_margin, running_cost
 from sim.world.space import Region, box_sum
 
@@ -42,6 +42,7 @@ class SiteLayers:
     base_hazard: np.ndarray  # perceived weekly raid hazard for an operator with no notoriety
     loss_factor: np.ndarray | None = None  # factor on the expected raid loss at each cell (None: 1; borders.escape_valued)
     shield: np.ndarray | None = None  # 1 - protection_shield * protection (None: computed when needed); saves work per mover
+    neg_shield: np.ndarray | None = None  # -shield (None: computed when needed); spares a negation per mover with a notoriety
 
 
 def site_layers(
@@ -78,15 +79,18 @@ def site_layers(
         agglomeration=agg.ravel(),
         base_hazard=perceived_hazard(climate_cells, heat.ravel(), protection.ravel(), e),
         loss_factor=loss_factor,
-        shield=shield_factor(protection.ravel(), e),
+        shield=(shield := shield_factor(protection.ravel(), e)),
+        neg_shield=np.negative(shield),
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Choice:
     """The chosen cell (or -1 when no cell is feasible), its move cost and expected weekly net.
 
     ``overseas`` marks the outside option: the compound leaves the map (``cell`` is then -1 too).
+    Read-only by convention: not ``frozen``, because a frozen dataclass costs several times more to
+    build, and one is built for every choice.
     """
 
     cell: int
@@ -98,9 +102,11 @@ class Choice:
 NO_SITE = Choice(-1, 0.0, 0.0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OutsideOption:
     """A destination off the map, scored like one more cell (built by ``sim.rules.overseas.outside_option``).
+
+    Read-only by convention (not ``frozen``, which would cost more to build than to use).
 
     ``rng`` is a stream of its own: its Gumbel draw never comes from the stream the cells use, so a
     model consumes exactly the same numbers from its main stream whether or not the option exists.
@@ -125,12 +131,26 @@ def expected_net(
     Written with ``out=`` buffers for speed, but each value is the same operations in the same order as
     ``workers * net_per_worker - fixed_cost - hazard * value_at_risk [* loss_factor]``, so bit-identical.
     """
-    if notoriety.any():
-        hazard = np.concatenate((notoriety, _ZERO)).take(layers.jurisdiction)  # index -1 (outside) picks the 0
+    if any(notoriety.tolist()):  # a handful of jurisdictions: Python's any is several times cheaper than ndarray.any here
+        n = len(notoriety)
+        padded = np.empty(n + 1)
+        padded[:n] = notoriety
+        padded[n] = 0.0
+        hazard = padded.take(_outside_last(layers.jurisdiction, n), mode="clip")  # cells outside the region pick the 0
         np.add(layers.exposure, hazard, out=hazard)
-        shield = layers.shield if layers.shield is not None else shield_factor(layers.protection, e)
-        loss = perceived_hazard_into(layers.climate, hazard, shield, e, out=hazard)
-        np.multiply(loss, value_at_risk, out=loss)
+        if layers.neg_shield is not None:
+            neg_shield = layers.neg_shield
+        else:
+            neg_shield = np.negative(layers.shield if layers.shield is not None else shield_factor(layers.protection, e))
+        # perceived_hazard_into then * value_at_risk, with its two negations moved onto the factors:
+        # -(x) * s == x * (-s) and -(y) * v == y * (-v) exactly in IEEE arithmetic (the sign of a product
+        # is the sign rule alone), so each cell's loss has the same bits with two fewer passes over the grid.
+        loss = hazard
+        np.multiply(loss, e.risk_perception, out=loss)
+        np.add(loss, layers.climate, out=loss)
+        np.multiply(loss, neg_shield, out=loss)
+        np.expm1(loss, out=loss)
+        np.multiply(loss, -value_at_risk, out=loss)
     else:  # the common case: an operator no agency has noticed yet
         loss = layers.base_hazard * value_at_risk
     if layers.loss_factor is not None:  # an escape route: a raid is expected to cost less (borders.escape_valued)
@@ -140,7 +160,18 @@ def expected_net(
     return np.subtract(net, loss, out=net)
 
 
-_ZERO = np.zeros(1)
+def _outside_last(jurisdiction: np.ndarray, n: int) -> np.ndarray:
+    """``jurisdiction`` with -1 (outside the region) replaced by ``n``, cached: the layer is the region's, the same every week."""
+    key = id(jurisdiction)
+    hit = _OUTSIDE_LAST.get(key)
+    if hit is None or hit[0] is not jurisdiction:
+        if len(_OUTSIDE_LAST) >= 64:
+            _OUTSIDE_LAST.clear()
+        hit = _OUTSIDE_LAST[key] = (jurisdiction, np.where(jurisdiction < 0, n, jurisdiction).astype(np.intp))
+    return hit[1]
+
+
+_OUTSIDE_LAST: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
 def choose_site(
@@ -195,8 +226,6 @@ def choose_site(
     minus_gumbel = rng.standard_exponential(size=net.shape)
     np.log(minus_gumbel, out=minus_gumbel)
     away = outside_score(outside, workers, capital, value_at_risk, r)
-    if not feasible.any():
-        return NO_SITE if away is None else away[1]
     # score = beta * ((horizon * net - move) / MILLION + agglomeration) + gumbel, in place, same order
     score = r.horizon_weeks * net
     np.subtract(score, move, out=score)
@@ -207,7 +236,10 @@ def choose_site(
     np.logical_not(feasible, out=feasible)
     np.putmask(score, feasible, -np.inf)  # the infeasible cells can never win
     cell = int(score.argmax())
-    if away is not None and away[0] > score[cell]:
+    best = score[cell]
+    if best == -np.inf and feasible.all():  # no feasible cell (``feasible`` now marks the infeasible ones)
+        return NO_SITE if away is None else away[1]
+    if away is not None and away[0] > best:
         return away[1]
     return Choice(cell, float(move[cell]), float(net[cell]))
 
