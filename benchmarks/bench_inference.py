@@ -241,6 +241,13 @@ def cmd_report(a: argparse.Namespace) -> None:
     sbc["ranks"] = np.asarray(ranks).tolist()
     rej_posts = [summarise(s, np.ones(len(s))) for s in (rejection(x_tr, u_tr, x0) for x0 in x_te)]
     rej_ranks = [(rejection(x_tr, u_tr, x0) < t_).mean(0).tolist() for x0, t_ in zip(x_te, u_te, strict=True)]
+    curve = {}
+    for size in (c for c in a.curve if c < len(u_tr)):  # NPE with fewer simulations: what the network gains per simulation
+        post_s, _, info_s = npe(u_tr[:size], x_tr[:size], a.seed)
+        torch.manual_seed(a.seed + 1)
+        ps = [summarise(smp, np.ones(len(smp))) for smp in (post_s.sample((a.samples,), x=torch.as_tensor(x0, dtype=torch.float32),
+                                                                            show_progress_bars=False).numpy() for x0 in x_te)]
+        curve[str(size)] = {"metrics": metrics(ps, u_te), "train_cpu_seconds": info_s["train_cpu_seconds"]}
     abc_runs = {p.stem.removeprefix("inference_abc_"): json.loads(p.read_text()) for p in sorted(OUT.glob("inference_abc_*.json"))}
     k_jobs = sorted(int(k) for k in abc_runs if k.isdigit() and int(k) in set(held.tolist()))
     abc_posts = [summarise(np.array(abc_runs[str(k)]["u"]), np.array(abc_runs[str(k)]["w"])) for k in k_jobs]
@@ -251,13 +258,15 @@ def cmd_report(a: argparse.Namespace) -> None:
                   "nonfinite_dropped": int((~finite).sum()), "pool_cpu_seconds_per_sim": float(np.mean(pool["cpu"])),
                   "posterior_samples": a.samples, "seed": a.seed,
                   "versions": {p: _v(p) for p in ("sbi", "torch", "pyabc", "numpy", "mesa")}, "python": sys.version.split()[0]},
-        "npe": {**info, "metrics": metrics(npe_posts, u_te), "sbc": sbc, "simulations": len(u_tr)},
+        "npe": {**info, "metrics": metrics(npe_posts, u_te), "sbc": sbc, "simulations": len(u_tr), "fewer_simulations": curve},
         "rejection": {"metrics": metrics(rej_posts, u_te), "ranks": rej_ranks, "simulations": len(u_tr), "kept": 0.05},
         "abc_smc": {"jobs": k_jobs, "metrics": metrics(abc_posts, u_te[idx]) if k_jobs else None,
                     "npe_same_truths": metrics([npe_posts[i] for i in idx], u_te[idx]) if k_jobs else None,
                     "rejection_same_truths": metrics([rej_posts[i] for i in idx], u_te[idx]) if k_jobs else None,
                     "runs": {k: {f: r[f] for f in ("simulator_calls", "simulations_pyabc", "seconds", "cpu_seconds", "population",
-                                                    "cap", "generations")} for k, r in abc_runs.items()}},
+                                                    "cap", "generations")} for k, r in abc_runs.items()},
+                    "per_truth": {str(k): {"truth": u_te[i].tolist(), "abc_smc": ap, "npe": npe_posts[i], "rejection": rej_posts[i]}
+                                  for k, i, ap in zip(k_jobs, idx, abc_posts, strict=True)}},
         "observed": observed_comparison(sim, observed / scales, posterior, x_tr, u_tr, abc_runs, a, torch),
     }
     (OUT / "inference_comparison.json").write_text(json.dumps(res, indent=1))
@@ -297,6 +306,10 @@ def print_table(res: dict) -> None:
     for label, mt in rows:
         for key in ("coverage", "error", "width"):
             print(f"{label:14s} {mt['n']:4d} {key:9s} " + " ".join(f"{v:10.3f}" for v in mt[key]))
+    for size, c in res["npe"]["fewer_simulations"].items():
+        mt = c["metrics"]
+        parts = [f"{key} " + " ".join(f"{v:.2f}" for v in mt[key]) for key in ("coverage", "error", "width")]
+        print(f"NPE on {size:>4s} sims: " + " | ".join(parts))
     print("SBC KS p-values (NPE):", [round(v, 3) for v in res["npe"]["sbc"].get("ks_pvals", [])])
     r = res["npe"]
     print(f"NPE: train {r['train_seconds']:.0f} s wall / {r['train_cpu_seconds']:.0f} s CPU, sampling {r['sample_seconds']:.1f} s")
@@ -324,6 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--m", type=int, default=100)
     s.add_argument("--samples", type=int, default=1000)
     s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--curve", type=int, nargs="*", default=[100, 200], help="also train NPE on this many simulations")
     a = p.parse_args(argv)
     {"pool": cmd_pool, "abc": cmd_abc, "report": cmd_report}[a.cmd](a)
 
