@@ -280,7 +280,9 @@ def observed_comparison(sim, x_obs, posterior, x_tr, u_tr, abc_runs, a, torch) -
     draws = {"npe": (s_npe, np.ones(len(s_npe))), "rejection": (rejection(x_tr, u_tr, x_obs), None)}
     if "observed" in abc_runs:
         draws["abc_smc"] = (np.array(abc_runs["observed"]["u"]), np.array(abc_runs["observed"]["w"]))
-    out = {"nearest_scaled_distance": float(np.sort(np.sqrt(((x_tr - x_obs) ** 2).sum(1)))[0])}
+    # NPE's mass inside the prior at x: near 1 where the network has seen data like x, low where it extrapolates.
+    out = {"nearest_scaled_distance": float(np.sort(np.sqrt(((x_tr - x_obs) ** 2).sum(1)))[0]),
+           "npe_mass_in_prior": float(posterior.leakage_correction(torch.as_tensor(x_obs, dtype=torch.float32)))}
     for method, (u, w) in draws.items():
         w = np.ones(len(u)) if w is None else w
         vals = np.array([[sim.prior.values(dict(zip(sim.prior.names, row, strict=True)))[nm] for nm in sim.prior.names] for row in u])
@@ -316,7 +318,8 @@ def print_table(res: dict) -> None:
     for k, r in res["abc_smc"]["runs"].items():
         print(f"ABC-SMC {k}: {r['simulator_calls']} simulations, {r['seconds']:.0f} s wall, {r['cpu_seconds']:.0f} s CPU")
     obs = res["observed"]
-    print(f"observed 2022 statistics (nearest simulation at scaled distance {obs['nearest_scaled_distance']:.2f}):")
+    print(f"observed 2022 statistics (nearest simulation at scaled distance {obs['nearest_scaled_distance']:.2f}; "
+          f"NPE mass inside the prior {obs['npe_mass_in_prior']:.3f}):")
     for j, p in enumerate(res["setup"]["parameters"]):
         print(f"  {p:36s} " + "  ".join(f"{m}: {obs[m]['mean'][j]:.4g} [{obs[m]['lo'][j]:.4g}, {obs[m]['hi'][j]:.4g}]"
                                        for m in ("npe", "rejection", "abc_smc") if m in obs))
