@@ -2,7 +2,7 @@
 
 Site choice scores every cell of the region for every mover: about twenty numpy passes over a thousand cells
 per call, each pass costing more in call overhead than in arithmetic. With numba installed (the ``fast``
-extra) the passes are fused into one loop per call. Nothing changes in the results, by construction:
+extra) the passes are fused into a few compiled loops per call. Nothing changes in the results, by construction:
 
 - each value is computed with the same IEEE operations (+, -, *, /) in the same order as the numpy code,
   with no ``fastmath`` (LLVM then neither reassociates nor contracts a multiply and an add into an FMA);
@@ -11,33 +11,90 @@ extra) the passes are fused into one loop per call. Nothing changes in the resul
   ulp, so they run in numpy between the kernels;
 - the random draws are numpy's, from the same stream, in the same number and order.
 
-tests/test_kernels.py checks both paths give the same choices. ``SCAMSIM_NO_NUMBA=1`` in the environment
-forces the numpy path; so does numba being absent. numba is imported on the first site choice, not when
-this module is, so commands that never run the model do not pay its import.
+tests/test_kernels.py checks both paths give the same choices, so a process may switch from one to the
+other at any time. It does so once: numba costs about 0.45 s of CPU to import and load, which a single
+short run does not earn back, so a process makes its first ``SCAMSIM_NUMBA_AFTER`` (default 50,000) site
+choices with numpy and only then loads numba (commands that never run the model never import it).
+``SCAMSIM_NO_NUMBA=1`` forces the numpy path; so does numba being absent.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 #: Environment variable that, set to anything but "" or "0", forces the pure-numpy path.
 DISABLE_ENV = "SCAMSIM_NO_NUMBA"
+#: Environment variable: how many site choices a process makes with numpy before it loads numba (0: from the first).
+AFTER_ENV = "SCAMSIM_NUMBA_AFTER"
+#: Importing numba and loading the cached kernels costs about 0.45 s of CPU (docs/benchmarks.md), and the kernels
+#: save about 10 us a choice: a single default run (7,700 choices) would pay more than it saves, so a process
+#: turns to numba only once it has made this many choices (a sweep, a calibration worker, a long history).
+DEFAULT_AFTER = 50_000
 
-_KERNELS: list[Any] = []  # [] until first asked; then [None] (numpy path) or [(hazard_argument, score_cells)]
+Kernels = tuple[Callable[..., Any], Callable[..., Any]]
+_SETTLED = -1
+_STATE: list[Any] = [None, None]  # [the kernels or None (numpy), choices left before loading (None: not yet read; -1: settled)]
 
 
-def numba_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
-    """The compiled ``(hazard_argument, score_cells)`` kernels, or None for the numpy path (numba absent or disabled)."""
-    if not _KERNELS:
-        _KERNELS.append(None if os.environ.get(DISABLE_ENV, "") not in ("", "0") else _compile())
-    return _KERNELS[0]
+def numba_kernels() -> Kernels | None:
+    """The compiled ``(hazard_argument, score_cells)`` kernels, or None for the numpy path this time.
+
+    None while the process has made fewer than ``SCAMSIM_NUMBA_AFTER`` choices, and for good when numba is
+    absent or ``SCAMSIM_NO_NUMBA`` is set. Called once per site choice, so the settled case comes first.
+    """
+    left = _STATE[1]
+    if left == _SETTLED:
+        return _STATE[0]
+    if left is None:
+        left = _choices_before_loading()
+    if left > 0:
+        _STATE[1] = left - 1
+        return None
+    _STATE[0], _STATE[1] = _load(), _SETTLED
+    return _STATE[0]
 
 
-def _compile() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
+def _choices_before_loading() -> int:
+    if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
+        _STATE[0], _STATE[1] = None, _SETTLED
+        return 0
+    raw = os.environ.get(AFTER_ENV, "")
+    try:
+        return max(int(raw), 0) if raw else DEFAULT_AFTER
+    except ValueError:  # a warning, not an error: the choice of path never changes a result
+        warnings.warn(f"environment variable {AFTER_ENV}={raw!r} is not a whole number of site choices (0 or more); "
+                      f"using {DEFAULT_AFTER}", stacklevel=2)
+        return DEFAULT_AFTER
+
+
+def _load() -> Kernels | None:
+    if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
+        return None
     try:
         from sim.rules import kernels_numba
     except ImportError:  # the optional extra is not installed: the numpy path
         return None
     return kernels_numba.hazard_argument, kernels_numba.score_cells
+
+
+def available() -> bool:
+    """Whether the compiled kernels can be loaded (numba installed and not disabled)."""
+    return _load() is not None
+
+
+@contextmanager
+def forced(compiled: bool) -> Iterator[None]:
+    """For tests and benchmarks: within the block, site choice takes the compiled path (True) or the numpy path (False)."""
+    saved = list(_STATE)
+    kernels = _load() if compiled else None
+    if compiled and kernels is None:
+        raise RuntimeError(f"the compiled site-choice kernels need numba (pip install 'scamsim[fast]') and {DISABLE_ENV} unset")
+    _STATE[0], _STATE[1] = kernels, _SETTLED
+    try:
+        yield
+    finally:
+        _STATE[:] = saved
