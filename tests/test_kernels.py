@@ -159,13 +159,21 @@ def test_the_switch_off_forces_numpy_for_good(monkeypatch):
         pass
 
 
-def test_a_bad_switch_count_warns_and_keeps_the_default(monkeypatch):
+def test_the_kernels_are_off_unless_asked_for(monkeypatch):
+    monkeypatch.setattr(kernels, "_STATE", [None, None])
+    monkeypatch.delenv(kernels.AFTER_ENV, raising=False)
+    monkeypatch.delenv(kernels.DISABLE_ENV, raising=False)
+    assert [kernels.numba_kernels() for _ in range(3)] == [None] * 3
+    assert kernels._STATE[1] == kernels._SETTLED  # settled at once: no counting on the default path
+
+
+def test_a_bad_switch_count_warns_and_keeps_numpy(monkeypatch):
     monkeypatch.setattr(kernels, "_STATE", [None, None])
     monkeypatch.setenv(kernels.AFTER_ENV, "soon")
     monkeypatch.delenv(kernels.DISABLE_ENV, raising=False)
     with pytest.warns(UserWarning, match="SCAMSIM_NUMBA_AFTER='soon'"):
         assert kernels.numba_kernels() is None
-    assert kernels._STATE[1] == kernels.DEFAULT_AFTER - 1
+    assert kernels.numba_kernels() is None
 
 
 RUN = r"""

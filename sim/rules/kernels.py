@@ -12,10 +12,11 @@ extra) the passes are fused into a few compiled loops per call. Nothing changes 
 - the random draws are numpy's, from the same stream, in the same number and order.
 
 tests/test_kernels.py checks both paths give the same choices, so a process may switch from one to the
-other at any time. It does so once: numba costs about 0.45 s of CPU to import and load, which a single
-short run does not earn back, so a process makes its first ``SCAMSIM_NUMBA_AFTER`` (default 50,000) site
-choices with numpy and only then loads numba (commands that never run the model never import it).
-``SCAMSIM_NO_NUMBA=1`` forces the numpy path; so does numba being absent.
+other at any time. The kernels are off unless ``SCAMSIM_NUMBA_AFTER`` is set: numba costs about 0.45 s of
+CPU to import and load, which a single default run does not earn back (docs/benchmarks.md), so a process
+makes its first ``SCAMSIM_NUMBA_AFTER`` site choices with numpy and only then loads numba (50,000 suits a
+sweep or calibration worker; 0 loads it at the first choice). ``SCAMSIM_NO_NUMBA=1`` forces the numpy
+path; so does numba being absent.
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ from typing import Any
 
 #: Environment variable that, set to anything but "" or "0", forces the pure-numpy path.
 DISABLE_ENV = "SCAMSIM_NO_NUMBA"
-#: Environment variable: how many site choices a process makes with numpy before it loads numba (0: from the first).
+#: Environment variable that turns the kernels on: how many site choices a process makes with numpy before it
+#: loads numba (0: from the first). Unset, the kernels stay off.
 AFTER_ENV = "SCAMSIM_NUMBA_AFTER"
-#: Importing numba and loading the cached kernels costs about 0.45 s of CPU (docs/benchmarks.md), and the kernels
-#: save about 10 us a choice: a single default run (7,700 choices) would pay more than it saves, so a process
-#: turns to numba only once it has made this many choices (a sweep, a calibration worker, a long history).
-DEFAULT_AFTER = 50_000
+#: A choice that pays back numba's start-up in a batch: importing numba and loading the cached kernels costs about
+#: 0.45 s of CPU and the kernels save about 10 us a choice, so a single default run (7,700 choices) loses by it
+#: and a batch (a sweep or calibration worker) wins once it has made this many (docs/benchmarks.md).
+SUGGESTED_AFTER = 50_000
 
 Kernels = tuple[Callable[..., Any], Callable[..., Any]]
 _SETTLED = -1
@@ -43,32 +45,35 @@ _STATE: list[Any] = [None, None]  # [the kernels or None (numpy), choices left b
 def numba_kernels() -> Kernels | None:
     """The compiled ``(hazard_argument, score_cells)`` kernels, or None for the numpy path this time.
 
-    None while the process has made fewer than ``SCAMSIM_NUMBA_AFTER`` choices, and for good when numba is
-    absent or ``SCAMSIM_NO_NUMBA`` is set. Called once per site choice, so the settled case comes first.
+    None unless ``SCAMSIM_NUMBA_AFTER`` is set, while the process has made fewer choices than it says,
+    and for good when numba is absent or ``SCAMSIM_NO_NUMBA`` is set. Called once per site choice, so
+    the settled case comes first.
     """
     left = _STATE[1]
     if left == _SETTLED:
         return _STATE[0]
     if left is None:
         left = _choices_before_loading()
-    if left > 0:
+    if left is None:
+        _STATE[0], _STATE[1] = None, _SETTLED
+    elif left > 0:
         _STATE[1] = left - 1
-        return None
-    _STATE[0], _STATE[1] = _load(), _SETTLED
+    else:
+        _STATE[0], _STATE[1] = _load(), _SETTLED
     return _STATE[0]
 
 
-def _choices_before_loading() -> int:
-    if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
-        _STATE[0], _STATE[1] = None, _SETTLED
-        return 0
+def _choices_before_loading() -> int | None:
+    """``SCAMSIM_NUMBA_AFTER`` as a count, or None for the numpy path for good (unset, or disabled)."""
     raw = os.environ.get(AFTER_ENV, "")
+    if not raw or os.environ.get(DISABLE_ENV, "") not in ("", "0"):
+        return None
     try:
-        return max(int(raw), 0) if raw else DEFAULT_AFTER
-    except ValueError:  # a warning, not an error: the choice of path never changes a result
-        warnings.warn(f"environment variable {AFTER_ENV}={raw!r} is not a whole number of site choices (0 or more); "
-                      f"using {DEFAULT_AFTER}", stacklevel=2)
-        return DEFAULT_AFTER
+        return max(int(raw), 0)
+    except ValueError:  # a warning, not an error: the path never changes a result
+        warnings.warn(f"environment variable {AFTER_ENV}={raw!r} is not a whole number of site choices (0 or more, "
+                      f"e.g. {SUGGESTED_AFTER}); the numba kernels stay off", stacklevel=3)
+        return None
 
 
 def _load() -> Kernels | None:

@@ -201,8 +201,8 @@ def choose_site(
     simply be reoccupied). ``outside`` adds a destination off the map to the same logit: its score
     (the same utility, plus Gumbel noise drawn from its own stream) competes with the best cell's.
 
-    With numba (``sim.rules.kernels``) the work below runs as one compiled loop, ``_choose_compiled``,
-    with the same bits.
+    Switched on (``sim.rules.kernels``: the ``fast`` extra and ``SCAMSIM_NUMBA_AFTER``), the work below
+    runs as a few compiled loops, ``_choose_compiled``, with the same bits.
     """
     kernels = numba_kernels()
     if kernels is not None:
