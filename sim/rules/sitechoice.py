@@ -19,6 +19,7 @@ import numpy as np
 
 from sim.params.declarations import EnforcementParams, RelocationParams
 from sim.rules.enforcement import perceived_hazard, shield_factor
+from sim.rules.kernels import numba_kernels
 from sim.rules.market import Prices, gross_revenue, operating_margin, running_cost
 from sim.world.space import Region, box_sum
 
@@ -199,7 +200,14 @@ def choose_site(
     labour access is better). ``leave_origin`` rules out the origin itself (a raided site cannot
     simply be reoccupied). ``outside`` adds a destination off the map to the same logit: its score
     (the same utility, plus Gumbel noise drawn from its own stream) competes with the best cell's.
+
+    Switched on (``sim.rules.kernels``: the ``fast`` extra and ``SCAMSIM_NUMBA_AFTER``), the work below
+    runs as a few compiled loops, ``_choose_compiled``, with the same bits.
     """
+    kernels = numba_kernels()
+    if kernels is not None:
+        return _choose_compiled(kernels, layers, region, rng, workers, notoriety, capital, value_at_risk, origin, stay_allowed,
+                                fixed_move_cost, leave_origin, r, e, outside)
     net = expected_net(layers, workers, notoriety, value_at_risk, e)
     free_origin = stay_allowed and origin >= 0
     if origin >= 0 and isinstance(fixed_move_cost, float):  # the usual case: one cached vector per origin and price
@@ -242,6 +250,63 @@ def choose_site(
     if away is not None and away[0] > best:
         return away[1]
     return Choice(cell, float(move[cell]), float(net[cell]))
+
+
+def _choose_compiled(kernels: tuple, layers: SiteLayers, region: Region, rng: np.random.Generator, workers: float | np.ndarray,
+                     notoriety: np.ndarray, capital: float, value_at_risk: float, origin: int, stay_allowed: bool,
+                     fixed_move_cost: float | np.ndarray, leave_origin: bool, r: RelocationParams, e: EnforcementParams,
+                     outside: OutsideOption | None) -> Choice:
+    """``choose_site`` through the numba kernels: numpy's draws, logarithm and expm1, the rest fused (same bits)."""
+    hazard_argument, score_cells = kernels
+    n = layers.net_per_worker.shape[0]
+    minus_gumbel = rng.standard_exponential(size=n)  # the same draws, in the same order, as the numpy path
+    np.log(minus_gumbel, out=minus_gumbel)
+    if any(notoriety.tolist()):
+        neg_shield = layers.neg_shield
+        if neg_shield is None:
+            neg_shield = np.negative(layers.shield if layers.shield is not None else shield_factor(layers.protection, e))
+        loss_base = np.empty(n)
+        hazard_argument(layers.exposure, np.asarray(notoriety, dtype=float), layers.jurisdiction, float(e.risk_perception),
+                        layers.climate, neg_shield, loss_base)
+        np.expm1(loss_base, out=loss_base)
+        loss_scale = -value_at_risk
+    else:
+        loss_base, loss_scale = layers.base_hazard, value_at_risk
+    per_cell = isinstance(workers, np.ndarray) and workers.ndim != 0
+    free_origin = stay_allowed and origin >= 0
+    move, move_fixed, distance, abroad, move_const = _EMPTY, _EMPTY, _EMPTY, _EMPTY, 0.0
+    if origin >= 0 and isinstance(fixed_move_cost, float):
+        mode, move = 0, region.move_cost(origin, fixed_move_cost, r.cost_per_km, r.border_cost, free_origin)
+    elif origin >= 0:
+        mode, move_fixed, distance, abroad = 1, _per_cell(fixed_move_cost, n), region.distance_km(origin), region.abroad(origin)
+    elif isinstance(fixed_move_cost, np.ndarray) and fixed_move_cost.ndim != 0:
+        mode, move = 0, _per_cell(fixed_move_cost, n)
+    else:
+        mode, move_const = 2, float(fixed_move_cost)
+    cell, best, net, move_cost, any_feasible = score_cells(
+        layers.net_per_worker, workers if per_cell else _EMPTY, 0.0 if per_cell else float(workers), layers.fixed_cost,
+        loss_base, float(loss_scale), _EMPTY if layers.loss_factor is None else layers.loss_factor,
+        move, move_fixed, distance, abroad, move_const, mode, float(r.cost_per_km), float(r.border_cost),
+        origin, stay_allowed, free_origin, leave_origin, float(capital), layers.open_cell, layers.agglomeration, minus_gumbel,
+        float(r.horizon_weeks), MILLION, float(r.logit_beta),
+    )
+    away = outside_score(outside, workers, capital, value_at_risk, r)
+    if best == -np.inf and not any_feasible:
+        return NO_SITE if away is None else away[1]
+    if away is not None and away[0] > best:
+        return away[1]
+    return Choice(int(cell), float(move_cost), float(net))
+
+
+_EMPTY = np.empty(0)
+
+
+def _per_cell(values: float | np.ndarray, n: int) -> np.ndarray:
+    """``values`` as a writable contiguous float vector of ``n`` cells (as is when it already is one: one kernel signature)."""
+    a = np.asarray(values, dtype=float)
+    if a.shape == (n,) and a.flags.c_contiguous and a.flags.writeable:
+        return a
+    return np.full(n, a)
 
 
 def _max_of(move: float | np.ndarray) -> float:
