@@ -8,6 +8,7 @@ the tests check how draws reach the runs without running a calibration. Runs are
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -154,13 +155,15 @@ def test_bands_give_median_and_90_percent_band_per_point():
 @pytest.mark.parametrize(("name", "points"), [("douglas_posterior.toml", 28), ("phase_posterior.toml", 20)])
 def test_shipped_posterior_experiments_read_with_a_posterior_next_to_them(tmp_path, name, points):
     """The shipped files on scenarios/mekong_actors.toml, with the fake posterior where the real one will be."""
+    text = (ROOT / "experiments" / name).read_text()
     (tmp_path / "posteriors").mkdir()
-    write_posterior(tmp_path / "posteriors" / "mekong_2022")
-    (tmp_path / name).write_text((ROOT / "experiments" / name).read_text())
+    write_posterior(tmp_path / tomllib.loads(text)["experiment"]["posterior"])
+    (tmp_path / name).write_text(text)
     exp = load_experiment(tmp_path / name)
     assert len(exp.points) == points and len(exp.groups) == (1 if name.startswith("douglas") else 5)
     history = load_experiment_base("mekong_history.toml")
     assert exp.base.timeline == () and exp.base.policy.type == "case_by_case"
+    assert exp.base.run.burn_in_weeks == history.run.burn_in_weeks  # the burn-in the posterior was calibrated with
     for section in ("protectors", "operators", "syndicates", "campaigns", "borders", "premises"):  # the actors as calibrated
         assert getattr(exp.base, section) == getattr(history, section), section
     assert exp.counterfactual and exp.posterior is not None
