@@ -159,12 +159,15 @@ def test_the_switch_off_forces_numpy_for_good(monkeypatch):
         pass
 
 
-def test_the_kernels_are_off_unless_asked_for(monkeypatch):
+def test_by_default_the_kernels_wait_for_a_batch(monkeypatch):
+    """Unset, a process loads numba only after SUGGESTED_AFTER choices: a single run stays on numpy."""
     monkeypatch.setattr(kernels, "_STATE", [None, None])
     monkeypatch.delenv(kernels.AFTER_ENV, raising=False)
     monkeypatch.delenv(kernels.DISABLE_ENV, raising=False)
-    assert [kernels.numba_kernels() for _ in range(3)] == [None] * 3
-    assert kernels._STATE[1] == kernels._SETTLED  # settled at once: no counting on the default path
+    monkeypatch.setattr(kernels, "SUGGESTED_AFTER", 2)
+    paths = [kernels.numba_kernels() is not None for _ in range(4)]
+    assert paths == [False, False] + [kernels.available()] * 2
+    assert kernels._STATE[1] == kernels._SETTLED
 
 
 def test_a_bad_switch_count_warns_and_keeps_numpy(monkeypatch):

@@ -12,11 +12,11 @@ extra) the passes are fused into a few compiled loops per call. Nothing changes 
 - the random draws are numpy's, from the same stream, in the same number and order.
 
 tests/test_kernels.py checks both paths give the same choices, so a process may switch from one to the
-other at any time. The kernels are off unless ``SCAMSIM_NUMBA_AFTER`` is set: numba costs about 0.45 s of
-CPU to import and load, which a single default run does not earn back (docs/benchmarks.md), so a process
-makes its first ``SCAMSIM_NUMBA_AFTER`` site choices with numpy and only then loads numba (50,000 suits a
-sweep or calibration worker; 0 loads it at the first choice). ``SCAMSIM_NO_NUMBA=1`` forces the numpy
-path; so does numba being absent.
+other at any time. numba costs about 0.45 s of CPU to import and load, which a single default run does not
+earn back (docs/benchmarks.md), so a process makes its first ``SCAMSIM_NUMBA_AFTER`` site choices with numpy
+and only then loads numba (default ``SUGGESTED_AFTER`` = 50,000: a single run never gets there, a sweep or
+calibration worker does after a few runs; 0 loads it at the first choice). ``SCAMSIM_NO_NUMBA=1`` forces
+the numpy path; so does numba being absent.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from typing import Any
 
 #: Environment variable that, set to anything but "" or "0", forces the pure-numpy path.
 DISABLE_ENV = "SCAMSIM_NO_NUMBA"
-#: Environment variable that turns the kernels on: how many site choices a process makes with numpy before it
-#: loads numba (0: from the first). Unset, the kernels stay off.
+#: Environment variable: how many site choices a process makes with numpy before it loads numba (0: from the
+#: first). Unset, ``SUGGESTED_AFTER``.
 AFTER_ENV = "SCAMSIM_NUMBA_AFTER"
 #: A choice that pays back numba's start-up in a batch: importing numba and loading the cached kernels costs about
 #: 0.45 s of CPU and the kernels save about 10 us a choice, so a single default run (7,700 choices) loses by it
@@ -64,10 +64,12 @@ def numba_kernels() -> Kernels | None:
 
 
 def _choices_before_loading() -> int | None:
-    """``SCAMSIM_NUMBA_AFTER`` as a count, or None for the numpy path for good (unset, or disabled)."""
-    raw = os.environ.get(AFTER_ENV, "")
-    if not raw or os.environ.get(DISABLE_ENV, "") not in ("", "0"):
+    """``SCAMSIM_NUMBA_AFTER`` as a count (unset: ``SUGGESTED_AFTER``), or None for the numpy path for good (disabled)."""
+    if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
         return None
+    raw = os.environ.get(AFTER_ENV, "")
+    if not raw:
+        return SUGGESTED_AFTER
     try:
         return max(int(raw), 0)
     except ValueError:  # a warning, not an error: the path never changes a result
