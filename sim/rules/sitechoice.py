@@ -139,10 +139,7 @@ def expected_net(
         padded[n] = 0.0
         hazard = padded.take(_outside_last(layers.jurisdiction, n), mode="clip")  # cells outside the region pick the 0
         np.add(layers.exposure, hazard, out=hazard)
-        if layers.neg_shield is not None:
-            neg_shield = layers.neg_shield
-        else:
-            neg_shield = np.negative(layers.shield if layers.shield is not None else shield_factor(layers.protection, e))
+        neg_shield = _neg_shield(layers, e)
         # perceived_hazard_into then * value_at_risk, with its two negations moved onto the factors:
         # -(x) * s == x * (-s) and -(y) * v == y * (-v) exactly in IEEE arithmetic (the sign of a product
         # is the sign rule alone), so each cell's loss has the same bits with two fewer passes over the grid.
@@ -159,6 +156,13 @@ def expected_net(
     net = workers * layers.net_per_worker
     np.subtract(net, layers.fixed_cost, out=net)
     return np.subtract(net, loss, out=net)
+
+
+def _neg_shield(layers: SiteLayers, e: EnforcementParams) -> np.ndarray:
+    """``-shield`` of every cell: the layers' own (site_layers sets it), else derived from what they hold."""
+    if layers.neg_shield is not None:
+        return layers.neg_shield
+    return np.negative(layers.shield if layers.shield is not None else shield_factor(layers.protection, e))
 
 
 def _outside_last(jurisdiction: np.ndarray, n: int) -> np.ndarray:
@@ -262,9 +266,7 @@ def _choose_compiled(kernels: tuple, layers: SiteLayers, region: Region, rng: np
     minus_gumbel = rng.standard_exponential(size=n)  # the same draws, in the same order, as the numpy path
     np.log(minus_gumbel, out=minus_gumbel)
     if any(notoriety.tolist()):
-        neg_shield = layers.neg_shield
-        if neg_shield is None:
-            neg_shield = np.negative(layers.shield if layers.shield is not None else shield_factor(layers.protection, e))
+        neg_shield = _neg_shield(layers, e)
         loss_base = np.empty(n)
         hazard_argument(layers.exposure, np.asarray(notoriety, dtype=float), layers.jurisdiction, float(e.risk_perception),
                         layers.climate, neg_shield, loss_base)
