@@ -7,7 +7,7 @@ statistics divided by the spec's ``scale`` (the distance ABC uses is the Euclide
 
 Steps, each cached under benchmarks/results/ so a rerun resumes instead of resimulating::
 
-    PY=/work/main/.venv/bin/python            # the project's venv (pyabc: the 'calibrate' extra)
+    PY=.venv/bin/python                       # the project's venv, made by .ci/setup (pyabc: the 'calibrate' extra)
     PYTHONPATH=. $PY benchmarks/bench_inference.py pool --n 500 --workers 1   # N prior simulations, shared
     PYTHONPATH=. $PY benchmarks/bench_inference.py abc --job 0 --cap 400      # ABC-SMC on held-out truth 0
     PYTHONPATH=. $PY benchmarks/bench_inference.py abc --job observed --cap 400   # ... on the 2022 data
