@@ -152,14 +152,19 @@ def test_bad_spec_names_file_key_and_what_is_allowed(tmp_path, replace, statisti
     assert any(expected in p and str(path) in p for p in exc.value.problems), exc.value.problems
 
 
-def test_a_simulation_cap_ends_the_run_after_a_whole_generation(tmp_path):
+def test_a_simulation_cap_ends_the_run_after_a_whole_generation(tmp_path, monkeypatch):
+    from sim.analysis.inference import output
     from sim.analysis.inference.output import calibrate_spec
+
+    commits = iter(["start", "committed-meanwhile"])  # the checkout moves during the run
+    monkeypatch.setattr(output, "git_commit", lambda: next(commits))
 
     path = tiny_spec(tmp_path)
     path.write_text(path.read_text().replace("population = 40\ngenerations = 3", "population = 6\ngenerations = 4\nmax_simulations = 8"))
     spec = load_spec(path)
     assert spec.budget.max_simulations == 8
-    post, _ = calibrate_spec(spec, workers=1)
+    post, manifest = calibrate_spec(spec, workers=1)
+    assert manifest["code_version"] == "start" and manifest["code_version_at_end"] == "committed-meanwhile"
     # pyabc's first sample (6 particles) and generation 0 (at least 6 more) already pass 8: one generation, not four,
     # and it is whole (6 particles), not cut off at the cap.
     assert len(post.generations) == 1 and len(post.samples) == 6 and post.simulations >= 12

@@ -44,6 +44,7 @@ def simulator_for(spec: Spec, small: bool = False) -> Simulator:
 def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) -> tuple[Posterior, dict[str, Any]]:
     """Run the spec's calibration; return the posterior and its manifest."""
     budget = spec.budget_for(small)
+    code_at_start = git_commit()  # the code the simulations ran with: a commit made during a long calibration is not it
     sim = simulator_for(spec, small)
     n_workers = budget.workers if workers is None else workers
     observed = {s.name: s.observed for s in spec.statistics}
@@ -70,9 +71,12 @@ def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) 
         "simulations": post.simulations, "generations": len(post.generations),
         "final_epsilon": float(post.generations["epsilon"].iloc[-1]) if len(post.generations) else None,
         "seconds": round(post.seconds, 1), "cpu_seconds_main_process": round(post.cpu_seconds, 1),
-        "code_version": git_commit(), "versions": {**versions(), **libs},
+        "code_version": code_at_start, "versions": {**versions(), **libs},
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    at_end = git_commit()
+    if at_end != code_at_start:  # the checkout changed under the run: say so rather than name one of the two
+        manifest["code_version_at_end"] = at_end
     return post, manifest
 
 
