@@ -185,6 +185,49 @@ def test_members_pay_a_levy_into_a_shared_treasury():
     assert (m.syndicate_book.treasury > 0).all()
 
 
+def test_each_week_the_owners_take_their_share_of_both_treasuries(monkeypatch):
+    """A treasury = (last week's + what came in - bailouts) x (1 - the payout share), for syndicates and protectors.
+
+    Without the outflow a treasury fed every week grows for ever (it did, to US$34bn after 24 years of a
+    no-policy Mekong run, and its bailouts ended bankruptcy), so the model could have no steady state.
+    """
+    m = ScamModel(small(**SYNDICATES, **{"syndicates.payout_share": 0.05, "protectors.spending_share": 0.1}))
+    book, ot, flows = m.syndicate_book, m.operator_table, []
+
+    def by_syndicate(amounts: np.ndarray) -> np.ndarray:  # per syndicate, with the membership of the moment it is paid
+        syn = ot.syndicate[: len(amounts)]
+        return np.bincount(syn[syn >= 0], weights=amounts[syn >= 0], minlength=3)
+
+    monkeypatch.setattr(protection, "levy", lambda *a: flows.append(by_syndicate(paid := _levy(*a))) or paid)
+    monkeypatch.setattr(protection, "bailouts", lambda *a: flows.append(-by_syndicate(drawn := _bailouts(*a))) or drawn)
+    for _ in range(20):
+        syndicate, protector = book.treasury.copy(), m.protectors.treasury.copy()
+        flows.clear()
+        m.step()
+        np.testing.assert_allclose(book.treasury, (syndicate + sum(flows)) * 0.95, rtol=1e-12)
+        np.testing.assert_allclose(m.protectors.treasury, (protector + m.protectors.fees) * 0.9, rtol=1e-12)
+    assert (book.treasury > 0).all() and (m.protectors.treasury > 0).any()
+
+
+def test_with_a_payout_a_treasury_levels_off_and_without_one_it_grows_for_ever():
+    """The analytic limit: a constant inflow I and payout share s settle at I (1 - s) / s; s = 0 never settles."""
+    kept = []
+    for share in (0.0, 0.05):
+        m = ScamModel(small(**SYNDICATES, **{"syndicates.payout_share": share, "run.burn_in_weeks": 0}))
+        levels = []
+        for _ in range(3):
+            for _week in range(100):
+                m.step()
+            levels.append(m.syndicate_book.treasury.sum())
+        kept.append(levels)
+    grows, settles = kept
+    assert grows[2] > 1.8 * grows[0]  # the levy piles up: about three times week 100's by week 300
+    assert abs(settles[2] / settles[1] - 1) < 0.25 < grows[2] / grows[1] - 1  # within a quarter of its week-200 level
+
+
+_levy, _bailouts = protection.levy, protection.bailouts
+
+
 def test_a_bosss_extradition_removes_the_treasury_and_makes_the_members_compounds_known():
     m = ScamModel(small({"type": "root_causes", "extradite_syndicates": ["1"]}, **SYNDICATES))
     m.run(START - 1)

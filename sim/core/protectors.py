@@ -109,6 +109,7 @@ class Protectors:
         held = owner >= 0
         self.fees = np.bincount(owner[held], weights=paid[held], minlength=len(self.names))
         self.treasury += self.fees
+        self.treasury -= rules.payout(self.treasury, m.params.protectors.spending_share)
 
     def tipoff(self, m: ScamModel, site: int, protection: float) -> float | None:
         """The protector's decision to warn a compound of a raid (None: today's rule, no protector state)."""
@@ -211,6 +212,7 @@ class Syndicates:
             draws = rules.bailouts(np.where(member, cap, 0.0), np.where(member, syn, -1), self.treasury, sp.bailout)
             cap += draws
             self.treasury -= np.bincount(syn[member], weights=draws[member], minlength=len(self.treasury))
+        self.treasury -= rules.payout(self.treasury, sp.payout_share)
 
     def boss(self, m: ScamModel, s: int) -> Operator | None:
         """The syndicate's boss runs its oldest live member."""

@@ -42,6 +42,10 @@ class ProtectorParams:
         source="10,000-50,000 yuan per person charged to move people (Shan News, docs/references.md)")
     withdraw_pressure: float = param(
         0.0, "pressure", "pressure from which it withdraws: protection falls to the host's, no fees, no tip-offs (0: never)", 0, 100)
+    spending_share: float = param(
+        0.02, "1/week", "share of its treasury a protector spends each week (its forces, its patrons' cut)", 0, 1,
+        source="assumption: the owners' payout rate of market.payout_share; with none the fees pile up without end "
+               "(about US$20bn after 24 years of a no-policy Mekong run, Dec 2026), so what a freeze seizes grew with the burn-in")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,10 @@ class SyndicateParams:
 
     levy: float = param(0.0, "share", "share of a member's positive weekly profit paid into the syndicate treasury", 0, 1)
     bailout: float = param(1.0, "share", "share of the treasury a member short of capital may draw on in a week", 0, 1)
+    payout_share: float = param(
+        0.02, "1/week", "share of the treasury its bosses take out each week", 0, 1,
+        source="assumption: the owners' payout rate of market.payout_share; with none the levy piled up without end (US$34bn "
+               "after 24 years of a no-policy Mekong run, Dec 2026) and ever larger bailouts ended bankruptcy, so compounds drifted up")
     exit_share: float = param(0.0, "share", "chance each other member leaves when the boss is arrested or extradited", 0, 1,
                               source="managers left Prince Group compounds after the extradition (Amnesty, docs/references.md)")
     reveal: bool = param(False, "-", "the boss's arrest or extradition makes the members' compounds known",

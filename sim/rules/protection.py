@@ -134,6 +134,15 @@ def levy(profit: np.ndarray, member: np.ndarray, share: float) -> np.ndarray:
     return np.where(member, share * np.maximum(profit, 0.0), 0.0)
 
 
+def payout(treasury: np.ndarray, share: float) -> np.ndarray:
+    """What a treasury's owners take out this week: ``share`` of what it holds.
+
+    Without an outflow a treasury fed every week grows for ever, and so does everything that reads it
+    (bailouts, what a freeze seizes): the model would have no steady state.
+    """
+    return treasury * share
+
+
 def bailouts(capital: np.ndarray, syndicate: np.ndarray, treasury: np.ndarray, share: float) -> np.ndarray:
     """What each operator short of capital draws from its syndicate's treasury, in slot order.
 
