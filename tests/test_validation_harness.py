@@ -225,3 +225,37 @@ def test_the_command_refuses_bad_parameter_sets_before_running(tmp_path, monkeyp
         assert args.func(args) == EXIT_BAD_INPUT
         err = capsys.readouterr().err
         assert str(path) in err and expected in err
+
+
+def test_relaxation_follows_the_no_policy_run_from_its_initial_state_with_no_burn_in() -> None:
+    """Year y of the table is the mean over seeds of each seed's year y of a policy-free run that starts at week 1.
+
+    The scenario keeps its burn-in and policy (baseline: 208 weeks, case-by-case raids); the table must drop both,
+    or it would show a settled or policed run instead of the relaxation a burn-in is chosen from.
+    """
+    from sim.measures.run import counterfactual_params, simulate
+
+    params = load_scenario(SCENARIOS / "baseline.toml").params
+    assert params.run.burn_in_weeks > 0 and params.policy.type != "none"
+    table = steady.relaxation(params, [1, 2], years=2)
+    bare = counterfactual_params(params).with_values({"run.burn_in_weeks": 0, "run.weeks": 104})
+    runs = [simulate(bare, seed=s).frame for s in (1, 2)]
+    for name, column in steady.RELAXATION_SERIES.items():
+        expected = np.mean([f[column].to_numpy(float).reshape(2, 52).mean(axis=1) for f in runs], axis=0)
+        np.testing.assert_allclose(table[name][:, 0], expected, rtol=1e-12)
+        assert (table[name][:, 1] <= table[name][:, 0]).all() and (table[name][:, 0] <= table[name][:, 2]).all()
+    settled = simulate(counterfactual_params(params).with_values({"run.weeks": 52}), seed=1).frame["compounds"].mean()
+    assert table["compounds"][0, 0] != pytest.approx(settled, rel=1e-6)  # a burnt-in run is another run
+
+
+def test_relaxation_needs_two_years(capsys) -> None:
+    import argparse
+
+    from sim.cli import patterns as patterns_cli
+    from sim.common.errors import EXIT_BAD_INPUT
+
+    parser = argparse.ArgumentParser(prog="scamsim")
+    patterns_cli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["patterns", str(SCENARIOS / "baseline.toml"), "--relaxation", "1"])
+    assert args.func(args) == EXIT_BAD_INPUT
+    assert "--relaxation: 1 is too few years; allowed: a whole number of years, at least 2" in capsys.readouterr().err

@@ -36,7 +36,7 @@ def cmd_patterns(args: argparse.Namespace) -> int:
     from sim.analysis.validation.mekong import CATALOGUE
     from sim.analysis.validation.report import format_markdown, format_shocks, format_text
     from sim.analysis.validation.runner import run_patterns, run_shocks
-    from sim.analysis.validation.steady import format_drift, steady_state
+    from sim.analysis.validation.steady import format_drift, format_relaxation, relaxation, steady_state
     from sim.scenario.loader import ScenarioError, load_scenario
     from sim.scenario.values import apply_values
 
@@ -55,6 +55,11 @@ def cmd_patterns(args: argparse.Namespace) -> int:
         if problems:
             return print_errors(problems)
     seeds = list(range(args.first_seed, args.first_seed + args.replications))
+    if args.relaxation is not None:
+        if args.relaxation < 2:
+            return print_errors([f"--relaxation: {args.relaxation} is too few years; allowed: a whole number of years, at least 2"])
+        print(format_relaxation(str(args.scenario), relaxation(scenario.params, seeds, args.relaxation, args.workers), len(seeds)))
+        return 0
     if args.steady_state or args.steady_state_only:
         drifts = steady_state(scenario.params, seeds, args.workers)
         print(format_drift(str(args.scenario), drifts, scenario.params.run.weeks))
@@ -88,6 +93,8 @@ def register(subparsers: Any) -> None:
                    help="a JSON list of parameter overrides (e.g. posterior samples); every set is run and the draws pooled")
     p.add_argument("--steady-state", action="store_true", help="first check that the no-policy run does not drift (burn-in)")
     p.add_argument("--steady-state-only", action="store_true", help="only the burn-in drift check")
+    p.add_argument("--relaxation", type=int, metavar="YEARS",
+                   help="only the no-policy run's yearly means over seeds from the initial state, for YEARS years (choosing a burn-in)")
     p.set_defaults(func=cmd_patterns)
 
 

@@ -8,6 +8,10 @@ is divided by the mean level, and a Student-t 95% interval is taken over seeds.
 
 Verdict: **steady** when the whole interval lies within +-``DRIFT_TOLERANCE``, **drifting** when it
 lies wholly outside, **inconclusive** otherwise (more seeds could decide).
+
+``relaxation`` shows why a burn-in passes or fails: the no-policy run from its initial state with no
+burn-in at all, as yearly means over seeds, so the slow modes (the number of compounds, of operators)
+can be read off directly instead of guessed from one drift figure.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from sim.params.declarations import Params
 DRIFT_TOLERANCE = 0.02
 #: The series checked, with the run's columns they come from.
 SERIES = {"people_held": "workers_held", "compounds": "compounds"}
+#: The series the relaxation table follows: the two judged, the operators (the slowest) and their capital.
+RELAXATION_SERIES = {**SERIES, "operators": "operators", "operator_capital": "operator_capital"}
 WEEKS_PER_YEAR = 52
 
 
@@ -93,3 +99,41 @@ def format_drift(scenario: str, drifts: list[Drift], weeks: int, tolerance: floa
         ci = f"[{d.lo:+.3f}, {d.hi:+.3f}]" if math.isfinite(d.lo) else ""
         lines.append(f"| {d.series} | {d.mean:+.3f} {ci} | {d.verdict} |")
     return "\n".join(lines)
+
+
+def relaxation(params: Params, seeds: list[int], years: int, workers: int = 1) -> dict[str, np.ndarray]:
+    """Yearly means of ``RELAXATION_SERIES`` over seeds, from the initial state (no burn-in, no policy), for ``years`` years.
+
+    Returns {series: array (years, 3)} with each year's mean over seeds and its Student-t 95% interval.
+    Every seed starts from the same initial state, so the mean follows the model's own relaxation:
+    a burn-in of B years is long enough for a series when the mean is flat from year B on.
+    """
+    from sim.analysis.validation.runner import observe_all
+
+    p = counterfactual_params(params).with_values({"run.burn_in_weeks": 0, "run.weeks": years * WEEKS_PER_YEAR})
+    obs = observe_all({"no_policy": p}, seeds, workers)
+    out = {}
+    for name, column in RELAXATION_SERIES.items():
+        per_seed = np.array([obs[s]["no_policy"].run.frame[column].to_numpy(float)[: years * WEEKS_PER_YEAR] for s in seeds])
+        yearly = per_seed.reshape(len(seeds), years, WEEKS_PER_YEAR).mean(axis=2)
+        out[name] = np.array([t_interval(list(yearly[:, y]))[:3] for y in range(years)])
+    return out
+
+
+def format_relaxation(scenario: str, table: dict[str, np.ndarray], seeds: int) -> str:
+    """A Markdown table of ``relaxation``: one row a year, each series' mean over seeds with its 95% interval."""
+    names = list(table)
+    years = len(table[names[0]])
+    lines = [f"Relaxation of {scenario} from its initial state, no burn-in, no policy ({seeds} seeds; yearly means over seeds "
+             "[95% CI]):", "", "| year | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for y in range(years):
+        cells = [_number(*table[n][y]) for n in names]
+        lines.append(f"| {y + 1} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _number(mean: float, lo: float, hi: float) -> str:
+    """A mean and its interval with three significant figures (the series run from hundreds to billions)."""
+    if not math.isfinite(lo):
+        return f"{mean:.3g}"
+    return f"{mean:.3g} [{lo:.3g}, {hi:.3g}]"
