@@ -8,28 +8,18 @@ plainly (as the code stood before the fast paths), on random layers that exercis
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from sitechoice_data import E, R, baseline_region, site_layers
 
-from sim.params.declarations import EnforcementParams, RelocationParams
 from sim.rules.enforcement import perceived_hazard, perceived_hazard_into, shield_factor
 from sim.rules.sitechoice import MILLION, SiteLayers, choose_site, expected_net
-from sim.scenario.loader import load_scenario
-from sim.world.space import Region, build_region
-
-ROOT = Path(__file__).resolve().parent.parent
-E = EnforcementParams(risk_perception=0.37, protection_shield=0.8)
-R = RelocationParams(base_cost=500_000.0, cost_per_km=4000.0, border_cost=500_000.0, logit_beta=1.5, horizon_weeks=26.0,
-                     agglomeration=0.2)
+from sim.world.space import Region
 
 
 @pytest.fixture(scope="module")
 def region() -> Region:
-    """The baseline's 40 x 28 map: six jurisdictions in five countries, with sea."""
-    p = load_scenario(ROOT / "scenarios" / "baseline.toml").params
-    return build_region(p.map, p.run.km_per_cell)
+    return baseline_region()
 
 
 def random_layers(region: Region, rng: np.random.Generator, loss_factor: bool, shield: bool) -> SiteLayers:
@@ -38,20 +28,8 @@ def random_layers(region: Region, rng: np.random.Generator, loss_factor: bool, s
     protection = rng.uniform(0, 0.9, n)
     climate = rng.uniform(0, 0.05, n)
     heat = rng.exponential(0.5, n)
-    return SiteLayers(
-        net_per_worker=rng.normal(400.0, 300.0, n),
-        fixed_cost=rng.uniform(0, 5000.0, n),
-        climate=climate,
-        exposure=heat,
-        protection=protection,
-        labour_access=rng.uniform(0.5, 1.0, n),
-        jurisdiction=region.flat_jurisdiction.astype(np.int64),
-        open_cell=region.land.ravel() & (rng.random(n) < 0.8),
-        agglomeration=rng.uniform(0, 0.5, n),
-        base_hazard=perceived_hazard(climate, heat, protection, E),
-        loss_factor=rng.uniform(0.3, 1.0, n) if loss_factor else None,
-        shield=shield_factor(protection, E) if shield else None,
-    )
+    return site_layers(region, rng, protection=protection, climate=climate, heat=heat, net_per_worker=rng.normal(400.0, 300.0, n),
+                       loss_factor=loss_factor, shield=shield)
 
 
 def plain_expected_net(layers: SiteLayers, workers, notoriety, value_at_risk: float) -> np.ndarray:

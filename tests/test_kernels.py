@@ -10,7 +10,6 @@ numba is not installed (CI installs ``.[test,calibrate]``, not the ``fast`` extr
 
 from __future__ import annotations
 
-import functools
 import os
 import struct
 import subprocess
@@ -22,30 +21,17 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sitechoice_data import E, R, baseline_region, site_layers
 
-from sim.params.declarations import EnforcementParams, RelocationParams
 from sim.rules import kernels
-from sim.rules.enforcement import perceived_hazard, shield_factor
 from sim.rules.sitechoice import Choice, OutsideOption, SiteLayers, choose_site
-from sim.scenario.loader import load_scenario
-from sim.world.space import Region, build_region
 
 ROOT = Path(__file__).resolve().parent.parent
-E = EnforcementParams(risk_perception=0.37, protection_shield=0.8)
-R = RelocationParams(base_cost=500_000.0, cost_per_km=4000.0, border_cost=500_000.0, logit_beta=1.5, horizon_weeks=26.0,
-                     agglomeration=0.2)
-
-
-@functools.cache
-def region() -> Region:
-    """The baseline's 40 x 28 map: six jurisdictions in five countries, with sea (cells outside every jurisdiction)."""
-    p = load_scenario(ROOT / "scenarios" / "baseline.toml").params
-    return build_region(p.map, p.run.km_per_cell)
 
 
 def layers_from(seed: int, loss_factor: bool, shield: str, losing_share: float) -> SiteLayers:
     """Finite layers of a run's magnitudes; ``losing_share`` of the cells lose money, about a fifth are full."""
-    reg = region()
+    reg = baseline_region()
     rng = np.random.default_rng(seed)
     n = reg.n_cells
     protection = rng.uniform(0, 0.9, n)
@@ -53,22 +39,8 @@ def layers_from(seed: int, loss_factor: bool, shield: str, losing_share: float) 
     heat = rng.exponential(0.5, n) * (rng.random(n) < 0.7)  # many cells with no heat at all
     net_per_worker = rng.uniform(50.0, 900.0, n)
     net_per_worker[rng.random(n) < losing_share] *= -1.0
-    shield_values = shield_factor(protection, E)
-    return SiteLayers(
-        net_per_worker=net_per_worker,
-        fixed_cost=rng.uniform(0, 5000.0, n),
-        climate=climate,
-        exposure=heat,
-        protection=protection,
-        labour_access=rng.uniform(0.5, 1.0, n),
-        jurisdiction=reg.flat_jurisdiction.astype(np.int64),
-        open_cell=reg.land.ravel() & (rng.random(n) < 0.8),
-        agglomeration=rng.uniform(0, 0.5, n),
-        base_hazard=perceived_hazard(climate, heat, protection, E),
-        loss_factor=rng.uniform(0.3, 1.0, n) if loss_factor else None,
-        shield=None if shield == "none" else shield_values,
-        neg_shield=np.negative(shield_values) if shield == "both" else None,
-    )
+    return site_layers(reg, rng, protection=protection, climate=climate, heat=heat, net_per_worker=net_per_worker,
+                       loss_factor=loss_factor, shield=shield != "none", neg_shield=shield == "both")
 
 
 def bits(choice: Choice) -> tuple:
@@ -83,7 +55,7 @@ def choose_both(layers: SiteLayers, seed: int, outside: tuple | None, **kw) -> t
         rng = np.random.default_rng(seed)
         away = None if outside is None else OutsideOption(*outside, rng=np.random.default_rng(seed + 1))
         with kernels.forced(compiled):
-            choice = choose_site(layers, region(), rng, r=R, e=E, outside=away, **kw)
+            choice = choose_site(layers, baseline_region(), rng, r=R, e=E, outside=away, **kw)
         streams = (rng.bit_generator.state, None if away is None else away.rng.bit_generator.state)
         found.append((bits(choice), streams))
     return found[0], found[1]
@@ -107,7 +79,7 @@ def choose_both(layers: SiteLayers, seed: int, outside: tuple | None, **kw) -> t
 def test_both_paths_choose_the_same_on_random_inputs(seed, loss_factor, shield, losing_share, notoriety, origin, stay, workers, fixed,
                                                       capital, value_at_risk, outside):
     pytest.importorskip("numba")
-    reg = region()
+    reg = baseline_region()
     layers = layers_from(seed, loss_factor, shield, losing_share)
     rng = np.random.default_rng(seed + 2)
     land = np.flatnonzero(reg.land.ravel())

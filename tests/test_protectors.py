@@ -185,6 +185,9 @@ def test_members_pay_a_levy_into_a_shared_treasury():
     assert (m.syndicate_book.treasury > 0).all()
 
 
+_levy, _bailouts = protection.levy, protection.bailouts  # the rules themselves, for the wrappers below
+
+
 def test_each_week_the_owners_take_their_share_of_both_treasuries(monkeypatch):
     """A treasury = (last week's + what came in - bailouts) x (1 - the payout share), for syndicates and protectors.
 
@@ -224,8 +227,6 @@ def test_with_a_payout_a_treasury_levels_off_and_without_one_it_grows_for_ever()
     assert grows[2] > 1.8 * grows[0]  # the levy piles up: about three times week 100's by week 300
     assert abs(settles[2] / settles[1] - 1) < 0.25 < grows[2] / grows[1] - 1  # within a quarter of its week-200 level
 
-
-_levy, _bailouts = protection.levy, protection.bailouts
 
 
 def test_a_bosss_extradition_removes_the_treasury_and_makes_the_members_compounds_known():
