@@ -60,6 +60,14 @@ def cmd_patterns(args: argparse.Namespace) -> int:
             return print_errors([f"--relaxation: {args.relaxation} is too few years; allowed: a whole number of years, at least 2"])
         print(format_relaxation(str(args.scenario), relaxation(scenario.params, seeds, args.relaxation, args.workers), len(seeds)))
         return 0
+    if args.lifetimes is not None:
+        if args.lifetimes < 1:
+            return print_errors([f"--lifetimes: {args.lifetimes} is too few years; allowed: a whole number of years, at least 1"])
+        from sim.analysis.validation.lifetimes import all_lives, format_hazards, hazard_by_age
+
+        runs = all_lives(scenario.params, seeds, args.lifetimes, args.workers)
+        print(format_hazards(str(args.scenario), hazard_by_age(runs), runs))
+        return 0
     if args.steady_state or args.steady_state_only:
         drifts = steady_state(scenario.params, seeds, args.workers)
         print(format_drift(str(args.scenario), drifts, scenario.params.run.weeks))
@@ -95,6 +103,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--steady-state-only", action="store_true", help="only the burn-in drift check")
     p.add_argument("--relaxation", type=int, metavar="YEARS",
                    help="only the no-policy run's yearly means over seeds from the initial state, for YEARS years (choosing a burn-in)")
+    p.add_argument("--lifetimes", type=int, metavar="YEARS",
+                   help="only the operators' exit hazard by age in the no-policy run from the initial state, over YEARS years "
+                        "(why the burn-in relaxes slowly)")
     p.set_defaults(func=cmd_patterns)
 
 
