@@ -185,6 +185,10 @@ def test_every_scenario_opens_with_its_own_values_on_the_controls(name):
     so the browser's slider cannot move it; applied untouched, the controls change nothing."""
     params = controls.scenario_params(name)
     spec = controls.model_params(name)
+    assert spec["seed"]["min"] <= spec["seed"]["value"] == params.run.seed <= spec["seed"]["max"]
+    if params.timeline:  # no policy controls at all (test_a_timeline_scenario_shows_its_events_and_no_policy_controls)
+        assert not set(spec) & {"policy_type", "start_week", "jurisdictions", "compare_policy", *(a for a, _, _ in controls.SLIDERS)}
+        return
     for arg, key, _title in controls.SLIDERS:
         s = spec[arg]
         assert s["value"] == controls.value_of(params, key)
@@ -254,6 +258,7 @@ def test_app_model_stops_at_the_scenarios_length():
 def test_scenarios_are_found_in_the_shipped_folder(tmp_path):
     names = scenarios.scenario_names()
     assert "baseline.toml" in names and "shocks/kk_park_2025.toml" in names
+    assert (SHIPPED / "calibration" / "mekong_ranges.toml").is_file() and not any(n.startswith("calibration/") for n in names)
     path = scenarios.resolve_scenario("mekong")
     assert path == (SHIPPED / "mekong.toml").resolve()
     assert scenarios.picker_name(path) == "mekong.toml"
@@ -515,3 +520,44 @@ def test_inspect_panel_follows_the_picked_item_every_step():
     assert shown["compound"] == choice.split()[1]
     for key in ("operator", "people held", "capacity", "age (weeks at this site)", "known to the agency", "site jurisdiction"):
         assert shown[key] != "", key
+
+
+# ---- a scenario whose [[timeline]] replaces the single policy ---------------------------------------
+
+def test_a_timeline_scenario_shows_its_events_and_no_policy_controls():
+    """The history runs 14 dated events; controls of ``policy.*`` would edit a policy it never uses, so none are offered."""
+    model, rc = render(controls.AppModel(scenario_file="case_by_case.toml"))
+    rc.find(v.Select, label="Scenario").widget.v_model = "mekong_history.toml"
+    history = load_scenario(SHIPPED / "mekong_history.toml").params
+    assert model.value.params == history and len(history.timeline) == 14
+    assert set(controls.model_params("mekong_history.toml")) == {"scenario_file", "compare", "seed"}
+    assert not rc.find(v.Select, label="Policy type").widgets and not rc.find(v.Slider, label=RAID_LABEL).widgets
+    assert not rc.find(v.Select, label="Raiding jurisdictions (none picked: all)").widgets
+    cards = [w for w in rc.find(v.Card).widgets if w.children[0].children == ["Policy timeline (from the file)"]]
+    assert len(cards) == 1
+    box = [w for w in cards[0].children[1].children if "scamsim-timeline" in (getattr(w, "class_", None) or "").split()]
+    shown = [span.children[0] for span in box[0].children]
+    assert len(shown) == len(history.timeline)
+    for event in history.timeline:  # every event, by name, with its first week and where it acts
+        assert any(line.startswith(f"{event.name}: {event.type}, from week {event.start_week} ") for line in shown)
+    assert "timeline of 14 events" in measures_html(rc) and "none, from week" not in measures_html(rc)
+    click(rc, "Reset")  # untouched: the file's own run
+    assert model.value.params == history
+
+
+def test_policy_controls_on_a_timeline_scenario_are_refused_with_the_reason():
+    with pytest.raises(ValueError, match=r"mekong_history.toml runs a \[\[timeline\]\] of 14 events.*policy.type, policy.raid_frequency"):
+        controls.AppModel("mekong_history.toml", policy_type="case_by_case", raid_frequency=50.0)
+    with pytest.raises(ValueError, match="compare_policy 'hotspot' would change nothing"):
+        controls.AppModel("mekong_history.toml", compare_policy="hotspot")
+    same = controls.AppModel("mekong_history.toml", policy_type="none", compare=True)  # the file's own values: accepted
+    assert same.counterfactual is not None and not same.counterfactual.params.timeline
+
+
+def test_the_charts_mark_every_event_start_and_name_the_timeline():
+    params = load_scenario(SHIPPED / "mekong_history.toml").params
+    starts = charts.policy_starts(params)
+    assert starts == sorted({e.start_week for e in params.timeline}) and len(starts) == 12  # two pairs of events share a week
+    assert charts.policy_starts(load_scenario(SHIPPED / "none.toml").params) == []
+    single = load_scenario(SHIPPED / "case_by_case.toml").params
+    assert charts.policy_starts(single) == [single.policy.start_week]

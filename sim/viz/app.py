@@ -29,6 +29,7 @@ from solara.server import settings as server_settings
 from sim.measures.run import result_of
 from sim.viz import charts, drawing, headline
 from sim.viz.controls import AppModel, control_values, model_params, scenario_params, valid_scenario_names
+from sim.viz.headline import timeline_lines
 from sim.viz.inspector import InspectView
 
 # Pause between frames while playing. SolaraViz's play loop runs in a thread and asks for a redraw after
@@ -208,6 +209,7 @@ def Sidebar(model: solara.Reactive[AppModel], names: list[str]):
         settings.set({**settings.value, name: value})
 
     jurisdiction_names = solara.use_memo(lambda: [j.name for j in scenario_params(scenario).map.jurisdictions], [scenario])
+    events = solara.use_memo(lambda: timeline_lines(scenario_params(scenario)), [scenario])
 
     with solara.Sidebar(), solara.Column():
         with solara.Card("Scenario"):
@@ -221,11 +223,20 @@ def Sidebar(model: solara.Reactive[AppModel], names: list[str]):
                             use_threads=use_threads).key(f"run:{scenario}")
         with solara.Card("Export what is shown"):
             Exports(model.value)
+        if events:
+            with solara.Card("Policy timeline (from the file)"):
+                solara.Text(f"This scenario runs {len(events)} dated events instead of one policy; each sets its own type, "
+                            "weeks, jurisdictions and levers. Edit them in the scenario file.",
+                            style={"font-size": "11px", "color": "#666"})
+                with solara.Column(gap="2px", classes=["scamsim-timeline"]):
+                    for line in events:
+                        solara.Text(line, style={"font-size": "11.5px"})
         with solara.Card("Model Parameters"):
             Inputs(spec, settings.value, on_change=change).key(f"inputs:{scenario}")
-            solara.SelectMultiple("Raiding jurisdictions (none picked: all)", values=list(settings.value.get("jurisdictions") or []),
-                                  all_values=jurisdiction_names, on_value=lambda v: change("jurisdictions", list(v))
-                                  ).key(f"jur:{scenario}")
+            if not events:
+                solara.SelectMultiple("Raiding jurisdictions (none picked: all)", values=list(settings.value.get("jurisdictions") or []),
+                                      all_values=jurisdiction_names, on_value=lambda v: change("jurisdictions", list(v))
+                                      ).key(f"jur:{scenario}")
 
 
 @solara.component

@@ -22,6 +22,7 @@ from sim.viz.drawing import MOVE_ACROSS, MOVE_WITHIN, Painter, jurisdiction_colo
 
 if TYPE_CHECKING:
     from sim.core.model import ScamModel
+    from sim.params.declarations import Params
 
 
 @dataclass
@@ -78,7 +79,14 @@ ALTERNATIVE_COLOUR = "#e6550d"
 
 def total_label(model: ScamModel, role: str) -> str:
     """Legend text of a run's total people held, naming its policy, e.g. 'case_by_case (this run, total)'."""
-    return f"{model.params.policy.type} ({role}, total)"
+    return f"{'timeline' if model.params.timeline else model.params.policy.type} ({role}, total)"
+
+
+def policy_starts(params: Params) -> list[int]:
+    """Weeks the charts mark: the policy's start, or each timeline event's (within the run, each once, in order)."""
+    if params.timeline:
+        return sorted({e.start_week for e in params.timeline if e.start_week <= params.run.weeks})
+    return [params.policy.start_week] if params.policy.type != "none" else []
 
 
 class ChartsPainter(Painter):
@@ -135,12 +143,14 @@ class ChartsPainter(Painter):
         self.back = self.animate(ax3, ax3.plot([], [], color="#d62728", lw=1.2, label="freed, re-trafficked")[0])
         self.home = self.animate(ax3, ax3.plot([], [], color="#1f77b4", lw=1.0, ls=(0, (1.5, 1.5)), label="freed, got home")[0])
         self._legend(ax3, None, "freed people")
-        policy = model.params.policy
-        if policy.type != "none":
+        starts = policy_starts(model.params)
+        for week in starts:
             for ax in self.axes:
-                self.animate(ax, ax.axvline(policy.start_week, color="black", lw=0.7, alpha=0.6))
-            self.animate(ax1, ax1.annotate("policy", (policy.start_week, 1.0), xycoords=("data", "axes fraction"),
-                                           xytext=(2, -9), textcoords="offset points", fontsize=6.5))
+                self.animate(ax, ax.axvline(week, color="black", lw=0.7, alpha=0.6))
+        if starts:
+            self.animate(ax1, ax1.annotate("timeline events" if model.params.timeline else "policy", (starts[0], 1.0),
+                                           xycoords=("data", "axes fraction"), xytext=(2, -9), textcoords="offset points",
+                                           fontsize=6.5))
         self.update(model)
 
     @staticmethod

@@ -114,6 +114,8 @@ def model_params(scenario_file: str | None = None, compare: bool = False, compar
     """SolaraViz's controls for ``scenario_file``: ranges from the declarations, values from the file."""
     scenario_file = scenario_file or initial_scenario()
     params = scenario_params(scenario_file)
+    if params.timeline:
+        return timeline_params(scenario_file, params, compare)
     policy_type = declaration("policy.type")
     controls: dict = {
         "scenario_file": scenario_file,  # fixed: the scenario menu above SolaraViz picks it
@@ -133,10 +135,27 @@ def model_params(scenario_file: str | None = None, compare: bool = False, compar
     controls["compare"] = {"type": "Checkbox", "value": bool(compare), "label": "Compare with the no-policy run"}
     controls["compare_policy"] = {"type": "Select", "value": compare_policy, "values": list(policy_type.metadata["choices"]),
                                   "label": "Compare with policy (none: off)"}
-    seed, seed_lo = int(params.run.seed), int(declaration("run.seed").metadata["lo"] or 0)
-    controls["seed"] = {"type": "SliderInt", "value": seed, "min": min(seed_lo, seed), "max": max(seed_lo + SEED_CHOICES - 1, seed),
-                        "step": 1, "label": "Seed"}
+    controls["seed"] = seed_control(params)
     return controls
+
+
+def seed_control(params: Params) -> dict:
+    """The seed slider: the file's seed, among the first ``SEED_CHOICES`` allowed (extended to reach the file's)."""
+    seed, seed_lo = int(params.run.seed), int(declaration("run.seed").metadata["lo"] or 0)
+    return {"type": "SliderInt", "value": seed, "min": min(seed_lo, seed), "max": max(seed_lo + SEED_CHOICES - 1, seed),
+            "step": 1, "label": "Seed"}
+
+
+def timeline_params(scenario_file: str, params: Params, compare: bool) -> dict:
+    """The controls of a scenario whose ``[[timeline]]`` replaces its policy: none of the policy's.
+
+    Each event sets its own type, weeks, jurisdictions and levers in the file; a control that edited
+    ``policy.*`` would change a policy the run never uses, so only what applies is offered: the seed and
+    the no-policy comparison (every event switched off, ``counterfactual_params``).
+    """
+    return {"scenario_file": scenario_file,
+            "compare": {"type": "Checkbox", "value": bool(compare), "label": "Compare with the no-policy run"},
+            "seed": seed_control(params)}
 
 
 def control_values(spec: dict) -> dict:
@@ -168,6 +187,21 @@ def apply_controls(params: Params, controls: dict[str, object]) -> Params:
                 raise ValueError(f"{key} {number:g} is outside its declared range [{lo}, {hi}]")
             values[key] = round(number, 6)
     return params.with_values(values) if values else params
+
+
+def refuse_policy_controls(scenario_file: str, file_params: Params, params: Params, compare_policy: str | None) -> None:
+    """Raise ValueError when controls changed ``policy.*`` (or ask for a compared policy) in a timeline scenario.
+
+    Its ``[[timeline]]`` replaces the single policy, so such a change would run exactly what the file runs
+    while the controls said otherwise.
+    """
+    changed = [f"policy.{f.name}" for f in dataclasses.fields(params.policy)
+               if getattr(params.policy, f.name) != getattr(file_params.policy, f.name)]
+    if compare_policy not in (None, "none"):
+        changed.append(f"compare_policy {compare_policy!r}")
+    if changed:
+        raise ValueError(f"{scenario_file} runs a [[timeline]] of {len(file_params.timeline)} events, which replaces [policy]: "
+                         f"{', '.join(changed)} would change nothing that runs; edit the events in the scenario file instead")
 
 
 class AppModel(mesa.Model):
@@ -219,6 +253,8 @@ class AppModel(mesa.Model):
                 extra.update({"policy.jurisdictions": chosen, "policy.buffer": (), "policy.control": ()})
         if extra:
             params = params.with_values(extra)
+        if file_params.timeline:
+            refuse_policy_controls(scenario_file, file_params, params, compare_policy)
         seed = file_params.run.seed if seed is None or str(seed).strip() == "" else int(str(seed).strip())
         super().__init__(rng=seed)
         self.scenario_file = scenario_file

@@ -9,6 +9,7 @@ the end of the run, and policy types that cannot differ from this one under the 
 
 from __future__ import annotations
 
+import datetime
 import math
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from sim.viz.readings import UNDEFINED, UNSTABLE, assess
 
 if TYPE_CHECKING:
     from sim.core.model import ScamModel
+    from sim.params.declarations import Params
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -39,8 +41,33 @@ def lever_text(policy) -> str:
     return ", ".join(parts) or "none"
 
 
+def policy_text(params: Params) -> str:
+    """What the run's policy is, in a few words: 'case_by_case, from week 53', or for a scenario whose
+    ``[[timeline]]`` replaces the single policy, 'timeline of 14 events' (its ``policy.type`` is unused there)."""
+    if params.timeline:
+        n = len(params.timeline)
+        return f"timeline of {n} event{'' if n == 1 else 's'}"
+    return f"{params.policy.type}, from week {params.policy.start_week}"
+
+
+def timeline_lines(params: Params) -> list[str]:
+    """One line per ``[[timeline]]`` event: name, type, weeks (with dates once ``run.start_date`` is set), where."""
+    start = datetime.date.fromisoformat(params.run.start_date) if params.run.start_date else None
+
+    def when(week: int) -> str:
+        return f"week {week}" + (f" (week of {start + datetime.timedelta(weeks=week - 1)})" if start is not None else "")
+
+    lines = []
+    for e in params.timeline:
+        span = f"from {when(e.start_week)}" + (f" to {when(e.end_week)}" if e.end_week >= 0 else "")
+        lines.append(f"{e.name}: {e.type}, {span}, in {', '.join(e.jurisdictions) or 'every jurisdiction'}")
+    return lines
+
+
 def raid_text(model: ScamModel) -> str:
-    """The policy's raid frequency, or 'background' for types that do not set their own."""
+    """The policy's raid frequency, or 'background' for types that do not set their own (a timeline's events set their own)."""
+    if model.params.timeline:
+        return f"per event, background {model.params.enforcement.background_raid_frequency:g}"
     if getattr(model.policy, "raids", False):
         return f"{model.params.policy.raid_frequency:g} per agency-year"
     return f"background ({model.params.enforcement.background_raid_frequency:g})"
@@ -93,9 +120,10 @@ def headline(model: ScamModel, counterfactual: ScamModel | None = None, alternat
     weeks = model.params.run.weeks
     rows = [
         ("week", f"{min(model.week, weeks)} of {weeks}" + (" (end of run)" if finished(model) else "")),
-        ("policy", f"{policy.type}, from week {policy.start_week}"),
+        ("policy", policy_text(model.params)),
         ("raids / seed", f"{raid_text(model)} / {model.seed}"),
-        ("levers", lever_text(policy) if getattr(model.policy, "root_causes", False)
+        ("levers", "set by each event (scenario file)" if model.params.timeline
+         else lever_text(policy) if getattr(model.policy, "root_causes", False)
          else "none" if policy.type == "none" else f"not used by {policy.type}"),
         ("people held", f"{model.workers_held():,}"),
         ("compounds / operators", f"{len(model.compound_table.slots)} / {model.operator_table.count()}"),
@@ -130,6 +158,8 @@ def notes(model: ScamModel) -> list[str]:
     out = []
     if finished(model):
         out.append(f"The run has ended at week {model.params.run.weeks}: press Reset to run again.")
+    if model.params.timeline:  # the policy types are not what runs: the events are
+        return out
     for group in equivalent_policies(model.params):
         if model.params.policy.type in group and len(group) > 1:
             others = [t for t in group if t != model.params.policy.type]

@@ -26,10 +26,18 @@ def scenario_dir() -> Path | None:
     return folder if folder.is_dir() else None
 
 
+#: Sub-folders of the shipped scenarios that hold other TOML files: the calibration's ranges (``[calibration]``
+#: tables read by ``sim.analysis.calibration`` and ``scamsim calibrate``), which no picker should offer as scenarios.
+NOT_SCENARIOS = ("calibration",)
+
+
 def scenario_names() -> list[str]:
     """The shipped scenario files, as names relative to their folder (what the app's picker lists)."""
     folder = scenario_dir()
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.toml")) if folder else []
+    if folder is None:
+        return []
+    names = (p.relative_to(folder).as_posix() for p in folder.rglob("*.toml"))
+    return sorted(n for n in names if n.split("/", 1)[0] not in NOT_SCENARIOS)
 
 
 def resolve_scenario(name: str) -> Path | None:
