@@ -29,8 +29,8 @@ from sim.policies.timeline import SINGLE_POLICY_STREAM, build_policy, event_stre
 from sim.policies.types import Levers
 from sim.rules import beliefs, enforcement, market, recruitment, victims
 from sim.rules.borders import escape_loss_layer
-from sim.rules.overseas import Ledger
-from sim.rules.sitechoice import SiteLayers, site_layers
+from sim.rules.overseas import Ledger, outside_option
+from sim.rules.sitechoice import OutsideOption, SiteLayers, site_layers
 from sim.world.space import Region, build_region, gaussian_kernel
 
 #: Log-normal spread (sigma of the log) of an operator's starting capital around its mean (an assumption).
@@ -69,6 +69,7 @@ class ScamModel(mesa.Model):
         self.policy_seed = pol_seq  # a timeline's events derive their own streams from it (sim.policies.timeline)
         # The world outside the map: its own stream (drawn only when the option is on), and its ledger.
         self.overseas_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(OVERSEAS_STREAM + 1)[OVERSEAS_STREAM])
+        self._outside: tuple | None = None  # (prices, stream, option) of the last outside option built (``outside``)
         self.overseas = Ledger()
         # Protectors' and networks' draws: child 13 of the seed, clear of the model's own children.
         self.network_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(13,)))
@@ -281,6 +282,21 @@ class ScamModel(mesa.Model):
                 loss_factor=escape_loss_layer(self.borders.escape, b.escape_loss_factor, b.escape_valued),
             )
         return self._layers
+
+    @property
+    def outside(self) -> OutsideOption | None:
+        """The overseas destination movers may choose this week (None when overseas is off).
+
+        Built once per prices (they change when the victims' yield is set, phase 3), not once per mover;
+        keyed on the stream too, so a branch never scores with its parent's.
+        """
+        o = self.params.overseas
+        if not o.enabled:
+            return None
+        hit = self._outside
+        if hit is None or hit[0] is not self.prices or hit[1] is not self.overseas_rng:
+            hit = self._outside = (self.prices, self.overseas_rng, outside_option(o, self.prices, self.overseas_rng))
+        return hit[2]
 
     def compound_counts(self) -> np.ndarray:
         """Compounds on each cell, ``[x, y]``."""

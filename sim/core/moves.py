@@ -16,8 +16,7 @@ from sim.common.constants import WEEKS_PER_YEAR
 from sim.core import hooks
 from sim.core.agents import Compound, Operator
 from sim.rules import labour
-from sim.rules.overseas import outside_option
-from sim.rules.sitechoice import Choice, OutsideOption, choose_site, expected_net
+from sim.rules.sitechoice import Choice, choose_site, expected_net
 
 if TYPE_CHECKING:
     from sim.core.model import ScamModel
@@ -65,7 +64,7 @@ def relocate(m: ScamModel, comp: Compound, forced: bool) -> None:
         workers=comp.workers, notoriety=m.policy.notoriety_map(m.operator_table.notoriety[op.slot], m.week),
         capital=op.capital, value_at_risk=value_at_risk(m, op), origin=origin, stay_allowed=not forced,
         fixed_move_cost=m.premises.cost_layer(r.base_cost + rebuild, rebuild), r=r, e=m.params.enforcement,
-        leave_origin=forced, outside=_outside(m),
+        leave_origin=forced, outside=m.outside,
     )
     if choice.overseas:
         go_overseas(m, comp, choice, forced)
@@ -77,21 +76,6 @@ def relocate(m: ScamModel, comp: Compound, forced: bool) -> None:
         comp.table.review_week[comp.slot] = m.week + r.review_weeks  # decided to stay: not again for a while
         return
     move_to(m, comp, choice.cell, choice.move_cost, forced)
-
-
-def _outside(m: ScamModel) -> OutsideOption | None:
-    """This week's outside option (None when overseas is off), built once per prices and stream, not once per mover."""
-    o = m.params.overseas
-    if not o.enabled:
-        return None
-    hit = _OUTSIDE[0]
-    if hit is None or hit[0] is not o or hit[1] is not m.prices or hit[2] is not m.overseas_rng:
-        hit = _OUTSIDE[0] = (o, m.prices, m.overseas_rng, outside_option(o, m.prices, m.overseas_rng))
-    return hit[3]
-
-
-#: The last outside option built, with what it was built from (one entry: the prices change every week).
-_OUTSIDE: list[tuple | None] = [None]
 
 
 def move_to(m: ScamModel, comp: Compound, cell: int, cost: float, forced: bool) -> None:

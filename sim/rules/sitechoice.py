@@ -44,6 +44,7 @@ class SiteLayers:
     loss_factor: np.ndarray | None = None  # factor on the expected raid loss at each cell (None: 1; borders.escape_valued)
     shield: np.ndarray | None = None  # 1 - protection_shield * protection (None: computed when needed); saves work per mover
     neg_shield: np.ndarray | None = None  # -shield (None: computed when needed); spares a negation per mover with a notoriety
+    jurisdiction_or_last: np.ndarray | None = None  # ``jurisdiction`` with -1 replaced by the number of jurisdictions (None: when needed)
 
 
 def site_layers(
@@ -82,6 +83,7 @@ def site_layers(
         loss_factor=loss_factor,
         shield=(shield := shield_factor(protection.ravel(), e)),
         neg_shield=np.negative(shield),
+        jurisdiction_or_last=outside_last(region.flat_jurisdiction, region.n_jurisdictions),
     )
 
 
@@ -137,7 +139,10 @@ def expected_net(
         padded = np.empty(n + 1)
         padded[:n] = notoriety
         padded[n] = 0.0
-        hazard = padded.take(_outside_last(layers.jurisdiction, n), mode="clip")  # cells outside the region pick the 0
+        index = layers.jurisdiction_or_last
+        if index is None:
+            index = outside_last(layers.jurisdiction, n)
+        hazard = padded.take(index, mode="clip")  # cells outside the region pick the 0
         np.add(layers.exposure, hazard, out=hazard)
         neg_shield = _neg_shield(layers, e)
         # perceived_hazard_into then * value_at_risk, with its two negations moved onto the factors:
@@ -165,18 +170,9 @@ def _neg_shield(layers: SiteLayers, e: EnforcementParams) -> np.ndarray:
     return np.negative(layers.shield if layers.shield is not None else shield_factor(layers.protection, e))
 
 
-def _outside_last(jurisdiction: np.ndarray, n: int) -> np.ndarray:
-    """``jurisdiction`` with -1 (outside the region) replaced by ``n``, cached: the layer is the region's, the same every week."""
-    key = id(jurisdiction)
-    hit = _OUTSIDE_LAST.get(key)
-    if hit is None or hit[0] is not jurisdiction:
-        if len(_OUTSIDE_LAST) >= 64:
-            _OUTSIDE_LAST.clear()
-        hit = _OUTSIDE_LAST[key] = (jurisdiction, np.where(jurisdiction < 0, n, jurisdiction).astype(np.intp))
-    return hit[1]
-
-
-_OUTSIDE_LAST: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+def outside_last(jurisdiction: np.ndarray, n: int) -> np.ndarray:
+    """``jurisdiction`` with -1 (outside the region) replaced by ``n``: an index into a per-jurisdiction vector padded with one 0."""
+    return np.where(jurisdiction < 0, n, jurisdiction).astype(np.intp)
 
 
 def choose_site(
@@ -215,14 +211,16 @@ def choose_site(
     net = expected_net(layers, workers, notoriety, value_at_risk, e)
     free_origin = stay_allowed and origin >= 0
     if origin >= 0 and isinstance(fixed_move_cost, float):  # the usual case: one cached vector per origin and price
-        move = region.move_cost(origin, fixed_move_cost, r.cost_per_km, r.border_cost, free_origin)  # (read-only)
-    elif origin >= 0:
-        move = fixed_move_cost + r.cost_per_km * region.distance_km(origin) + r.border_cost * region.abroad(origin)
-        if stay_allowed:
-            move[origin] = 0.0
+        move, move_max = region.move_cost_and_max(origin, fixed_move_cost, r.cost_per_km, r.border_cost, free_origin)  # (read-only)
     else:
-        move = np.full(net.shape, fixed_move_cost)
-    if capital >= _max_of(move):  # the usual case: every destination is affordable (skips one comparison)
+        if origin >= 0:
+            move = fixed_move_cost + r.cost_per_km * region.distance_km(origin) + r.border_cost * region.abroad(origin)
+            if stay_allowed:
+                move[origin] = 0.0
+        else:
+            move = np.full(net.shape, fixed_move_cost)
+        move_max = float(move.max())
+    if capital >= move_max:  # the usual case: every destination is affordable (skips one comparison)
         feasible = net > 0
     else:
         feasible = move <= capital
@@ -309,24 +307,6 @@ def _per_cell(values: float | np.ndarray, n: int) -> np.ndarray:
     if a.shape == (n,) and a.flags.c_contiguous and a.flags.writeable:
         return a
     return np.full(n, a)
-
-
-def _max_of(move: float | np.ndarray) -> float:
-    """The largest move cost in ``move``; cached for the read-only vectors ``Region.move_cost`` hands out."""
-    if isinstance(move, float):
-        return move
-    if move.flags.writeable:
-        return float(move.max())
-    key = id(move)
-    hit = _MAX_CACHE.get(key)
-    if hit is None or hit[0] is not move:
-        if len(_MAX_CACHE) >= 1024:
-            _MAX_CACHE.clear()
-        hit = _MAX_CACHE[key] = (move, float(move.max()))
-    return hit[1]
-
-
-_MAX_CACHE: dict[int, tuple[np.ndarray, float]] = {}
 
 
 def outside_score(

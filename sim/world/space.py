@@ -56,7 +56,7 @@ class Region:
     border_cell: np.ndarray = field(init=False)  # cell touches another jurisdiction
     _dist_cache: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
     _abroad_cache: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
-    _move_cache: dict[tuple, np.ndarray] = field(init=False, default_factory=dict, repr=False)
+    _move_cache: dict[tuple, tuple[np.ndarray, float]] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.adjacency, self.border_cell = _borders(self.jurisdiction, len(self.jurisdiction_names))
@@ -105,9 +105,14 @@ class Region:
         ``free_origin`` sets the origin's own entry to 0 (staying costs nothing). An ``origin`` of -1
         (no origin) gives ``fixed`` everywhere.
         """
+        return self.move_cost_and_max(origin, fixed, per_km, per_border, free_origin)[0]
+
+    def move_cost_and_max(self, origin: int, fixed: float, per_km: float, per_border: float,
+                          free_origin: bool) -> tuple[np.ndarray, float]:
+        """``move_cost`` and its largest entry, cached together (site choice asks whether every cell is affordable)."""
         key = (origin, fixed, per_km, per_border, free_origin)
-        move = self._move_cache.get(key)
-        if move is None:
+        hit = self._move_cache.get(key)
+        if hit is None:
             if origin >= 0:
                 move = fixed + per_km * self.distance_km(origin) + per_border * self.abroad(origin)
                 if free_origin:
@@ -115,9 +120,10 @@ class Region:
             else:
                 move = np.full(self.n_cells, fixed)
             move.flags.writeable = False
+            hit = (move, float(move.max()))
             if len(self._move_cache) < MOVE_COST_CACHE_ENTRIES:
-                self._move_cache[key] = move
-        return move
+                self._move_cache[key] = hit
+        return hit
 
     def crosses_border(self, a: int, b: int) -> bool:
         """Whether a move from cell a to cell b crosses an international border."""
