@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
+from sim.common.resources import IN_CHECKOUT, SHIPPED
+
 pytestmark = pytest.mark.slow
 
 
@@ -87,14 +89,16 @@ def test_the_installed_package_is_the_one_imported(installed):
 
 
 def test_the_wheel_ships_every_scenario_experiment_and_notebook(installed):
-    out = _ok(_run([installed["python"], "-c", "from sim.common.resources import shipped; "
-                    "print('\\n'.join(f'{d}/{p.relative_to(shipped(d)).as_posix()}' for d in ('scenarios', 'experiments', 'notebooks') "
+    out = _ok(_run([installed["python"], "-c", "from sim.common.resources import SHIPPED, shipped; "
+                    "print('\\n'.join(f'{d}/{p.relative_to(shipped(d)).as_posix()}' for d in SHIPPED "
                     "for p in sorted(shipped(d).rglob('*')) if p.is_file()))"], cwd=installed["cwd"], env=installed["env"]))
     packaged = set(out.split())
-    in_checkout = {p.relative_to(REPO).as_posix() for d in ("scenarios", "experiments", "notebooks")
-                   for p in (REPO / d).rglob("*") if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
+    in_checkout = {f"{d}/{p.relative_to(REPO / IN_CHECKOUT.get(d, d)).as_posix()}" for d in SHIPPED
+                   for p in (REPO / IN_CHECKOUT.get(d, d)).rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
     assert packaged == in_checkout
-    assert {"scenarios/shocks/operation_1027.toml", "scenarios/calibration/mekong_ranges.toml"} <= packaged
+    assert {"scenarios/shocks/operation_1027.toml", "scenarios/calibration/mekong_ranges.toml",
+            "headline_posterior/douglas/reduction_probability.csv", "headline_posterior/phase/provenance.json"} <= packaged
 
 
 def test_run_writes_its_outputs_in_the_working_folder(installed):

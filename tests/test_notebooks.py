@@ -47,6 +47,8 @@ def test_brief_executes_and_exports(path: Path, tmp_path: Path, capsys: pytest.C
     # A small brief is a check of the pipeline: it says so and states no verdict, anywhere.
     assert "A check of the pipeline, not a finding" in summary
     assert not [v for v in briefing.VERDICTS if v in text]
+    if path.stem in ("01_does_raiding_work", "02_where_raids_work"):  # the calibrated answer, from committed full runs
+        assert "On the calibrated Mekong region, with the parameters" in summary and "headline_posterior/" in text
     assert str(temp) not in text and "scamsim-brief-" not in text  # no temporary paths printed
     assert "Produced on" in text and "References" in text and "Appendix" in text
     # the key chart comes before the explanation of the question

@@ -17,7 +17,8 @@ Per design point this gives
   Cai & DasGupta 2001), which says how much more replications would sharpen it.
 
 ``python -m sim.analysis.headline_posterior RESULTS [--out DIR]`` writes bands.csv,
-reduction_probability.csv and the figure (bands against raid frequency per policy type).
+reduction_probability.csv, provenance.json (the experiment, posterior and commits the tables come from) and the
+figure (bands against raid frequency per policy type).
 """
 
 from __future__ import annotations
@@ -134,17 +135,41 @@ def band_figure(table: pd.DataFrame, x: str = "policy.raid_frequency", hue: str 
     return fig
 
 
+def provenance(results: Results) -> dict:
+    """What the tables were made from, so a copy of them (docs/, a brief) says which posterior and code they belong to.
+
+    No machine-specific path: the experiment and posterior as the experiment file names them, the commits the
+    sweep's sessions ran at, the replications and runs, and the library versions.
+    """
+    m = results.manifest
+    post = m.get("posterior") or {}
+    sessions = m.get("sessions") or []
+    return {
+        "experiment": {k: m.get("experiment", {}).get(k) for k in ("name", "path", "sha256")},
+        "posterior": {k: post.get(k) for k in ("path", "posterior_csv_sha256", "calibration_code_version", "particles")} if post else None,
+        "replications": m.get("replications"),
+        "runs": m.get("runs"),
+        "git_commits": sorted({s.get("git_commit") for s in sessions if s.get("git_commit")}),
+        "finished": max((s.get("finished") or "" for s in sessions), default=None),
+        "versions": m.get("versions"),
+        "made_by": "python -m sim.analysis.headline_posterior RESULTS",
+    }
+
+
 def write_headline(results_path: str | Path, out: str | Path | None = None) -> list[Path]:
-    """bands.csv, reduction_probability.csv and headline-bands.png/.svg in ``out`` (default RESULTS/headline)."""
+    """bands.csv, reduction_probability.csv, provenance.json and headline-bands.png/.svg in ``out`` (default RESULTS/headline)."""
+    import json
+
     from sim.viz.sweeps import save
 
     results = load_results(results_path)
     table, prob = summarise_headline(results)
     folder = Path(out) if out is not None else results.path / "headline"
     folder.mkdir(parents=True, exist_ok=True)
-    written = [folder / "bands.csv", folder / "reduction_probability.csv"]
+    written = [folder / "bands.csv", folder / "reduction_probability.csv", folder / "provenance.json"]
     table.to_csv(written[0], index=False, float_format="%.6g")
     prob.to_csv(written[1], index=False, float_format="%.6g")
+    written[2].write_text(json.dumps(provenance(results), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if {"policy.raid_frequency", "policy.type"} <= set(table.columns):
         post = results.manifest.get("posterior") or {}
         title = f"{results.manifest.get('experiment', {}).get('name', '')}: " + (

@@ -245,6 +245,14 @@ from sim.briefs.helpers import (  # noqa: E402, F401  (re-exported for the noteb
     show,
     verdict,
 )
+from sim.briefs.posterior import (  # noqa: E402, F401  (re-exported for the notebooks)
+    douglas_sentence,
+    douglas_table,
+    phase_sentence,
+    phase_table,
+    posterior_headline,
+    source_note,
+)
 
 # ---- executing and exporting -------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Where the files shipped with scamsim are: scenarios, experiments and notebooks.
+"""Where the files shipped with scamsim are: scenarios, experiments, notebooks and the posterior headline's tables.
 
 In a source checkout they are the repository's own folders; in an installed wheel they are copied
 into the package (``sim/_shipped/``, see ``[tool.hatch.build.targets.wheel.force-include]`` in
@@ -10,7 +10,9 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-SHIPPED = ("scenarios", "experiments", "notebooks")
+SHIPPED = ("scenarios", "experiments", "notebooks", "headline_posterior")
+#: Where a shipped folder lives in a checkout, when not at the top (the headline tables the briefs quote).
+IN_CHECKOUT = {"headline_posterior": "docs/headline_posterior"}
 
 
 def source_root() -> Path | None:
@@ -20,7 +22,8 @@ def source_root() -> Path | None:
 
 
 def shipped(folder: str) -> Path:
-    """The folder of shipped ``scenarios``, ``experiments`` or ``notebooks``."""
+    """The folder of shipped ``scenarios``, ``experiments``, ``notebooks`` or ``headline_posterior`` (the tables of
+    docs/headline_posterior/, which the briefs quote)."""
     if folder not in SHIPPED:
         raise ValueError(f"no shipped folder {folder!r}; shipped folders are {', '.join(SHIPPED)}")
     packaged = Path(str(resources.files("sim"))) / "_shipped" / folder
@@ -29,4 +32,4 @@ def shipped(folder: str) -> Path:
     root = source_root()
     if root is None:
         raise FileNotFoundError(f"the shipped {folder}/ folder is missing from this installation of scamsim")
-    return root / folder
+    return root / IN_CHECKOUT.get(folder, folder)

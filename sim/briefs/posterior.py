@@ -1,0 +1,141 @@
+"""The calibrated answer in the briefs: the headline tables integrated over the posterior, read and worded.
+
+The briefs' own experiments run the stylised region at one set of parameter values, so their intervals
+cover the model's randomness only. The headline over the posterior (``sim.analysis.headline_posterior``,
+docs/headline_posterior.md) adds the parameters' uncertainty under the calibrated Mekong posterior; its
+tables are shipped (``shipped("headline_posterior")``: docs/headline_posterior/ in a checkout) and this
+module reads them and words them, so a brief quotes them exactly and never retypes a number.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sim.common.resources import shipped
+
+REGION = "counterfactual.persistence_vs_counterfactual_workers"
+GLOBAL = "counterfactual.persistence_vs_counterfactual_global_workers"
+LOSSES = "counterfactual.persistence_vs_counterfactual_revenue"
+#: Where the calibrated region's status quo is declared (its ``policy.raid_frequency``).
+STATUS_QUO_SCENARIO = "scenarios/mekong.toml"
+
+
+@dataclass(frozen=True)
+class PosteriorHeadline:
+    """One headline experiment over the posterior: predictive bands and the probability of a cut beyond 10%."""
+
+    name: str
+    bands: pd.DataFrame  # by design point and measure: replications, q05, median, q95
+    probability: pd.DataFrame  # by design point and measure: replications, reductions, probability, low, high
+    folder: Path
+    provenance: dict  # provenance.json: the experiment, posterior and commits the tables come from
+
+
+def posterior_headline(name: str) -> PosteriorHeadline | None:
+    """The shipped tables of ``name`` ("douglas" or "phase"), or None when this installation has none."""
+    try:
+        folder = shipped("headline_posterior") / name
+    except FileNotFoundError:
+        return None
+    files = folder / "bands.csv", folder / "reduction_probability.csv", folder / "provenance.json"
+    if not all(f.is_file() for f in files):
+        return None
+    return PosteriorHeadline(name, pd.read_csv(files[0]), pd.read_csv(files[1]), folder,
+                             json.loads(files[2].read_text(encoding="utf-8")))
+
+
+def source_note(h: PosteriorHeadline) -> str:
+    """Where the tables come from, in one sentence: experiment, posterior, draws and the commit of the sweep."""
+    p = h.provenance
+    post = (p.get("posterior") or {}).get("path", "?")
+    commits = ", ".join(c[:7] for c in p.get("git_commits", [])) or "unknown"
+    return (f"Source: `docs/headline_posterior/{h.name}/`, the sweep of `{p['experiment']['path']}` over the posterior "
+            f"`experiments/{post}` ({p['replications']} draws a point, {p['runs']:,} runs) at commit {commits}.")
+
+
+def status_quo_rate() -> float:
+    """The calibrated region's raid frequency before any new policy (raids per agency per year at governance 1)."""
+    from sim.scenario.loader import load_scenario
+
+    return float(load_scenario(shipped("scenarios").parent / STATUS_QUO_SCENARIO).params.policy.raid_frequency)
+
+
+def _band(row: pd.Series) -> str:
+    return f"{row['median']:.2f} [{row['q05']:.2f}, {row['q95']:.2f}]"
+
+
+def _chance(row: pd.Series) -> str:
+    """A share of draws (three decimals: 7 of 40 is 0.175, not a rounded 0.17 or 0.18) and its interval."""
+    return f"{row['probability']:.3f} [{row['low']:.2f}, {row['high']:.2f}]"
+
+
+def _point(table: pd.DataFrame, measure: str, **at: object) -> pd.Series:
+    rows = table[table["measure"] == measure]
+    for key, value in at.items():
+        rows = rows[rows[key] == value]
+    if len(rows) != 1:
+        raise ValueError(f"the posterior headline has {len(rows)} rows for {measure} at {at}, not one")
+    return rows.iloc[0]
+
+
+def douglas_table(h: PosteriorHeadline, policy: str = "case_by_case") -> str:
+    """Markdown: for each raid frequency, people held (region, with overseas) and victim losses against the
+    no-policy run (median [90% predictive band]), and P(people held cut by more than 10%) with its 95% interval."""
+    status_quo = status_quo_rate()
+    rates = sorted(h.bands.loc[h.bands["policy.type"] == policy, "policy.raid_frequency"].unique())
+    lines = ["| raids per agency-year | people held, region | people held, with overseas | victim losses, region "
+             "| P(region cut > 10%) | P(cut > 10%, with overseas) |", "|---|---|---|---|---|---|"]
+    for f in rates:
+        at = {"policy.type": policy, "policy.raid_frequency": f}
+        label = f"{f:g}" + (" (status quo)" if f == status_quo else "")
+        lines.append(f"| {label} | {_band(_point(h.bands, REGION, **at))} | {_band(_point(h.bands, GLOBAL, **at))} "
+                     f"| {_band(_point(h.bands, LOSSES, **at))} | {_chance(_point(h.probability, REGION, **at))} "
+                     f"| {_chance(_point(h.probability, GLOBAL, **at))} |")
+    return "\n".join(lines)
+
+
+def douglas_sentence(h: PosteriorHeadline, policy: str = "case_by_case") -> str:
+    """One sentence on ``policy`` at the status-quo raid rate, region and with overseas, from the tables."""
+    at = {"policy.type": policy, "policy.raid_frequency": status_quo_rate()}
+    region, world = _point(h.probability, REGION, **at), _point(h.probability, GLOBAL, **at)
+    held = _point(h.bands, REGION, **at)
+    return (f"at the status quo of {at['policy.raid_frequency']:g} raids per agency per year, region-wide {policy.replace('_', '-')} "
+            f"raids cut the people held in the region by more than 10% with probability {_chance(region)}, and counting the "
+            f"operations that move overseas with probability {_chance(world)}; the median region ends at {held['median']:.2f} "
+            f"of the no-policy level [90% predictive band {held['q05']:.2f} to {held['q95']:.2f}] "
+            f"({int(region['replications'])} posterior draws)")
+
+
+def phase_table(h: PosteriorHeadline) -> str:
+    """Markdown: P(region cut > 10%) [95% interval] for each moving cost (rows) and raid frequency (columns)."""
+    p = h.probability[h.probability["measure"] == REGION]
+    costs = sorted(p["relocation.base_cost"].unique())
+    rates = sorted(p["policy.raid_frequency"].unique())
+    lines = ["| cost of moving a compound (US$ million) | " + " | ".join(f"{f:g} raids a year" for f in rates) + " |",
+             "|---|" + "---|" * len(rates)]
+    for c in costs:
+        cells = [_chance(_point(p, REGION, **{"relocation.base_cost": c, "policy.raid_frequency": f})) for f in rates]
+        lines.append(f"| {c / 1e6:g} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def phase_sentence(h: PosteriorHeadline) -> str:
+    """What the calibrated "where raids work" table says, derived from it: P(region cut > 10%) across moving costs
+    at each raid rate, and whether the raid rate or the moving cost moves it more."""
+    p = h.probability[h.probability["measure"] == REGION]
+    by_rate = p.groupby("policy.raid_frequency")["probability"]
+    by_cost = p.groupby("relocation.base_cost")["probability"]
+    spans = ", ".join(f"{lo:.2f}-{hi:.2f} at {f:g}" for f, lo, hi in zip(by_rate.min().index, by_rate.min(), by_rate.max(), strict=True))
+    costs = sorted(p["relocation.base_cost"].unique())
+    across_costs = float((by_rate.max() - by_rate.min()).max())  # the most a moving cost changes it, at any rate
+    across_rates = float((by_cost.max() - by_cost.min()).min())  # the least the raid rate changes it, at any cost
+    which = ("the raid rate moves it more than the cost of moving does" if across_rates > across_costs
+             else "the cost of moving moves it as much as the raid rate does, or more")
+    return (f"across moving costs of US${costs[0] / 1e6:g}-{costs[-1] / 1e6:g} million, case-by-case raids cut the people held in "
+            f"the region by more than 10% with probability {spans} raids per agency per year: {which} "
+            f"(the cost of moving changes it by up to {across_costs:.2f} at a given rate, the raid rate by at least "
+            f"{across_rates:.2f} at a given cost)")

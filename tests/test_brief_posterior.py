@@ -1,0 +1,81 @@
+"""The calibrated answer the briefs quote (sim.briefs.posterior): read from the shipped tables, never retyped.
+
+Each wording is checked against the CSV it comes from, computed here independently.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sim.briefs import posterior
+from sim.common.resources import shipped
+from sim.scenario.loader import load_scenario
+
+FOLDER = shipped("headline_posterior")
+
+
+def test_the_shipped_tables_are_found_with_their_provenance() -> None:
+    h = posterior.posterior_headline("douglas")
+    assert h is not None and h.folder == FOLDER / "douglas"
+    assert h.provenance["experiment"]["path"] == "experiments/douglas_posterior.toml"
+    assert h.provenance["replications"] == int(h.probability["replications"].iloc[0])
+    note = posterior.source_note(h)
+    assert h.provenance["posterior"]["path"] in note and h.provenance["git_commits"][0][:7] in note
+
+
+def test_a_missing_table_gives_none_not_an_error(monkeypatch, tmp_path) -> None:
+    (tmp_path / "douglas").mkdir()
+    (tmp_path / "douglas" / "bands.csv").write_text("measure\n")  # the other two files are missing
+    monkeypatch.setattr(posterior, "shipped", lambda folder: tmp_path)
+    assert posterior.posterior_headline("douglas") is None
+
+    def gone(folder: str):
+        raise FileNotFoundError(folder)
+    monkeypatch.setattr(posterior, "shipped", gone)
+    assert posterior.posterior_headline("douglas") is None
+
+
+def test_the_status_quo_is_the_calibrated_regions_raid_rate() -> None:
+    assert posterior.status_quo_rate() == load_scenario(shipped("scenarios") / "mekong.toml").params.policy.raid_frequency
+
+
+def test_the_douglas_table_and_sentence_quote_the_csv() -> None:
+    h = posterior.posterior_headline("douglas")
+    prob = pd.read_csv(FOLDER / "douglas" / "reduction_probability.csv")
+    bands = pd.read_csv(FOLDER / "douglas" / "bands.csv")
+    rate = posterior.status_quo_rate()
+    cbc = prob[(prob["policy.type"] == "case_by_case") & (prob["policy.raid_frequency"] == rate)].set_index("measure")
+    region, world = cbc.loc[posterior.REGION], cbc.loc[posterior.GLOBAL]
+    held = bands[(bands["policy.type"] == "case_by_case") & (bands["policy.raid_frequency"] == rate)
+                 & (bands["measure"] == posterior.REGION)].iloc[0]
+    sentence = posterior.douglas_sentence(h)
+    assert f"probability {region['probability']:.3f} [{region['low']:.2f}, {region['high']:.2f}]" in sentence
+    assert f"probability {world['probability']:.3f} [{world['low']:.2f}, {world['high']:.2f}]" in sentence
+    assert f"{held['median']:.2f} of the no-policy level" in sentence
+    table = posterior.douglas_table(h)
+    rows = [line for line in table.splitlines()[2:]]
+    rates = sorted(prob.loc[prob["policy.type"] == "case_by_case", "policy.raid_frequency"].unique())
+    assert len(rows) == len(rates) and sum("(status quo)" in r for r in rows) == 1
+    assert f"{region['probability']:.3f} [{region['low']:.2f}, {region['high']:.2f}]" in rows[rates.index(rate)]
+
+
+def test_the_phase_sentence_follows_from_the_table() -> None:
+    h = posterior.posterior_headline("phase")
+    p = pd.read_csv(FOLDER / "phase" / "reduction_probability.csv")
+    p = p[p["measure"] == posterior.REGION]
+    grid = p.pivot(index="relocation.base_cost", columns="policy.raid_frequency", values="probability")
+    sentence = posterior.phase_sentence(h)
+    for rate in grid.columns:
+        assert f"{grid[rate].min():.2f}-{grid[rate].max():.2f} at {rate:g}" in sentence
+    across_costs = (grid.max(axis=0) - grid.min(axis=0)).max()
+    across_rates = (grid.max(axis=1) - grid.min(axis=1)).min()
+    assert ("the raid rate moves it more" in sentence) == (across_rates > across_costs)
+    assert len(posterior.phase_table(h).splitlines()) == 2 + len(grid.index)
+
+
+def test_a_table_with_two_rows_for_one_point_is_refused() -> None:
+    h = posterior.posterior_headline("douglas")
+    doubled = pd.concat([h.probability, h.probability])
+    with pytest.raises(ValueError, match="rows for"):
+        posterior._point(doubled, posterior.REGION, **{"policy.type": "case_by_case", "policy.raid_frequency": 48.0})
