@@ -221,3 +221,41 @@ def test_the_overseas_section_is_read_from_a_scenario():
     assert p.overseas.enabled and p.overseas.move_cost == 3e6
     assert make_params({}, TWO_JURISDICTIONS).overseas.enabled  # on by default (issue 12)
     assert not make_params({"overseas.enabled": False}, TWO_JURISDICTIONS).overseas.enabled  # a closed map when asked for
+
+
+# ---- the hazard overseas, learned from closures (overseas.risk_belief = "learned") ------------------
+
+def test_a_learned_belief_abroad_follows_the_regions_rule_on_the_ledgers_news_and_prices_the_option():
+    """Each week: closures abroad among the operations there when it began, through ``beliefs.learn`` with the
+    region's half-life; the outside option is scored at the belief. Under "fixed" the belief is never used."""
+    from sim.rules import beliefs
+
+    m = baseline(*CHEAP, "overseas.closure_hazard=0.05", "overseas.risk_belief=learned")
+    rate = beliefs.learning_rate(m.params.enforcement.belief_half_life)
+    b, seen, closures = m.overseas_belief.copy(), m.overseas_belief_seen.copy(), 0
+    for _ in range(WEEKS):
+        m.step()
+        closed, operations = m.overseas_news
+        closures += closed
+        b, seen = beliefs.learn(b, seen, np.array([float(closed)]), np.array([float(operations)]), rate)
+        assert m.overseas_belief[0] == b[0] and m.overseas_belief_seen[0] == seen[0]
+        assert m.outside.hazard == b[0]
+    assert closures > 0 and len(m.overseas) > 0  # the rule was exercised with news of both kinds
+    fixed = baseline(*CHEAP, "overseas.closure_hazard=0.05")
+    for _ in range(3):
+        fixed.step()
+    assert fixed.outside.hazard == fixed.params.overseas.raid_hazard
+
+
+def test_with_nobody_abroad_the_belief_only_decays_as_an_empty_jurisdictions_does():
+    """No operation overseas, no closure seen: no news of danger, so the prior decays at the learning rate
+    (the region's rule for an empty jurisdiction): after k weeks it is prior * (1 - rate)^k."""
+    from sim.rules import beliefs
+
+    m = baseline("overseas.enabled=true", "overseas.move_cost=1e12", "overseas.risk_belief=learned")  # nobody can go
+    prior, rate = m.overseas_belief[0], beliefs.learning_rate(m.params.enforcement.belief_half_life)
+    start = m.week
+    for _ in range(10):
+        m.step()
+    assert len(m.overseas) == 0
+    assert m.overseas_belief[0] == pytest.approx(prior * (1 - rate) ** (m.week - start), rel=1e-12)

@@ -69,7 +69,12 @@ class ScamModel(mesa.Model):
         self.policy_seed = pol_seq  # a timeline's events derive their own streams from it (sim.policies.timeline)
         # The world outside the map: its own stream (drawn only when the option is on), and its ledger.
         self.overseas_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(OVERSEAS_STREAM + 1)[OVERSEAS_STREAM])
-        self._outside: tuple | None = None  # (prices, stream, option) of the last outside option built (``outside``)
+        self._outside: tuple | None = None  # (prices, stream, hazard, option) of the last outside option built (``outside``)
+        # Operators' belief about the raid hazard overseas (used under overseas.risk_belief = "learned"; 7.14):
+        # the prior, whether a closure abroad has been seen, and this week's news (closures, operations abroad).
+        self.overseas_belief = np.array([params.overseas.raid_hazard])
+        self.overseas_belief_seen = np.zeros(1, dtype=bool)
+        self.overseas_news = (0, 0)
         self.overseas = Ledger()
         # Protectors' and networks' draws: child 13 of the seed, clear of the model's own children.
         self.network_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(13,)))
@@ -264,6 +269,11 @@ class ScamModel(mesa.Model):
         rate = beliefs.learning_rate(self.params.enforcement.belief_half_life)
         self.belief, self.belief_seen = beliefs.learn(held, self.belief_seen, raids, self._belief_compounds, rate)
         self.belief_log.append(beliefs.BeliefRow(self.week, held, raids, self._belief_compounds))
+        if self.params.overseas.enabled and self.params.overseas.risk_belief == "learned":
+            # The same rule abroad: operations closed overseas this week, per operation there when it began.
+            closed, operations = self.overseas_news
+            self.overseas_belief, self.overseas_belief_seen = beliefs.learn(
+                self.overseas_belief, self.overseas_belief_seen, np.array([float(closed)]), np.array([float(operations)]), rate)
 
     @property
     def layers(self) -> SiteLayers:
@@ -293,10 +303,11 @@ class ScamModel(mesa.Model):
         o = self.params.overseas
         if not o.enabled:
             return None
+        hazard = float(self.overseas_belief[0]) if o.risk_belief == "learned" else o.raid_hazard
         hit = self._outside
-        if hit is None or hit[0] is not self.prices or hit[1] is not self.overseas_rng:
-            hit = self._outside = (self.prices, self.overseas_rng, outside_option(o, self.prices, self.overseas_rng))
-        return hit[2]
+        if hit is None or hit[0] is not self.prices or hit[1] is not self.overseas_rng or hit[2] != hazard:
+            hit = self._outside = (self.prices, self.overseas_rng, hazard, outside_option(o, self.prices, self.overseas_rng, hazard))
+        return hit[3]
 
     def compound_counts(self) -> np.ndarray:
         """Compounds on each cell, ``[x, y]``."""

@@ -91,6 +91,7 @@ def overseas(m: ScamModel) -> None:
     the pool. Draws only from the ledger's own stream, and nothing at all while the ledger is empty.
     """
     led = m.overseas
+    m.overseas_news = (0, len(led))  # closures seen this week, among the operations abroad when it began
     if len(led) == 0:
         if m.params.overseas.enabled:
             led.close_row(m.week)
@@ -100,6 +101,7 @@ def overseas(m: ScamModel) -> None:
                               m.overseas_rng)
     row = led.row(m.week)
     home, back = moves.free_overseas(m, week.freed)
+    m.overseas_news = (int(week.closed.sum()), len(led))
     row.update(closed=int(week.closed.sum()), freed=week.freed, repatriated=home, retrafficked=back,
                attrition=int(week.attrition.sum()), hired=int(week.hires.sum()), proceeds=float(week.proceeds.sum()))
     m.pool -= row["hired"]

@@ -14,6 +14,8 @@ ROOT_CAUSE_LEVERS = ("aml_share", "infrastructure_cut", "cut_zones", "cut_substi
 ZONE_KINDS = ("sez", "armed_group", "other")
 #: How operators form their belief about a jurisdiction's raid hazard (``enforcement.risk_belief``).
 RISK_BELIEFS = ("announced_capacity", "learned")
+#: How operators form their belief about the raid hazard overseas (``overseas.risk_belief``).
+OVERSEAS_BELIEFS = ("fixed", "learned")
 
 
 def param(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.params.base import param
+from sim.params.base import OVERSEAS_BELIEFS, param
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,14 @@ class OverseasParams:
     revenue_factor: float = param(0.8, "x", "revenue per worker overseas relative to a map cell at infrastructure 1", 0, 10)
     running_cost_week: float = param(75000.0, "US$/week", "fixed running cost of an operation overseas (rent, guards, "
                                      "local protection)", 0, 1e9)
-    raid_hazard: float = param(0.02, "1/week", "weekly raid hazard operators expect overseas (enters site choice)", 0, 1)
+    raid_hazard: float = param(0.02, "1/week", "weekly raid hazard operators expect overseas (enters site choice); under "
+                               "risk_belief = learned, their belief before they have seen any operation abroad closed", 0, 1)
+    risk_belief: str = param(
+        "fixed", "-", "what operators read as the hazard overseas: raid_hazard, known and fixed (fixed), or a belief learned "
+        "from the closures of operations abroad they hear of, by the rule of the region's learned beliefs with "
+        "enforcement.belief_half_life (learned)", choices=OVERSEAS_BELIEFS,
+        source="assumption, by analogy with the region's beliefs learned from raids (enforcement.risk_belief); operations "
+        "abroad are found and closed (INTERPOL, June 2025: docs/references.md, fact 3)")
     closure_hazard: float = param(0.01, "1/week", "weekly chance an operation overseas is closed (enforcement abroad, "
                                   "failure); its people are freed", 0, 1)
     hiring_share: float = param(0.2, "share", "hiring rate overseas from the regional pool, as a share of labour.hiring_rate", 0, 1)

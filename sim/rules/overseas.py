@@ -40,9 +40,10 @@ def net_per_worker(o: OverseasParams, p: Prices) -> float:
     return p.revenue_per_worker_week * o.revenue_factor * p.keep_share - p.worker_cost_week
 
 
-def outside_option(o: OverseasParams, p: Prices, rng: np.random.Generator) -> OutsideOption:
-    """The overseas destination as site choice scores it this week."""
-    return OutsideOption(net_per_worker(o, p), o.running_cost_week, o.raid_hazard, o.move_cost, rng)
+def outside_option(o: OverseasParams, p: Prices, rng: np.random.Generator, hazard: float | None = None) -> OutsideOption:
+    """The overseas destination as site choice scores it this week, at the raid ``hazard`` operators believe there
+    (None: ``raid_hazard``, the fixed belief)."""
+    return OutsideOption(net_per_worker(o, p), o.running_cost_week, o.raid_hazard if hazard is None else hazard, o.move_cost, rng)
 
 
 def gross_proceeds(workers: np.ndarray, producing: np.ndarray, o: OverseasParams, p: Prices) -> np.ndarray:
