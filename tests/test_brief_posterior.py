@@ -79,3 +79,23 @@ def test_a_table_with_two_rows_for_one_point_is_refused() -> None:
     doubled = pd.concat([h.probability, h.probability])
     with pytest.raises(ValueError, match="rows for"):
         posterior._point(doubled, posterior.REGION, **{"policy.type": "case_by_case", "policy.raid_frequency": 48.0})
+
+
+def test_the_belief_abroad_sentence_compares_the_same_point_of_both_tables() -> None:
+    fixed, learned = posterior.posterior_headline("douglas"), posterior.posterior_headline("douglas_learned_abroad")
+    assert learned is not None and learned.provenance["experiment"]["path"] == "experiments/douglas_posterior_learned_abroad.toml"
+    assert learned.provenance["posterior"] == fixed.provenance["posterior"]  # the same posterior: a paired comparison
+    rate = posterior.status_quo_rate()
+
+    def chance(folder: str, measure: str) -> tuple[float, str]:
+        p = pd.read_csv(FOLDER / folder / "reduction_probability.csv")
+        p = p[(p["measure"] == measure) & (p["policy.raid_frequency"] == rate)]
+        if "policy.type" in p.columns:
+            p = p[p["policy.type"] == "case_by_case"]
+        row = p.iloc[0]
+        return row["probability"], f"{row['probability']:.3f} [{row['low']:.2f}, {row['high']:.2f}]"
+    (fr, fr_text), (lr, lr_text) = chance("douglas", posterior.REGION), chance("douglas_learned_abroad", posterior.REGION)
+    (fw, fw_text), (lw, lw_text) = chance("douglas", posterior.GLOBAL), chance("douglas_learned_abroad", posterior.GLOBAL)
+    sentence = posterior.belief_abroad_sentence(fixed, learned)
+    assert f"from {fr_text} to {lr_text}" in sentence and f"from {fw_text} to {lw_text}" in sentence
+    assert sentence.startswith("it moves the regional figure more") == (abs(lr - fr) > abs(lw - fw))

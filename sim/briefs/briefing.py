@@ -246,6 +246,7 @@ from sim.briefs.helpers import (  # noqa: E402, F401  (re-exported for the noteb
     verdict,
 )
 from sim.briefs.posterior import (  # noqa: E402, F401  (re-exported for the notebooks)
+    belief_abroad_sentence,
     douglas_sentence,
     douglas_table,
     phase_sentence,

@@ -139,3 +139,25 @@ def phase_sentence(h: PosteriorHeadline) -> str:
             f"the region by more than 10% with probability {spans} raids per agency per year: {which} "
             f"(the cost of moving changes it by up to {across_costs:.2f} at a given rate, the raid rate by at least "
             f"{across_rates:.2f} at a given cost)")
+
+
+def _at(table: pd.DataFrame, policy: str, rate: float) -> dict:
+    """The design point of ``policy`` at ``rate`` in a table (an experiment that fixes the policy type has no column for it)."""
+    return {"policy.raid_frequency": rate, **({"policy.type": policy} if "policy.type" in table.columns else {})}
+
+
+def belief_abroad_sentence(fixed: PosteriorHeadline, learned: PosteriorHeadline, policy: str = "case_by_case") -> str:
+    """How the status-quo answer moves when operators learn the hazard abroad from closures (the sensitivity
+    experiment, same draws and seeds) instead of reading a fixed one: region and with overseas, from the tables,
+    led by which of the two moves more."""
+    rate = status_quo_rate()
+    f_region, l_region = (_point(h.probability, REGION, **_at(h.probability, policy, rate)) for h in (fixed, learned))
+    f_world, l_world = (_point(h.probability, GLOBAL, **_at(h.probability, policy, rate)) for h in (fixed, learned))
+    moved_region = abs(l_region["probability"] - f_region["probability"])
+    moved_world = abs(l_world["probability"] - f_world["probability"])
+    lead = ("it moves the regional figure more than the global one" if moved_region > moved_world
+            else "it moves the global figure as much as the regional one, or more")
+    return (f"{lead}: if operators learn the hazard abroad from the closures they hear of instead of expecting a fixed one "
+            f"(overseas.risk_belief), the probability of a regional cut beyond 10% at the status quo goes from "
+            f"{_chance(f_region)} to {_chance(l_region)}, and counting the operations overseas from {_chance(f_world)} to "
+            f"{_chance(l_world)} (same {int(l_region['replications'])} posterior draws and seeds)")
