@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -327,3 +328,43 @@ def test_dotted_keys_accepts_both_spellings() -> None:
 
     table = {"relocation": {"base_cost": 1e6, "weeks": 3}, "labour.inflow_per_week": 900.0}
     assert dotted_keys(table) == {"relocation.base_cost": 1e6, "relocation.weeks": 3, "labour.inflow_per_week": 900.0}
+
+
+# ---- run_once: the model as EMA Workbench calls it ---------------------------------------------------
+
+def test_run_once_is_the_scenario_with_the_values_set_and_accepts_integral_floats() -> None:
+    """``run_once`` = simulate the file with the values applied (as ``apply_values`` does everywhere), paired with
+    its counterfactual; EMA hands whole-number parameters over as floats, so 40.0 weeks is 40 weeks."""
+    from sim.analysis.ema import run_once
+    from sim.experiments.design import flatten
+    from sim.measures.run import counterfactual_params, simulate, summarise
+    from sim.scenario.loader import load_scenario
+
+    values = {"run.weeks": 40.0, "run.burn_in_weeks": 0.0, "relocation.base_cost": 9.0e5, "jurisdictions.Laos.governance": 0.3}
+    got = run_once("scenarios/baseline.toml", seed=4, **values)
+    p = load_scenario("scenarios/baseline.toml").params.with_values(
+        {"run.weeks": 40, "run.burn_in_weeks": 0, "relocation.base_cost": 9.0e5})
+    p = p.replace(map=dataclasses.replace(p.map, jurisdictions=tuple(
+        dataclasses.replace(j, governance=0.3) if j.name == "Laos" else j for j in p.map.jurisdictions)))
+    expected = flatten(summarise(simulate(p, seed=4), simulate(counterfactual_params(p), seed=4)))
+    assert got["end.workers_held"] == expected["end.workers_held"]
+    assert got["counterfactual.persistence_vs_counterfactual_workers"] == pytest.approx(
+        expected["counterfactual.persistence_vs_counterfactual_workers"], nan_ok=True)
+    only = run_once("scenarios/baseline.toml", seed=4, measures=("end.workers_held", "no.such_measure"), **values)
+    assert only["end.workers_held"] == got["end.workers_held"] and np.isnan(only["no.such_measure"])
+
+
+def test_run_once_names_itself_and_the_key_in_every_error() -> None:
+    from sim.analysis.ema import run_once
+    from sim.scenario.loader import ScenarioError
+
+    with pytest.raises(ScenarioError) as exc:
+        run_once("scenarios/baseline.toml", **{"labour.no_such_key": 1.0, "labour.attrition": 2.0, "nosection.key": 1.0,
+                                                "jurisdictions.Atlantis.governance": 0.5, "jurisdictions.Laos.colour": 0.5})
+    problems = exc.value.problems
+    assert len(problems) == 5 and all(p.startswith("run_once: ") for p in problems)
+    assert any("labour.no_such_key is not a parameter" in p for p in problems)
+    assert any("nosection.key is not a parameter" in p for p in problems)
+    assert any("labour.attrition = 2" in p for p in problems)
+    assert any("no jurisdiction named Atlantis" in p for p in problems)
+    assert any("a jurisdiction has no attribute 'colour'" in p for p in problems)

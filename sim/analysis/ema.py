@@ -28,24 +28,20 @@ def run_once(scenario: str = "scenarios/baseline.toml", seed: int = 1, counterfa
 
     from sim.experiments.design import flatten
     from sim.measures.run import counterfactual_params, simulate, summarise
-    from sim.scenario.loader import ScenarioError, check_value, load_scenario
+    from sim.scenario.loader import ScenarioError, load_scenario
+    from sim.scenario.values import apply_values
 
     fields = parameter_fields()
-    values, problems = {}, []
-    for key, v in params.items():
-        if key not in fields:
-            problems.append(f"run_once: {key} is not a parameter (dotted scenario key, e.g. relocation.base_cost)")
-            continue
-        if isinstance(fields[key].default, int) and not isinstance(fields[key].default, bool) and isinstance(v, float) \
-                and v.is_integer():
-            v = int(v)
-        v, problem = check_value("run_once", key, v, fields[key])
-        if problem:
-            problems.append(problem)
-        values[key] = v
-    if problems:
-        raise ScenarioError(problems)
-    p = load_scenario(scenario).params.with_values(values)
+    values = {}
+    for key, v in params.items():  # EMA's samplers give whole-number parameters as floats
+        f = fields.get(key)
+        integral = f is not None and isinstance(f.default, int) and not isinstance(f.default, bool)
+        values[key] = int(v) if integral and isinstance(v, float) and v.is_integer() else v
+    try:
+        p = apply_values(load_scenario(scenario).params, values, where="run_once")
+    except ScenarioError as exc:
+        raise ScenarioError([q if q.startswith("run_once:") else f"run_once: {q} (dotted scenario keys, e.g. relocation.base_cost)"
+                             for q in exc.problems]) from None
     run = simulate(p, seed=seed)
     cf = simulate(counterfactual_params(p), seed=seed) if counterfactual else None
     flat = flatten(summarise(run, cf))

@@ -15,10 +15,11 @@ from sim.params.declarations import SECTIONS, Params
 from sim.scenario.loader import ScenarioError, check_value
 
 
-def apply_values(params: Params, values: dict[str, Any]) -> Params:
+def apply_values(params: Params, values: dict[str, Any], where: str = "calibration") -> Params:
     """A copy of ``params`` with dotted values set, including ``jurisdictions.NAME.attr`` and ``zones.NAME.attr``.
 
-    Values are checked against each parameter's declared range (as a scenario file would be).
+    Values are checked against each parameter's declared range (as a scenario file would be); ``where`` names
+    the caller in a range or type error. Raises ScenarioError listing every problem.
     """
     plain: dict[str, Any] = {}
     spec = params.map
@@ -27,22 +28,25 @@ def apply_values(params: Params, values: dict[str, Any]) -> Params:
         head, _, rest = key.partition(".")
         if head in ("jurisdictions", "zones"):
             name, _, attr = rest.rpartition(".")
-            if not 0 <= float(value) <= 1:
-                problems.append(f"{key} = {value} is out of range 0-1")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= float(value) <= 1:
+                problems.append(f"{key} = {value!r} is out of range 0-1")
                 continue
             items = list(getattr(spec, head))
             idx = [k for k, it in enumerate(items) if it.name == name]
             if not idx:
                 problems.append(f"{key}: no {head[:-1]} named {name}")
                 continue
+            if attr == "name" or attr not in {f.name for f in dataclasses.fields(items[idx[0]])}:
+                problems.append(f"{key}: a {head[:-1]} has no attribute {attr!r}")
+                continue
             items[idx[0]] = dataclasses.replace(items[idx[0]], **{attr: float(value)})
             spec = dataclasses.replace(spec, **{head: tuple(items)})
         else:
-            fields = {f.name: f for f in dataclasses.fields(SECTIONS[head])}
+            fields = {f.name: f for f in dataclasses.fields(SECTIONS[head])} if head in SECTIONS else {}
             if rest not in fields:
                 problems.append(f"{key} is not a parameter")
                 continue
-            v, problem = check_value("calibration", key, value, fields[rest])
+            v, problem = check_value(where, key, value, fields[rest])
             if problem:
                 problems.append(problem)
             plain[key] = v
