@@ -70,7 +70,7 @@ def test_the_phase_sentence_follows_from_the_table() -> None:
         assert f"{grid[rate].min():.2f}-{grid[rate].max():.2f} at {rate:g}" in sentence
     across_costs = (grid.max(axis=0) - grid.min(axis=0)).max()
     across_rates = (grid.max(axis=1) - grid.min(axis=1)).min()
-    assert ("the raid rate moves it more" in sentence) == (across_rates > across_costs)
+    assert ("the raid rate moves it more" in sentence) == (across_rates > across_costs) == posterior.raid_rate_decides(h)
     assert len(posterior.phase_table(h).splitlines()) == 2 + len(grid.index)
 
 

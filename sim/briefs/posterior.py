@@ -123,17 +123,29 @@ def phase_table(h: PosteriorHeadline) -> str:
     return "\n".join(lines)
 
 
+def _phase_spans(h: PosteriorHeadline) -> tuple[float, float]:
+    """(the most a moving cost changes P(region cut > 10%) at any raid rate, the least the raid rate changes it at any cost)."""
+    p = h.probability[h.probability["measure"] == REGION]
+    by_rate = p.groupby("policy.raid_frequency")["probability"]
+    by_cost = p.groupby("relocation.base_cost")["probability"]
+    return float((by_rate.max() - by_rate.min()).max()), float((by_cost.max() - by_cost.min()).min())
+
+
+def raid_rate_decides(h: PosteriorHeadline) -> bool:
+    """Whether, on the calibrated region, the raid rate moves the chance of a regional cut more than the cost of moving."""
+    across_costs, across_rates = _phase_spans(h)
+    return across_rates > across_costs
+
+
 def phase_sentence(h: PosteriorHeadline) -> str:
     """What the calibrated "where raids work" table says, derived from it: P(region cut > 10%) across moving costs
     at each raid rate, and whether the raid rate or the moving cost moves it more."""
     p = h.probability[h.probability["measure"] == REGION]
     by_rate = p.groupby("policy.raid_frequency")["probability"]
-    by_cost = p.groupby("relocation.base_cost")["probability"]
     spans = ", ".join(f"{lo:.2f}-{hi:.2f} at {f:g}" for f, lo, hi in zip(by_rate.min().index, by_rate.min(), by_rate.max(), strict=True))
     costs = sorted(p["relocation.base_cost"].unique())
-    across_costs = float((by_rate.max() - by_rate.min()).max())  # the most a moving cost changes it, at any rate
-    across_rates = float((by_cost.max() - by_cost.min()).min())  # the least the raid rate changes it, at any cost
-    which = ("the raid rate moves it more than the cost of moving does" if across_rates > across_costs
+    across_costs, across_rates = _phase_spans(h)
+    which = ("the raid rate moves it more than the cost of moving does" if raid_rate_decides(h)
              else "the cost of moving moves it as much as the raid rate does, or more")
     return (f"across moving costs of US${costs[0] / 1e6:g}-{costs[-1] / 1e6:g} million, case-by-case raids cut the people held in "
             f"the region by more than 10% with probability {spans} raids per agency per year: {which} "
