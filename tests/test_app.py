@@ -561,3 +561,20 @@ def test_the_charts_mark_every_event_start_and_name_the_timeline():
     assert charts.policy_starts(load_scenario(SHIPPED / "none.toml").params) == []
     single = load_scenario(SHIPPED / "case_by_case.toml").params
     assert charts.policy_starts(single) == [single.policy.start_week]
+
+
+def test_the_measures_name_the_timeline_events_in_force_each_week():
+    from sim.viz import headline
+
+    params = load_scenario(SHIPPED / "mekong_history.toml").params
+    sihanoukville = next(e for e in params.timeline if e.name == "sihanoukville_raids")
+    status_quo = next(e for e in params.timeline if e.name == "status_quo_raids")
+    at_start = headline.active_events(params, sihanoukville.start_week)
+    assert "sihanoukville_raids" in at_start and "status_quo_raids" in at_start  # both start that week
+    after = headline.active_events(params, sihanoukville.end_week + 1)
+    assert "sihanoukville_raids" not in after and "status_quo_raids" in after  # one ended, the other has no end
+    assert min(e.start_week for e in params.timeline) > 1 and headline.active_events(params, 1) == "none"
+    assert status_quo.end_week < 0
+    m = controls.AppModel("mekong_history.toml")
+    rows = dict(headline.headline(m.simulation))
+    assert rows["events this week"] == headline.active_events(params, m.simulation.week)

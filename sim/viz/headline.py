@@ -64,6 +64,12 @@ def timeline_lines(params: Params) -> list[str]:
     return lines
 
 
+def active_events(params: Params, week: int) -> str:
+    """The timeline events in force in ``week`` (from their start week to their end week, inclusive), or 'none'."""
+    names = [e.name for e in params.timeline if e.start_week <= week and (e.end_week < 0 or week <= e.end_week)]
+    return ", ".join(names) or "none"
+
+
 def raid_text(model: ScamModel) -> str:
     """The policy's raid frequency, or 'background' for types that do not set their own (a timeline's events set their own)."""
     if model.params.timeline:
@@ -125,6 +131,7 @@ def headline(model: ScamModel, counterfactual: ScamModel | None = None, alternat
         ("levers", "set by each event (scenario file)" if model.params.timeline
          else lever_text(policy) if getattr(model.policy, "root_causes", False)
          else "none" if policy.type == "none" else f"not used by {policy.type}"),
+        *([("events this week", active_events(model.params, model.week))] if model.params.timeline else []),
         ("people held", f"{model.workers_held():,}"),
         ("compounds / operators", f"{len(model.compound_table.slots)} / {model.operator_table.count()}"),
     ]
