@@ -70,7 +70,7 @@ class ScamModel(mesa.Model):
         # The world outside the map: its own stream (drawn only when the option is on), and its ledger.
         self.overseas_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(OVERSEAS_STREAM + 1)[OVERSEAS_STREAM])
         self._outside: tuple | None = None  # (prices, stream, hazard, option) of the last outside option built (``outside``)
-        # Operators' belief about the raid hazard overseas (used under overseas.risk_belief = "learned"; 7.14):
+        # Operators' belief about the raid hazard overseas (used under overseas.risk_belief = "learned"; ODD 7.13):
         # the prior, whether a closure abroad has been seen, and this week's news (closures, operations abroad).
         self.overseas_belief = np.array([params.overseas.raid_hazard])
         self.overseas_belief_seen = np.zeros(1, dtype=bool)
