@@ -6,8 +6,6 @@ checked against the model's own weekly log.
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -78,21 +76,14 @@ def test_the_command_refuses_zero_years(capsys) -> None:
     from sim.cli import patterns as patterns_cli
     from sim.common.errors import EXIT_BAD_INPUT
 
-    parser = argparse.ArgumentParser(prog="scamsim")
-    patterns_cli.register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["patterns", str(SCENARIOS / "baseline.toml"), "--lifetimes", "0"])
-    assert args.func(args) == EXIT_BAD_INPUT
+    assert patterns_cli.main([str(SCENARIOS / "baseline.toml"), "--lifetimes", "0"]) == EXIT_BAD_INPUT
     assert "--lifetimes: 0 is too few years; allowed: a whole number of years, at least 1" in capsys.readouterr().err
 
 
 def test_the_command_prints_the_hazard_table(capsys) -> None:
     from sim.cli import patterns as patterns_cli
 
-    parser = argparse.ArgumentParser(prog="scamsim")
-    patterns_cli.register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["patterns", str(SCENARIOS / "baseline.toml"), "--lifetimes", "1", "--replications", "1",
-                              "--workers", "1"])
-    assert args.func(args) == 0
+    assert patterns_cli.main([str(SCENARIOS / "baseline.toml"), "--lifetimes", "1", "--replications", "1", "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "exits per operator-year [95% CI]" in out and "| 0-1 |" in out and "1 seeds pooled" in out
     assert "undefined (no exposure)" in out  # nobody is older than a year after a one-year run

@@ -209,20 +209,15 @@ def test_drift_verdicts_against_the_declared_tolerance(values, expected) -> None
 
 
 def test_the_command_refuses_bad_parameter_sets_before_running(tmp_path, monkeypatch, capsys) -> None:
-    import argparse
-
     from sim.cli import patterns as patterns_cli
     from sim.common.errors import EXIT_BAD_INPUT
 
     monkeypatch.setattr(runner, "run_patterns", lambda *a, **k: pytest.fail("ran despite bad parameter sets"))
-    parser = argparse.ArgumentParser(prog="scamsim")
-    patterns_cli.register(parser.add_subparsers(dest="command", required=True))
     bad_shape, bad_key = tmp_path / "shape.json", tmp_path / "key.json"
     bad_shape.write_text('{"labour.attrition": 0.01}')
     bad_key.write_text('[{"labour.attrition": 0.01}, {"labour.no_such_key": 1}]')
     for path, expected in ((bad_shape, "JSON list of objects"), (bad_key, "set 1: labour.no_such_key")):
-        args = parser.parse_args(["patterns", str(SCENARIOS / "mekong.toml"), "--parameter-sets", str(path)])
-        assert args.func(args) == EXIT_BAD_INPUT
+        assert patterns_cli.main([str(SCENARIOS / "mekong.toml"), "--parameter-sets", str(path)]) == EXIT_BAD_INPUT
         err = capsys.readouterr().err
         assert str(path) in err and expected in err
 
@@ -249,13 +244,8 @@ def test_relaxation_follows_the_no_policy_run_from_its_initial_state_with_no_bur
 
 
 def test_relaxation_needs_two_years(capsys) -> None:
-    import argparse
-
     from sim.cli import patterns as patterns_cli
     from sim.common.errors import EXIT_BAD_INPUT
 
-    parser = argparse.ArgumentParser(prog="scamsim")
-    patterns_cli.register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["patterns", str(SCENARIOS / "baseline.toml"), "--relaxation", "1"])
-    assert args.func(args) == EXIT_BAD_INPUT
+    assert patterns_cli.main([str(SCENARIOS / "baseline.toml"), "--relaxation", "1"]) == EXIT_BAD_INPUT
     assert "--relaxation: 1 is too few years; allowed: a whole number of years, at least 2" in capsys.readouterr().err

@@ -90,7 +90,7 @@ def douglas_table(h: PosteriorHeadline, policy: str = "case_by_case") -> str:
     lines = ["| raids per agency-year | people held, region | people held, with overseas | victim losses, region "
              "| P(region cut > 10%) | P(cut > 10%, with overseas) |", "|---|---|---|---|---|---|"]
     for f in rates:
-        at = {"policy.type": policy, "policy.raid_frequency": f}
+        at = _at(h.bands, policy, f)
         label = f"{f:g}" + (" (status quo)" if f == status_quo else "")
         lines.append(f"| {label} | {_band(_point(h.bands, REGION, **at))} | {_band(_point(h.bands, GLOBAL, **at))} "
                      f"| {_band(_point(h.bands, LOSSES, **at))} | {_chance(_point(h.probability, REGION, **at))} "
@@ -100,7 +100,7 @@ def douglas_table(h: PosteriorHeadline, policy: str = "case_by_case") -> str:
 
 def douglas_sentence(h: PosteriorHeadline, policy: str = "case_by_case") -> str:
     """One sentence on ``policy`` at the status-quo raid rate, region and with overseas, from the tables."""
-    at = {"policy.type": policy, "policy.raid_frequency": status_quo_rate()}
+    at = _at(h.probability, policy, status_quo_rate())
     region, world = _point(h.probability, REGION, **at), _point(h.probability, GLOBAL, **at)
     held = _point(h.bands, REGION, **at)
     return (f"at the status quo of {at['policy.raid_frequency']:g} raids per agency per year, region-wide {policy.replace('_', '-')} "
@@ -145,7 +145,7 @@ def phase_sentence(h: PosteriorHeadline) -> str:
     spans = ", ".join(f"{lo:.2f}-{hi:.2f} at {f:g}" for f, lo, hi in zip(by_rate.min().index, by_rate.min(), by_rate.max(), strict=True))
     costs = sorted(p["relocation.base_cost"].unique())
     across_costs, across_rates = _phase_spans(h)
-    which = ("the raid rate moves it more than the cost of moving does" if raid_rate_decides(h)
+    which = ("the raid rate moves it more than the cost of moving does" if across_rates > across_costs
              else "the cost of moving moves it as much as the raid rate does, or more")
     return (f"across moving costs of US${costs[0] / 1e6:g}-{costs[-1] / 1e6:g} million, case-by-case raids cut the people held in "
             f"the region by more than 10% with probability {spans} raids per agency per year: {which} "

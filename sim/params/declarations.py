@@ -269,6 +269,10 @@ class PolicyParams:
         0.0, "probability", "demolition: chance a building a raid empties in an applying jurisdiction is demolished "
         "(needs premises.enabled)", 0, 1, source="KK Park Oct 2025: 413 claimed demolished, 31 flattened in imagery (CIR)")
 
+    def in_force(self, week: int) -> bool:
+        """Whether ``week`` lies in the policy's window, from ``start_week`` to ``end_week`` (-1: no end), whatever its type."""
+        return week >= self.start_week and (self.end_week < 0 or week <= self.end_week)
+
 
 @dataclass(frozen=True, slots=True)
 class Params:

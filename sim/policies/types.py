@@ -104,7 +104,7 @@ class Policy:
 
     # -- when and where -------------------------------------------------------------------------
     def active(self, week: int) -> bool:
-        return self.name != "none" and week >= self.p.start_week and (self.p.end_week < 0 or week <= self.p.end_week)
+        return self.name != "none" and self.p.in_force(week)
 
     def announced(self, week: int) -> bool:
         """The raids are known to be coming (announced or leaked) but have not started."""

@@ -66,7 +66,7 @@ def timeline_lines(params: Params) -> list[str]:
 
 def active_events(params: Params, week: int) -> str:
     """The timeline events in force in ``week`` (from their start week to their end week, inclusive), or 'none'."""
-    names = [e.name for e in params.timeline if e.start_week <= week and (e.end_week < 0 or week <= e.end_week)]
+    names = [e.name for e in params.timeline if e.in_force(week)]
     return ", ".join(names) or "none"
 
 
