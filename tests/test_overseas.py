@@ -259,3 +259,80 @@ def test_with_nobody_abroad_the_belief_only_decays_as_an_empty_jurisdictions_doe
         m.step()
     assert len(m.overseas) == 0
     assert m.overseas_belief[0] == pytest.approx(prior * (1 - rate) ** (m.week - start), rel=1e-12)
+
+
+# ---- hosts' response: the closure hazard abroad rises with the operations hosts perceive -------------
+
+def test_hosts_attention_is_the_operations_there_smoothed_with_its_half_life():
+    """Analytic limits: from nothing, a constant N operations is perceived as N (1 - 2^(-k / half_life)) after k weeks
+    (half of N after one half-life), and a perceived number with nobody left halves every half-life."""
+    o = OverseasParams(host_saturation=50.0, host_half_life=10.0)
+    attention = 0.0
+    for week in range(1, 41):
+        attention = ledger.host_attention(attention, 80, o)
+        assert attention == pytest.approx(80 * (1 - 0.5 ** (week / 10.0)), rel=1e-12)
+    assert 0.5 * 80 < ledger.host_attention(0.0, 80, OverseasParams(host_half_life=1.0)) * 2 <= 80  # one week: half at half-life 1
+    for _ in range(10):
+        attention_before, attention = attention, ledger.host_attention(attention, 0, o)
+        assert attention == pytest.approx(attention_before * 0.5 ** 0.1, rel=1e-12)
+
+
+def test_hosts_closure_hazard_doubles_at_saturation_is_fixed_without_a_response_and_never_exceeds_one():
+    off = OverseasParams(closure_hazard=0.01)  # host_saturation 0 by default: the old rule
+    assert off.host_saturation == 0.0
+    assert all(ledger.host_closure_hazard(a, off) == 0.01 for a in (0.0, 10.0, 1e9))
+    on = OverseasParams(closure_hazard=0.01, host_saturation=40.0)
+    assert ledger.host_closure_hazard(0.0, on) == 0.01
+    assert ledger.host_closure_hazard(40.0, on) == pytest.approx(0.02, rel=1e-12)
+    assert ledger.host_closure_hazard(120.0, on) == pytest.approx(0.04, rel=1e-12)
+    assert ledger.host_closure_hazard(1e9, on) == 1.0
+
+
+@pytest.fixture(scope="module")
+def hosts_run():
+    """Raids everywhere, a cheap option abroad and hosts that respond strongly: the ledger's weekly rows."""
+    m = baseline(*CHEAP[:-1], "overseas.closure_hazard=0.01", "overseas.host_saturation=5", "overseas.host_half_life=4")
+    attention0, operations0 = m.overseas.attention, len(m.overseas)
+    for _ in range(WEEKS):
+        m.step()
+    return m, attention0, operations0, pd.DataFrame(m.overseas.rows)
+
+
+def test_each_weeks_closure_hazard_abroad_follows_the_hosts_rule_on_the_ledgers_own_numbers(hosts_run):
+    """Week by week: hosts take in the operations there when the week began (last week's closing stock), and the
+    week's hazard is the rule's on that; the closures drawn match the hazards within Poisson noise."""
+    m, attention, operations, rows = hosts_run
+    o = m.params.overseas
+    for row in rows.itertuples():
+        attention = ledger.host_attention(attention, operations, o)
+        assert row.host_attention == attention
+        assert row.closure_hazard == ledger.host_closure_hazard(attention, o)
+        operations = row.operations
+    expected = float((rows["closure_hazard"].to_numpy() * rows["operations"].shift(1).fillna(0).to_numpy()).sum())
+    assert rows["closure_hazard"].max() > 2 * o.closure_hazard  # the response was exercised, not only its floor
+    closed = int(rows["closed"].sum())
+    assert expected > 10 and abs(closed - expected) < 4 * math.sqrt(expected), (closed, expected)
+
+
+def test_hosts_that_respond_close_more_operations_per_operation_week_than_hosts_that_do_not():
+    """Same seeds, raids and option: without a response closures run at closure_hazard (0.01 per operation-week);
+    with hosts that double it at 5 operations they run several times faster once tens of operations are there. Pooled
+    over three seeds (a few hundred operation-weeks each), the response's rate must be at least twice the other, and
+    the rate without it within 4 Poisson standard errors of 0.01."""
+    def closures(*sets: str) -> tuple[int, float]:
+        closed, exposure = 0, 0.0
+        for seed in (1, 2, 3):
+            m = ScamModel(load_scenario(BASELINE, [*RAIDS, *burn_in_override(20), *CHEAP[:-1], "overseas.closure_hazard=0.01",
+                                                   *sets]).params, rng=seed)
+            for _ in range(WEEKS):
+                at_start = len(m.overseas)
+                m.step()
+                closed += m.overseas.rows[-1]["closed"]
+                exposure += at_start
+        return closed, exposure
+
+    closed_off, weeks_off = closures()
+    closed_on, weeks_on = closures("overseas.host_saturation=5", "overseas.host_half_life=4")
+    assert weeks_off > 1000 and weeks_on > 1000
+    assert abs(closed_off - 0.01 * weeks_off) < 4 * math.sqrt(0.01 * weeks_off)
+    assert closed_on / weeks_on > 2 * closed_off / weeks_off, (closed_on, weeks_on, closed_off, weeks_off)

@@ -87,19 +87,26 @@ def hire(m: ScamModel) -> None:
 def overseas(m: ScamModel) -> None:
     """A week of the operations overseas: closures free their people, attrition, hiring from the pool, proceeds.
 
+    Hosts first take in how many operations are there (``host_attention``), which sets the week's closure
+    hazard (``host_closure_hazard``; fixed unless ``overseas.host_saturation`` > 0).
+
     Runs after the map's hiring, so overseas operations recruit from what the map's compounds left in
     the pool. Draws only from the ledger's own stream, and nothing at all while the ledger is empty.
     """
-    led = m.overseas
+    led, o = m.overseas, m.params.overseas
     m.overseas_news = (0, len(led))  # closures seen this week, among the operations abroad when it began
+    led.attention = ledger.host_attention(led.attention, len(led), o)  # hosts see the operations there as the week begins
+    hazard = ledger.host_closure_hazard(led.attention, o)
     if len(led) == 0:
-        if m.params.overseas.enabled:
+        if o.enabled:
+            led.row(m.week).update(host_attention=led.attention, closure_hazard=hazard)
             led.close_row(m.week)
         return
-    o, lab = m.params.overseas, m.params.labour
+    lab = m.params.labour
     week = ledger.ledger_week(led.workers, led.capacity, led.setup, m.pool, o, lab.attrition, lab.hiring_rate, m.prices,
-                              m.overseas_rng)
+                              m.overseas_rng, hazard)
     row = led.row(m.week)
+    row.update(host_attention=led.attention, closure_hazard=hazard)
     home, back = moves.free_overseas(m, week.freed)
     m.overseas_news = (int(week.closed.sum()), len(led))
     row.update(closed=int(week.closed.sum()), freed=week.freed, repatriated=home, retrafficked=back,

@@ -81,6 +81,16 @@ class OverseasParams:
         "abroad are found and closed (INTERPOL, June 2025: docs/references.md, fact 3)")
     closure_hazard: float = param(0.01, "1/week", "weekly chance an operation overseas is closed (enforcement abroad, "
                                   "failure); its people are freed", 0, 1)
+    host_saturation: float = param(
+        0.0, "operations", "hosts' response: operations abroad (as hosts perceive them, host_half_life) at which the weekly "
+        "closure hazard abroad has doubled; hosts turn to scam centres as more of them arrive (0: hosts do not respond, the "
+        "closure hazard is closure_hazard whatever the number)", 0, 1e6,
+        source="assumption; hosts raided scam centres once they had grown: Zambia, Apr 2024 (77 arrested), Lagos, Dec 2024 "
+        "(792 arrested) (docs/references.md, Figures)")
+    host_half_life: float = param(
+        26.0, "weeks", "hosts' response: half-life of the number of operations hosts perceive abroad (how long they take to "
+        "notice a rise, and to forget a fall); used only when host_saturation > 0", 0.1, 1e5,
+        source="assumption, of the order of the region's heat and belief half-lives (enforcement.heat_half_life)")
     hiring_share: float = param(0.2, "share", "hiring rate overseas from the regional pool, as a share of labour.hiring_rate", 0, 1)
     weeks: int = param(8, "weeks", "weeks an operation that moved overseas produces nothing", 0, 520)
     distance_km: float = param(6000.0, "km", "distance recorded for a move overseas (for relocation statistics only)", 0, 40000)
