@@ -99,3 +99,27 @@ def test_the_belief_abroad_sentence_compares_the_same_point_of_both_tables() -> 
     sentence = posterior.belief_abroad_sentence(fixed, learned)
     assert f"from {fr_text} to {lr_text}" in sentence and f"from {fw_text} to {lw_text}" in sentence
     assert sentence.startswith("it moves the regional figure more") == (abs(lr - fr) > abs(lw - fw))
+
+
+def test_the_hosts_tables_rows_with_no_response_are_the_round_3_and_learned_abroad_rows() -> None:
+    """The hosts' sweep ran replication r of every point with the r-th posterior draw and seed, as the douglas and
+    learned-abroad sweeps did at the status quo, and a response of 0 is the old rule: so its two rows with no response
+    must reproduce those tables' status-quo rows exactly (counts of draws cut beyond 10%, and every band)."""
+    hosts = posterior.posterior_headline("douglas_hosts")
+    assert hosts is not None and hosts.provenance["experiment"]["path"] == "experiments/douglas_posterior_hosts.toml"
+    rate = posterior.status_quo_rate()
+    for belief, folder in (("fixed", "douglas"), ("learned", "douglas_learned_abroad")):
+        other = posterior.posterior_headline(folder)
+        assert hosts.provenance["posterior"] == other.provenance["posterior"]
+        for kind in ("probability", "bands"):
+            theirs = getattr(other, kind)
+            theirs = theirs[theirs["policy.raid_frequency"] == rate]
+            if "policy.type" in theirs.columns:
+                theirs = theirs[theirs["policy.type"] == "case_by_case"]
+            ours = getattr(hosts, kind)
+            ours = ours[(ours["overseas.risk_belief"] == belief) & (ours["overseas.host_saturation"] == 0)]
+            ours, theirs = (t.set_index("measure").drop(columns=[c for c in t.columns if c.startswith(("policy.", "overseas."))])
+                            for t in (ours, theirs))
+            shared = sorted(set(ours.index) & set(theirs.index))
+            assert len(shared) >= 2
+            pd.testing.assert_frame_equal(ours.loc[shared], theirs.loc[shared])
