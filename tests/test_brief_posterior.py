@@ -123,3 +123,15 @@ def test_the_hosts_tables_rows_with_no_response_are_the_round_3_and_learned_abro
             shared = sorted(set(ours.index) & set(theirs.index))
             assert len(shared) >= 2
             pd.testing.assert_frame_equal(ours.loc[shared], theirs.loc[shared])
+
+
+def test_the_hosts_sentence_gives_the_range_of_both_readings_over_every_case() -> None:
+    hosts = posterior.posterior_headline("douglas_hosts")
+    p = pd.read_csv(FOLDER / "douglas_hosts" / "reduction_probability.csv")
+    region = p[p["measure"] == posterior.REGION]["probability"]
+    world = p[p["measure"] == posterior.GLOBAL]["probability"]
+    cases = len(p[["overseas.risk_belief", "overseas.host_saturation"]].drop_duplicates())
+    sentence = posterior.hosts_sentence(hosts)
+    assert sentence.startswith(f"across {cases} cases")
+    assert f"from {region.min():.2f} to {region.max():.2f} in the region" in sentence
+    assert f"from {world.min():.2f} to {world.max():.2f} counting the operations overseas" in sentence

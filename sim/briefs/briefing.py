@@ -249,6 +249,7 @@ from sim.briefs.posterior import (  # noqa: E402, F401  (re-exported for the not
     belief_abroad_sentence,
     douglas_sentence,
     douglas_table,
+    hosts_sentence,
     phase_sentence,
     phase_table,
     posterior_headline,

@@ -173,3 +173,20 @@ def belief_abroad_sentence(fixed: PosteriorHeadline, learned: PosteriorHeadline,
             f"(overseas.risk_belief), the probability of a regional cut beyond 10% at the status quo goes from "
             f"{_chance(f_region)} to {_chance(l_region)}, and counting the operations overseas from {_chance(f_world)} to "
             f"{_chance(l_world)} (same {int(l_region['replications'])} posterior draws and seeds)")
+
+
+def hosts_sentence(hosts: PosteriorHeadline) -> str:
+    """The range of the status-quo answer across the cases of the hosts' sensitivity experiment (what operators
+    believe abroad x how strongly hosts there respond, neither measured), region and counting overseas.
+
+    A range, not a preferred case: nothing observed before 2023 picks one (docs/headline_posterior.md).
+    """
+    p = hosts.probability
+    factors = [c for c in p.columns if c.startswith("overseas.")]
+    cases = len(p[factors].drop_duplicates())
+    region, world = (p.loc[p["measure"] == m, "probability"] for m in (REGION, GLOBAL))
+    draws = int(p["replications"].min())
+    return (f"across {cases} cases of what operators believe about enforcement abroad and how strongly hosts there respond "
+            f"as operations arrive ({', '.join(factors)}; neither is measured), the probability of a cut beyond 10% at the "
+            f"status quo runs from {region.min():.2f} to {region.max():.2f} in the region and from {world.min():.2f} to "
+            f"{world.max():.2f} counting the operations overseas ({draws} posterior draws a case)")
