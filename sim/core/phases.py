@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.common.constants import WEEKS_PER_YEAR
 from sim.core import hooks, moves, recruiting
-from sim.core.buildings import COUNTS
+from sim.core.record import building_counts, markets_outside_the_map
 from sim.policies.types import Compounds
 from sim.rules import enforcement, labour, market
 from sim.rules import overseas as ledger
@@ -380,28 +380,3 @@ def record(m: ScamModel) -> None:
         ev.revenue_by_j,
         m.climate.copy(),
     )
-
-
-def building_counts(m: ScamModel) -> dict[str, int]:
-    """The week's building counts (``Premises.end_week`` has just kept them), zeros when premises are off."""
-    rows = m.premises.series
-    row = dict(zip(COUNTS, rows[-1], strict=True)) if rows and rows[-1][0] == m.week else dict.fromkeys(COUNTS, 0)
-    return {f"buildings_{k}": int(row[k]) for k in ("standing", "occupied", "empty", "damaged", "seized", "raided", "demolished")}
-
-
-def markets_outside_the_map(m: ScamModel, held: int, revenue: float) -> dict[str, float]:
-    """The week's record of what lies outside the map: overseas, the recruitment market, the victims' side."""
-    rows = m.overseas.rows
-    row = rows[-1] if rows and rows[-1]["week"] == m.week else {"operations": 0, "workers_held": 0, "proceeds": 0.0}
-    rs, vs = m.recruitment.series, m.victims.series
-    return {
-        "overseas_operations": int(row["operations"]),
-        "overseas_workers_held": int(row["workers_held"]),
-        "overseas_revenue": float(row["proceeds"]),
-        "global_workers_held": held + int(row["workers_held"]),
-        "global_revenue": revenue + float(row["proceeds"]),
-        "recruits": int(rs["recruited"][-1]),
-        "recruitment_margin": float(rs["margin"][-1]),
-        "recruit_awareness": float(rs["awareness"][-1]),
-        "victim_yield": float(vs["yield"][-1]),
-    }

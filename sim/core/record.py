@@ -7,9 +7,15 @@ end of the week; ``sim.measures`` turns the log into tables and computes measure
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from sim.core.buildings import COUNTS
+
+if TYPE_CHECKING:
+    from sim.core.model import ScamModel
 
 #: Columns of timeseries.csv, in order, with their meaning (documented in docs/outputs.md).
 COLUMNS: dict[str, str] = {
@@ -126,3 +132,28 @@ class WeeklyLog:
 
     def revenue_matrix(self) -> np.ndarray:
         return np.vstack(self.revenue_by_jurisdiction) if self.revenue_by_jurisdiction else np.zeros((0, len(self.jurisdiction_names)))
+
+
+def building_counts(m: ScamModel) -> dict[str, int]:
+    """The week's building counts (``Premises.end_week`` has just kept them), zeros when premises are off."""
+    rows = m.premises.series
+    row = dict(zip(COUNTS, rows[-1], strict=True)) if rows and rows[-1][0] == m.week else dict.fromkeys(COUNTS, 0)
+    return {f"buildings_{k}": int(row[k]) for k in ("standing", "occupied", "empty", "damaged", "seized", "raided", "demolished")}
+
+
+def markets_outside_the_map(m: ScamModel, held: int, revenue: float) -> dict[str, float]:
+    """The week's record of what lies outside the map: overseas, the recruitment market, the victims' side."""
+    rows = m.overseas.rows
+    row = rows[-1] if rows and rows[-1]["week"] == m.week else {"operations": 0, "workers_held": 0, "proceeds": 0.0}
+    rs, vs = m.recruitment.series, m.victims.series
+    return {
+        "overseas_operations": int(row["operations"]),
+        "overseas_workers_held": int(row["workers_held"]),
+        "overseas_revenue": float(row["proceeds"]),
+        "global_workers_held": held + int(row["workers_held"]),
+        "global_revenue": revenue + float(row["proceeds"]),
+        "recruits": int(rs["recruited"][-1]),
+        "recruitment_margin": float(rs["margin"][-1]),
+        "recruit_awareness": float(rs["awareness"][-1]),
+        "victim_yield": float(vs["yield"][-1]),
+    }
