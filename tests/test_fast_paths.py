@@ -106,6 +106,16 @@ def test_move_cost_cache_is_the_formula_and_read_only(region):
     assert (region.move_cost(-1, 7.5, R.cost_per_km, R.border_cost, False) == 7.5).all()
 
 
+def test_distances_from_the_offset_table_are_the_hypot_of_the_grid(region):
+    """``distance_km`` and ``distance_between`` read one table of offsets; every origin gets the bits of the grid formula."""
+    for origin in range(region.n_cells):
+        ox, oy = region.xy(origin)
+        want = np.hypot(region.cell_x - ox, region.cell_y - oy) * region.km_per_cell
+        assert np.array_equal(region.distance_km(origin).view(np.int64), want.view(np.int64))
+        for cell in range(origin % 7, region.n_cells, 97):
+            assert region.distance_between(origin, cell) == float(want[cell])
+
+
 @pytest.mark.parametrize("loss_factor", [False, True])
 def test_choose_site_picks_the_same_cell_at_the_same_cost_as_the_plain_formula(region, loss_factor):
     """Hundreds of choices over every branch: moves that may stay or must leave, new sites from a base

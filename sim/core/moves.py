@@ -82,7 +82,7 @@ def move_to(m: ScamModel, comp: Compound, cell: int, cost: float, forced: bool) 
     """Move a compound to ``cell`` at ``cost`` to its operator (chosen by site choice, or by its protector)."""
     r, op, origin = m.params.relocation, comp.operator, comp.site
     op.capital -= cost
-    km = float(m.region.distance_km(origin)[cell])
+    km = m.region.distance_between(origin, cell)
     cross = m.region.crosses_border(origin, cell)
     ev = m.events
     ev.relocations += 1
