@@ -8,6 +8,7 @@ announces it to observers (``sim.core.hooks``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -132,13 +133,26 @@ def go_overseas(m: ScamModel, comp: Compound, choice: Choice, forced: bool) -> N
 
 
 def new_compound_workers(m: ScamModel) -> np.ndarray:
-    """Workers a new compound expects at each cell: an average compound at this week's occupancy, by labour access."""
-    return m.params.compounds.capacity_mean * m.occupancy * m.region.labour_access.ravel()
+    """Workers a new compound expects at each cell: an average compound at this week's occupancy, by labour access.
+
+    Kept while the occupancy and mean capacity stay the same (a week's expansions and entries share one
+    vector, which no caller writes to): the same product of the same numbers.
+    """
+    mean, occupancy = m.params.compounds.capacity_mean, m.occupancy
+    kept = m.__dict__.get("_new_compound_workers")
+    if kept is not None and kept[0] == mean and kept[1] == occupancy and kept[2] is m.region:
+        return kept[3]
+    workers = mean * occupancy * m.region.labour_access.ravel()
+    m._new_compound_workers = (mean, occupancy, m.region, workers)
+    return workers
 
 
 def choose_new_site(m: ScamModel, op: Operator, workers: float | np.ndarray | None = None, fixed_cost: float | None = None,
-                    capital: float | None = None) -> Choice:
-    """Where the operator would open a compound: from its largest compound's cell, or from nowhere."""
+                    capital: float | None = None, worth: Callable[[float], bool] | None = None) -> Choice:
+    """Where the operator would open a compound: from its largest compound's cell, or from nowhere.
+
+    ``worth``: the caller's test of the chosen cell's expected net (``sitechoice.choose_site``).
+    """
     c, r = m.params.compounds, m.params.relocation
     origin = -1
     if op.n_compounds > 0:
@@ -152,16 +166,17 @@ def choose_new_site(m: ScamModel, op: Operator, workers: float | np.ndarray | No
         m.layers, m.region, m.rng,
         workers=workers, notoriety=m.policy.notoriety_map(m.operator_table.notoriety[op.slot], m.week),
         capital=op.capital if capital is None else capital, value_at_risk=value_at_risk(m, op), origin=origin,
-        stay_allowed=False, fixed_move_cost=m.premises.cost_layer(fixed, fixed), r=r, e=m.params.enforcement,
+        stay_allowed=False, fixed_move_cost=m.premises.cost_layer(fixed, fixed), r=r, e=m.params.enforcement, worth=worth,
     )
 
 
 def open_compound(m: ScamModel, op: Operator) -> Compound | None:
     """Open a compound at a chosen site if its expected return clears the threshold."""
-    choice = choose_new_site(m, op)
+    open_cost, threshold = m.params.compounds.open_cost, m.params.entry.return_threshold
+    choice = choose_new_site(m, op, worth=lambda net: not annual_return(net, open_cost) < threshold)
     if choice.cell < 0:
         return None
-    if annual_return(choice.expected_net, m.params.compounds.open_cost) < m.params.entry.return_threshold:
+    if annual_return(choice.expected_net, open_cost) < threshold:
         return None
     op.capital -= choice.move_cost
     comp = Compound(m, op, choice.cell, m.draw_capacity(), 0)

@@ -14,6 +14,7 @@ moving compound may also be offered a destination off the map (``OutsideOption``
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -223,6 +224,7 @@ def choose_site(
     r: RelocationParams,
     e: EnforcementParams,
     outside: OutsideOption | None = None,
+    worth: Callable[[float], bool] | None = None,
 ) -> Choice:
     """Pick a cell for one compound.
 
@@ -232,6 +234,11 @@ def choose_site(
     labour access is better). ``leave_origin`` rules out the origin itself (a raided site cannot
     simply be reoccupied). ``outside`` adds a destination off the map to the same logit: its score
     (the same utility, plus Gumbel noise drawn from its own stream) competes with the best cell's.
+
+    ``worth`` (optional) is the caller's test of the chosen cell's expected net, a test that any larger
+    net passes too (``moves.open_compound``: the return clears the entry threshold). When not even the
+    largest expected net of a feasible cell passes it, whichever cell would be chosen fails it as well,
+    so the scoring is skipped and ``NO_SITE`` returned, after the same random draws as a full choice.
 
     Switched on (``sim.rules.kernels``: the ``fast`` extra and ``SCAMSIM_NUMBA_AFTER``), the work below
     runs as a few compiled loops, ``_choose_compiled``, with the same bits.
@@ -266,6 +273,12 @@ def choose_site(
     # whatever the outcome, so every choice costs the same random numbers.
     # (kept as log(exponential) = -gumbel and subtracted below: a - b is a + (-b) exactly in IEEE arithmetic)
     minus_gumbel = rng.standard_exponential(size=net.shape)
+    if worth is not None and outside is None:
+        # net * feasible is net on feasible cells and 0 elsewhere, so its max bounds every feasible net (it is
+        # NaN when an infeasible net is not finite: then the full choice decides)
+        bound = float((net * feasible).max(initial=0.0))
+        if bound == bound and not worth(bound):
+            return NO_SITE
     np.log(minus_gumbel, out=minus_gumbel)
     away = outside_score(outside, workers, capital, value_at_risk, r)
     # score = beta * ((horizon * net - move) / MILLION + agglomeration) + gumbel, in place, same order
