@@ -39,9 +39,9 @@ def count_site(m: ScamModel, cell: int, delta: int) -> None:
     """
     if m._layers is None:
         return
-    x, y = m.region.xy(cell)
-    m._site_counts[x, y] += delta
-    m._layers.open_cell[cell] = m._site_counts[x, y] < m.params.compounds.cell_capacity
+    counts = m._site_counts.reshape(-1)  # a flat view: cell i is [i // height, i % height]
+    counts[cell] += delta
+    m._layers.open_cell[cell] = counts[cell] < m.params.compounds.cell_capacity
 
 
 def value_at_risk(m: ScamModel, op: Operator) -> float:

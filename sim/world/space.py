@@ -181,7 +181,13 @@ class Region:
 
     def crosses_border(self, a: int, b: int) -> bool:
         """Whether a move from cell a to cell b crosses an international border."""
-        return bool(self.flat_country[a] != self.flat_country[b])
+        countries = self._country_list
+        return countries[a] != countries[b]
+
+    @functools.cached_property
+    def _country_list(self) -> list[int]:
+        """``flat_country`` as Python ints, for one cell at a time."""
+        return self.flat_country.tolist()
 
     def neighbours_of(self, members: np.ndarray) -> np.ndarray:
         """Jurisdictions adjacent to any of ``members`` but not among them (the buffer ring)."""
