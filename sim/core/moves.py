@@ -17,7 +17,7 @@ from sim.common.constants import WEEKS_PER_YEAR
 from sim.core import hooks
 from sim.core.agents import Compound, Operator
 from sim.rules import labour
-from sim.rules.sitechoice import Choice, choose_site, expected_net
+from sim.rules.sitechoice import Choice, SiteLayers, choose_site, expected_net
 
 if TYPE_CHECKING:
     from sim.core.model import ScamModel
@@ -39,6 +39,7 @@ def count_site(m: ScamModel, cell: int, delta: int) -> None:
     """
     if m._layers is None:
         return
+    m._site_changes = m.__dict__.get("_site_changes", 0) + 1  # what best_return keeps depends on the counts
     counts = m._site_counts.reshape(-1)  # a flat view: cell i is [i // height, i % height]
     counts[cell] += delta
     m._layers.open_cell[cell] = counts[cell] < m.params.compounds.cell_capacity
@@ -189,9 +190,24 @@ def open_compound(m: ScamModel, op: Operator) -> Compound | None:
 
 
 def best_return(m: ScamModel) -> float:
-    """Annual return on set-up cost of a new compound at the best cell (the entry signal)."""
-    c, r = m.params.compounds, m.params.relocation
+    """Annual return on set-up cost of a new compound at the best cell (the entry signal).
+
+    Asked twice a week (expansion, then entry); the second time gives the first answer again when nothing
+    it reads has changed: the same week's layers, no compound counted on or off a cell since
+    (``count_site``), the same occupancy.
+    """
     layers = m.layers
+    key = (layers, m.__dict__.get("_site_changes", 0), m.occupancy)
+    kept = m.__dict__.get("_best_return")
+    if kept is not None and kept[0] is key[0] and kept[1] == key[1] and kept[2] == key[2]:
+        return kept[3]
+    value = _best_return(m, layers)
+    m._best_return = (*key, value)
+    return value
+
+
+def _best_return(m: ScamModel, layers: SiteLayers) -> float:
+    c, r = m.params.compounds, m.params.relocation
     net = expected_net(layers, new_compound_workers(m), np.zeros(m.region.n_jurisdictions), r.base_cost + r.sunk_share * c.open_cost,
                        m.params.enforcement)
     net = np.where(layers.open_cell, net, -np.inf)
