@@ -158,8 +158,9 @@ def choose_new_site(m: ScamModel, op: Operator, workers: float | np.ndarray | No
     origin = -1
     if op.n_compounds > 0:
         t = m.compound_table
-        mine = t.slots[t.operator[t.slots] == op.slot]
-        origin = int(t.site[mine[np.argmax(t.workers[mine])]])
+        slots = t.slots
+        mine = slots[t.operator[slots] == op.slot]
+        origin = t.site.item(mine[t.workers[mine].argmax()])
     if workers is None:
         workers = new_compound_workers(m)
     fixed = c.open_cost if fixed_cost is None else fixed_cost
