@@ -45,6 +45,19 @@ def count_site(m: ScamModel, cell: int, delta: int) -> None:
     m._layers.open_cell[cell] = counts[cell] < m.params.compounds.cell_capacity
 
 
+def heat_layers(m: ScamModel) -> tuple:
+    """The grid's heat property layers ``(heat, heat_fast, heat_residual)``, looked up once per grid.
+
+    Mesa finds a property layer through ``__getattr__``, after a failed look-up of the grid's own attributes;
+    the layers are made with the grid and live as long as it, so one look-up serves every week.
+    """
+    kept = m.__dict__.get("_heat_layers")
+    if kept is None or kept[0] is not m.grid:
+        g = m.grid
+        kept = m._heat_layers = (g, g.heat, g.heat_fast, g.heat_residual)
+    return kept[1:]
+
+
 def value_at_risk(m: ScamModel, op: Operator) -> float:
     """What a raid would cost the operator: rebuilding elsewhere and the capital a raid seizes."""
     r, e = m.params.relocation, m.params.enforcement

@@ -30,23 +30,9 @@ NOTORIETY_RAID_FAILED = 0.5
 RAID_CREDIT_CARRY = 1.0
 
 
-def _heat_layers(m: ScamModel) -> tuple:
-    """The grid's heat property layers ``(heat, heat_fast, heat_residual)``, looked up once per grid.
-
-    Mesa finds a property layer through ``__getattr__``, after a failed look-up of the grid's own attributes;
-    the layers are made with the grid and live as long as it, so one look-up serves every week.
-    """
-    kept = m.__dict__.get("_heat_layers")
-    if kept is None or kept[0] is not m.grid:
-        g = m.grid
-        kept = m._heat_layers = (g, g.heat, g.heat_fast, g.heat_residual)
-    return kept[1:]
-
-
 def decay(m: ScamModel) -> None:
     """A week of forgetting: heat and the notoriety operators carry both decay."""
-    e = m.params.enforcement
-    heat, fast, residual = _heat_layers(m)
+    e, (heat, fast, residual) = m.params.enforcement, moves.heat_layers(m)
     enforcement.decay_heat(fast.data, residual.data, e)
     m.operator_table.notoriety[:] *= enforcement.decay_factor(e.heat_half_life)
     heat.data[:] = fast.data + residual.data
@@ -174,7 +160,7 @@ def enforce(m: ScamModel) -> None:
     vis = enforcement.visibility(t.workers[slots], t.age[slots], e)
     notoriety = m.operator_table.notoriety
     carried = m.policy.carried_notoriety(notoriety[t.operator[slots]], jur, m.week)
-    exposure = _heat_layers(m)[0].data.ravel()[sites] + carried
+    exposure = moves.heat_layers(m)[0].data.ravel()[sites] + carried
     p_find = enforcement.detection_probability(
         vis, m.region.governance.ravel()[sites], exposure, m.protection_eff.ravel()[sites],
         m.concession_eff.ravel()[sites], m.policy.detection_multiplier(sites, m.week), e,
@@ -219,8 +205,7 @@ def raid(m: ScamModel, slot: int) -> None:
                                    tipoff=m.protectors.tipoff(m, site, prot),
                                    evacuation_loss=e.evacuation_loss * m.params.borders.escape_loss_factor if escape else None)
     ev.raids += 1
-    x, y = m.region.xy(site)
-    heat, fast, residual = _heat_layers(m)
+    (x, y), (heat, fast, residual) = m.region.xy(site), moves.heat_layers(m)
     stamp(fast.data, x, y, m.heat_kernel, e.heat_per_raid * (1 - e.residual_share))
     stamp(residual.data, x, y, m.heat_kernel, e.heat_per_raid * e.residual_share)
     stamp(heat.data, x, y, m.heat_kernel, e.heat_per_raid)  # seen by moves later this week
@@ -277,7 +262,7 @@ def move_at_risk(m: ScamModel) -> None:
     jur = m.region.flat_jurisdiction[sites].astype(np.int64)
     carried = m.policy.carried_notoriety(m.operator_table.notoriety[t.operator[slots]], jur, m.week)
     hazard = enforcement.perceived_hazard(
-        m.climate[jur], _heat_layers(m)[0].data.ravel()[sites] + carried, m.protection_eff.ravel()[sites], e)
+        m.climate[jur], moves.heat_layers(m)[0].data.ravel()[sites] + carried, m.protection_eff.ravel()[sites], e)
     tolerance = m.operator_table.risk_tolerance[t.operator[slots]]
     for slot in slots[hazard > tolerance]:
         comp = m.compound_by_slot.get(int(slot))
