@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from sitechoice_data import E, R, baseline_region, site_layers
 
+from sim.rules import kernels
 from sim.rules.enforcement import perceived_hazard, perceived_hazard_into, shield_factor
-from sim.rules.sitechoice import MILLION, SiteLayers, choose_site, expected_net
-from sim.world.space import Region
+from sim.rules.sitechoice import MILLION, SiteLayers, agglomeration_layer, choose_site, expected_net
+from sim.world.space import Region, box_counts, box_sum
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +107,16 @@ def test_move_cost_cache_is_the_formula_and_read_only(region):
     assert (region.move_cost(-1, 7.5, R.cost_per_km, R.border_cost, False) == 7.5).all()
 
 
+def test_distances_from_the_offset_table_are_the_hypot_of_the_grid(region):
+    """``distance_km`` and ``distance_between`` read one table of offsets; every origin gets the bits of the grid formula."""
+    for origin in range(region.n_cells):
+        ox, oy = region.xy(origin)
+        want = np.hypot(region.cell_x - ox, region.cell_y - oy) * region.km_per_cell
+        assert np.array_equal(region.distance_km(origin).view(np.int64), want.view(np.int64))
+        for cell in range(origin % 7, region.n_cells, 97):
+            assert region.distance_between(origin, cell) == float(want[cell])
+
+
 @pytest.mark.parametrize("loss_factor", [False, True])
 def test_choose_site_picks_the_same_cell_at_the_same_cost_as_the_plain_formula(region, loss_factor):
     """Hundreds of choices over every branch: moves that may stay or must leave, new sites from a base
@@ -128,3 +139,43 @@ def test_choose_site_picks_the_same_cell_at_the_same_cost_as_the_plain_formula(r
         assert (choice.cell, choice.move_cost, choice.expected_net) == want
         seen.add("none" if want[0] < 0 else "stay" if want[0] == origin else "move")
     assert seen == {"none", "stay", "move"}  # every outcome was exercised
+
+
+@pytest.mark.parametrize("radius", [0, 1, 2, 3, 4, 5, 9])
+def test_agglomeration_from_box_counts_is_the_formula(radius):
+    """Whole-number box counts and the table of log1p give the bits of ``strength * log1p(box_sum(counts))``."""
+    rng = np.random.default_rng(radius)
+    for shape in ((40, 28), (61, 44), (1, 7), (5, 1)):
+        counts = rng.integers(0, 5, shape)
+        counts[rng.random(shape) < 0.7] = 0
+        for strength in (0.2, 1.5, 0.0):
+            want = (strength * np.log1p(box_sum(counts, radius))).ravel()
+            got = agglomeration_layer(counts, strength, radius)
+            assert np.array_equal(got.view(np.int64), want.view(np.int64))
+        assert np.array_equal(box_counts(counts, radius), box_sum(counts, radius))
+
+
+def test_a_choice_that_cannot_be_worth_it_ends_early_with_the_same_draws(region):
+    """``worth``: a choice ends as NO_SITE only when the full choice's cell would fail the test; the stream moves the same."""
+    rng = np.random.default_rng(77)
+    lay = random_layers(region, rng, False, shield=True)
+    land = np.flatnonzero(region.land.ravel())
+    outcomes = set()
+    for k in range(300):
+        threshold = float(rng.uniform(0.0, 60_000.0))
+        kw = dict(workers=30.0 * lay.labour_access, notoriety=rng.exponential(0.2, region.n_jurisdictions) if k % 3 == 0
+                  else np.zeros(region.n_jurisdictions), capital=float(rng.uniform(3e5, 5e6)), value_at_risk=float(rng.uniform(5e5, 3e6)),
+                  origin=int(rng.choice(land)) if k % 2 else -1, stay_allowed=False, fixed_move_cost=700_000.0)
+        seed = int(rng.integers(1 << 30))
+        full_rng, early_rng = np.random.default_rng(seed), np.random.default_rng(seed)
+        with kernels.forced(False):  # the numpy path (the compiled one makes every choice in full)
+            full = choose_site(lay, region, full_rng, r=R, e=E, **kw)
+            early = choose_site(lay, region, early_rng, r=R, e=E, worth=lambda net, t=threshold: net >= t, **kw)
+        assert full_rng.bit_generator.state == early_rng.bit_generator.state
+        if full.cell >= 0 and full.expected_net >= threshold:
+            assert (early.cell, early.move_cost, early.expected_net) == (full.cell, full.move_cost, full.expected_net)
+            outcomes.add("worth it")
+        else:
+            assert early.cell == full.cell or early.cell < 0
+            outcomes.add("cut short" if early.cell < 0 <= full.cell else "not worth it")
+    assert outcomes == {"worth it", "cut short", "not worth it"}

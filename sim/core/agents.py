@@ -81,14 +81,15 @@ class Compound(Agent):
     @property
     def operator(self) -> Operator:
         """Its owner (the handle of the operator in the ``operator`` column)."""
-        return self.model.operator_by_slot[int(self.table.operator[self.slot])]
+        return self.model.operator_by_slot[self.table.operator.item(self.slot)]
 
     def place(self, site: int) -> None:
         """Put the compound on a cell; a new site is unknown to agencies and starts young."""
-        self.site = site
-        self.age = 0
-        self.known = False
-        self.table.cut_weeks[self.slot] = 0
+        t, slot = self.table, self.slot
+        t.site[slot] = site
+        t.age[slot] = 0
+        t.known[slot] = False
+        t.cut_weeks[slot] = 0
 
     def close(self) -> None:
         """Remove the compound; callers have already accounted for its workers."""

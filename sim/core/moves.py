@@ -8,6 +8,7 @@ announces it to observers (``sim.core.hooks``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,7 +17,7 @@ from sim.common.constants import WEEKS_PER_YEAR
 from sim.core import hooks
 from sim.core.agents import Compound, Operator
 from sim.rules import labour
-from sim.rules.sitechoice import Choice, choose_site, expected_net
+from sim.rules.sitechoice import Choice, SiteLayers, choose_site, expected_net
 
 if TYPE_CHECKING:
     from sim.core.model import ScamModel
@@ -38,9 +39,23 @@ def count_site(m: ScamModel, cell: int, delta: int) -> None:
     """
     if m._layers is None:
         return
-    x, y = m.region.xy(cell)
-    m._site_counts[x, y] += delta
-    m._layers.open_cell[cell] = m._site_counts[x, y] < m.params.compounds.cell_capacity
+    m._site_changes = m.__dict__.get("_site_changes", 0) + 1  # what best_return keeps depends on the counts
+    counts = m._site_counts.reshape(-1)  # a flat view: cell i is [i // height, i % height]
+    counts[cell] += delta
+    m._layers.open_cell[cell] = counts[cell] < m.params.compounds.cell_capacity
+
+
+def heat_layers(m: ScamModel) -> tuple:
+    """The grid's heat property layers ``(heat, heat_fast, heat_residual)``, looked up once per grid.
+
+    Mesa finds a property layer through ``__getattr__``, after a failed look-up of the grid's own attributes;
+    the layers are made with the grid and live as long as it, so one look-up serves every week.
+    """
+    kept = m.__dict__.get("_heat_layers")
+    if kept is None or kept[0] is not m.grid:
+        g = m.grid
+        kept = m._heat_layers = (g, g.heat, g.heat_fast, g.heat_residual)
+    return kept[1:]
 
 
 def value_at_risk(m: ScamModel, op: Operator) -> float:
@@ -82,7 +97,7 @@ def move_to(m: ScamModel, comp: Compound, cell: int, cost: float, forced: bool) 
     """Move a compound to ``cell`` at ``cost`` to its operator (chosen by site choice, or by its protector)."""
     r, op, origin = m.params.relocation, comp.operator, comp.site
     op.capital -= cost
-    km = float(m.region.distance_km(origin)[cell])
+    km = m.region.distance_between(origin, cell)
     cross = m.region.crosses_border(origin, cell)
     ev = m.events
     ev.relocations += 1
@@ -132,19 +147,33 @@ def go_overseas(m: ScamModel, comp: Compound, choice: Choice, forced: bool) -> N
 
 
 def new_compound_workers(m: ScamModel) -> np.ndarray:
-    """Workers a new compound expects at each cell: an average compound at this week's occupancy, by labour access."""
-    return m.params.compounds.capacity_mean * m.occupancy * m.region.labour_access.ravel()
+    """Workers a new compound expects at each cell: an average compound at this week's occupancy, by labour access.
+
+    Kept while the occupancy and mean capacity stay the same (a week's expansions and entries share one
+    vector, which no caller writes to): the same product of the same numbers.
+    """
+    mean, occupancy = m.params.compounds.capacity_mean, m.occupancy
+    kept = m.__dict__.get("_new_compound_workers")
+    if kept is not None and kept[0] == mean and kept[1] == occupancy and kept[2] is m.region:
+        return kept[3]
+    workers = mean * occupancy * m.region.labour_access.ravel()
+    m._new_compound_workers = (mean, occupancy, m.region, workers)
+    return workers
 
 
 def choose_new_site(m: ScamModel, op: Operator, workers: float | np.ndarray | None = None, fixed_cost: float | None = None,
-                    capital: float | None = None) -> Choice:
-    """Where the operator would open a compound: from its largest compound's cell, or from nowhere."""
+                    capital: float | None = None, worth: Callable[[float], bool] | None = None) -> Choice:
+    """Where the operator would open a compound: from its largest compound's cell, or from nowhere.
+
+    ``worth``: the caller's test of the chosen cell's expected net (``sitechoice.choose_site``).
+    """
     c, r = m.params.compounds, m.params.relocation
     origin = -1
     if op.n_compounds > 0:
         t = m.compound_table
-        mine = t.slots[t.operator[t.slots] == op.slot]
-        origin = int(t.site[mine[np.argmax(t.workers[mine])]])
+        slots = t.slots
+        mine = slots[t.operator[slots] == op.slot]
+        origin = t.site.item(mine[t.workers[mine].argmax()])
     if workers is None:
         workers = new_compound_workers(m)
     fixed = c.open_cost if fixed_cost is None else fixed_cost
@@ -152,16 +181,17 @@ def choose_new_site(m: ScamModel, op: Operator, workers: float | np.ndarray | No
         m.layers, m.region, m.rng,
         workers=workers, notoriety=m.policy.notoriety_map(m.operator_table.notoriety[op.slot], m.week),
         capital=op.capital if capital is None else capital, value_at_risk=value_at_risk(m, op), origin=origin,
-        stay_allowed=False, fixed_move_cost=m.premises.cost_layer(fixed, fixed), r=r, e=m.params.enforcement,
+        stay_allowed=False, fixed_move_cost=m.premises.cost_layer(fixed, fixed), r=r, e=m.params.enforcement, worth=worth,
     )
 
 
 def open_compound(m: ScamModel, op: Operator) -> Compound | None:
     """Open a compound at a chosen site if its expected return clears the threshold."""
-    choice = choose_new_site(m, op)
+    open_cost, threshold = m.params.compounds.open_cost, m.params.entry.return_threshold
+    choice = choose_new_site(m, op, worth=lambda net: not annual_return(net, open_cost) < threshold)
     if choice.cell < 0:
         return None
-    if annual_return(choice.expected_net, m.params.compounds.open_cost) < m.params.entry.return_threshold:
+    if annual_return(choice.expected_net, open_cost) < threshold:
         return None
     op.capital -= choice.move_cost
     comp = Compound(m, op, choice.cell, m.draw_capacity(), 0)
@@ -174,9 +204,24 @@ def open_compound(m: ScamModel, op: Operator) -> Compound | None:
 
 
 def best_return(m: ScamModel) -> float:
-    """Annual return on set-up cost of a new compound at the best cell (the entry signal)."""
-    c, r = m.params.compounds, m.params.relocation
+    """Annual return on set-up cost of a new compound at the best cell (the entry signal).
+
+    Asked twice a week (expansion, then entry); the second time gives the first answer again when nothing
+    it reads has changed: the same week's layers, no compound counted on or off a cell since
+    (``count_site``), the same occupancy.
+    """
     layers = m.layers
+    key = (layers, m.__dict__.get("_site_changes", 0), m.occupancy)
+    kept = m.__dict__.get("_best_return")
+    if kept is not None and kept[0] is key[0] and kept[1] == key[1] and kept[2] == key[2]:
+        return kept[3]
+    value = _best_return(m, layers)
+    m._best_return = (*key, value)
+    return value
+
+
+def _best_return(m: ScamModel, layers: SiteLayers) -> float:
+    c, r = m.params.compounds, m.params.relocation
     net = expected_net(layers, new_compound_workers(m), np.zeros(m.region.n_jurisdictions), r.base_cost + r.sunk_share * c.open_cost,
                        m.params.enforcement)
     net = np.where(layers.open_cell, net, -np.inf)

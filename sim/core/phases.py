@@ -32,10 +32,10 @@ RAID_CREDIT_CARRY = 1.0
 
 def decay(m: ScamModel) -> None:
     """A week of forgetting: heat and the notoriety operators carry both decay."""
-    e, g = m.params.enforcement, m.grid
-    enforcement.decay_heat(g.heat_fast.data, g.heat_residual.data, e)
+    e, (heat, fast, residual) = m.params.enforcement, moves.heat_layers(m)
+    enforcement.decay_heat(fast.data, residual.data, e)
     m.operator_table.notoriety[:] *= enforcement.decay_factor(e.heat_half_life)
-    g.heat.data[:] = g.heat_fast.data + g.heat_residual.data
+    heat.data[:] = fast.data + residual.data
 
 
 def compound_infrastructure(m: ScamModel, slots: np.ndarray, sites: np.ndarray) -> np.ndarray:
@@ -167,7 +167,7 @@ def enforce(m: ScamModel) -> None:
     vis = enforcement.visibility(t.workers[slots], t.age[slots], e)
     notoriety = m.operator_table.notoriety
     carried = m.policy.carried_notoriety(notoriety[t.operator[slots]], jur, m.week)
-    exposure = m.grid.heat.data.ravel()[sites] + carried
+    exposure = moves.heat_layers(m)[0].data.ravel()[sites] + carried
     p_find = enforcement.detection_probability(
         vis, m.region.governance.ravel()[sites], exposure, m.protection_eff.ravel()[sites],
         m.concession_eff.ravel()[sites], m.policy.detection_multiplier(sites, m.week), e,
@@ -212,10 +212,10 @@ def raid(m: ScamModel, slot: int) -> None:
                                    tipoff=m.protectors.tipoff(m, site, prot),
                                    evacuation_loss=e.evacuation_loss * m.params.borders.escape_loss_factor if escape else None)
     ev.raids += 1
-    x, y = m.region.xy(site)
-    stamp(m.grid.heat_fast.data, x, y, m.heat_kernel, e.heat_per_raid * (1 - e.residual_share))
-    stamp(m.grid.heat_residual.data, x, y, m.heat_kernel, e.heat_per_raid * e.residual_share)
-    stamp(m.grid.heat.data, x, y, m.heat_kernel, e.heat_per_raid)  # seen by moves later this week
+    (x, y), (heat, fast, residual) = m.region.xy(site), moves.heat_layers(m)
+    stamp(fast.data, x, y, m.heat_kernel, e.heat_per_raid * (1 - e.residual_share))
+    stamp(residual.data, x, y, m.heat_kernel, e.heat_per_raid * e.residual_share)
+    stamp(heat.data, x, y, m.heat_kernel, e.heat_per_raid)  # seen by moves later this week
     m.raid_log.append((m.week, site, out.succeeded))
     m.operator_table.notoriety[op.slot, j] += NOTORIETY_RAID_SUCCEEDED if out.succeeded else NOTORIETY_RAID_FAILED
     if out.tipped_off:
@@ -269,7 +269,7 @@ def move_at_risk(m: ScamModel) -> None:
     jur = m.region.flat_jurisdiction[sites].astype(np.int64)
     carried = m.policy.carried_notoriety(m.operator_table.notoriety[t.operator[slots]], jur, m.week)
     hazard = enforcement.perceived_hazard(
-        m.climate[jur], m.grid.heat.data.ravel()[sites] + carried, m.protection_eff.ravel()[sites], e)
+        m.climate[jur], moves.heat_layers(m)[0].data.ravel()[sites] + carried, m.protection_eff.ravel()[sites], e)
     tolerance = m.operator_table.risk_tolerance[t.operator[slots]]
     for slot in slots[hazard > tolerance]:
         comp = m.compound_by_slot.get(int(slot))

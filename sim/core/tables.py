@@ -88,7 +88,7 @@ def column(name: str, cast: type = float) -> property:
     """An attribute of an agent that lives in its table's column ``name`` at the agent's slot."""
 
     def get(self: Any) -> Any:
-        return cast(self.table.cols[name][self.slot])
+        return cast(self.table.cols[name].item(self.slot))  # .item: the Python number without a numpy scalar in between
 
     def set_(self: Any, value: Any) -> None:
         self.table.cols[name][self.slot] = value

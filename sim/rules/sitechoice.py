@@ -13,15 +13,17 @@ moving compound may also be offered a destination off the map (``OutsideOption``
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.params.declarations import EnforcementParams, RelocationParams
-from sim.rules.enforcement import perceived_hazard, shield_factor
+from sim.rules.enforcement import shield_factor
 from sim.rules.kernels import numba_kernels
 from sim.rules.market import Prices, gross_revenue, operating_margin, running_cost
-from sim.world.space import Region, box_sum
+from sim.world.space import Region, box_counts, box_sum
 
 #: Utilities are in US$ millions, so ``logit_beta`` and ``agglomeration`` have readable magnitudes.
 MILLION = 1.0e6
@@ -67,24 +69,55 @@ def site_layers(
     escape route across a border (``sim.rules.borders.escape_loss_layer``) makes a raid cost less.
     """
     net_per_worker = operating_margin(gross_revenue(1.0, infrastructure, p), 1.0, protection, p)  # exactly the books' formula
-    agg = r.agglomeration * np.log1p(box_sum(compound_counts, r.agglomeration_radius))
-    climate_cells = np.append(climate, 0.0)[region.flat_jurisdiction]
+    jurisdiction_or_last = region.jurisdiction_index
+    climate_cells = np.append(climate, 0.0).take(jurisdiction_or_last)  # cells outside the region pick the 0
+    exposure = heat.ravel()
+    shield = shield_factor(protection.ravel(), e)
+    # perceived_hazard(climate_cells, exposure, protection, e), its shield computed once for both
+    base_hazard = -np.expm1(-(climate_cells + e.risk_perception * exposure) * shield)
     return SiteLayers(
         net_per_worker=net_per_worker.ravel(),
         fixed_cost=running_cost(concession, p).ravel(),
         climate=climate_cells,
-        exposure=heat.ravel(),
+        exposure=exposure,
         protection=protection.ravel(),
         labour_access=region.labour_access.ravel(),
-        jurisdiction=region.flat_jurisdiction.astype(np.int64),
+        jurisdiction=region.flat_jurisdiction_int64,
         open_cell=(region.land & (compound_counts < cell_capacity)).ravel(),
-        agglomeration=agg.ravel(),
-        base_hazard=perceived_hazard(climate_cells, heat.ravel(), protection.ravel(), e),
+        agglomeration=agglomeration_layer(compound_counts, r.agglomeration, r.agglomeration_radius),
+        base_hazard=base_hazard,
         loss_factor=loss_factor,
-        shield=(shield := shield_factor(protection.ravel(), e)),
+        shield=shield,
         neg_shield=np.negative(shield),
-        jurisdiction_or_last=outside_last(region.flat_jurisdiction, region.n_jurisdictions),
+        jurisdiction_or_last=jurisdiction_or_last,
     )
+
+
+def agglomeration_layer(compound_counts: np.ndarray, strength: float, radius: int) -> np.ndarray:
+    """``strength * log1p(box_sum(compound_counts, radius))``, flat: the utility of the compounds around each cell.
+
+    Whole-number counts (the model's) take the same values from a table: ``log1p`` of each whole number
+    (numpy's ``log1p``, element by element, as over the grid) times ``strength``, picked by the box counts;
+    any other counts, the formula itself.
+    """
+    if not np.issubdtype(compound_counts.dtype, np.integer):
+        return (strength * np.log1p(box_sum(compound_counts, radius))).ravel()
+    box = box_counts(compound_counts, radius).ravel()
+    table = _agglomeration_table(strength, _table_size(int(box.max()) + 1 if box.size else 1))
+    return table.take(box)
+
+
+def _table_size(n: int) -> int:
+    """The next power of two from ``n`` (at least 64): few table sizes, each built once."""
+    return max(64, 1 << (n - 1).bit_length())
+
+
+@functools.lru_cache(maxsize=64)
+def _agglomeration_table(strength: float, size: int) -> np.ndarray:
+    """``strength * log1p(k)`` for the whole numbers ``k < size`` (read-only)."""
+    table = strength * np.log1p(np.arange(size, dtype=float))
+    table.flags.writeable = False
+    return table
 
 
 @dataclass(slots=True)
@@ -191,6 +224,7 @@ def choose_site(
     r: RelocationParams,
     e: EnforcementParams,
     outside: OutsideOption | None = None,
+    worth: Callable[[float], bool] | None = None,
 ) -> Choice:
     """Pick a cell for one compound.
 
@@ -200,6 +234,11 @@ def choose_site(
     labour access is better). ``leave_origin`` rules out the origin itself (a raided site cannot
     simply be reoccupied). ``outside`` adds a destination off the map to the same logit: its score
     (the same utility, plus Gumbel noise drawn from its own stream) competes with the best cell's.
+
+    ``worth`` (optional) is the caller's test of the chosen cell's expected net, a test that any larger
+    net passes too (``moves.open_compound``: the return clears the entry threshold). When not even the
+    largest expected net of a feasible cell passes it, whichever cell would be chosen fails it as well,
+    so the scoring is skipped and ``NO_SITE`` returned, after the same random draws as a full choice.
 
     Switched on (``sim.rules.kernels``: the ``fast`` extra and ``SCAMSIM_NUMBA_AFTER``), the work below
     runs as a few compiled loops, ``_choose_compiled``, with the same bits.
@@ -234,6 +273,12 @@ def choose_site(
     # whatever the outcome, so every choice costs the same random numbers.
     # (kept as log(exponential) = -gumbel and subtracted below: a - b is a + (-b) exactly in IEEE arithmetic)
     minus_gumbel = rng.standard_exponential(size=net.shape)
+    if worth is not None and outside is None:
+        # net * feasible is net on feasible cells and 0 elsewhere, so its max bounds every feasible net (it is
+        # NaN when an infeasible net is not finite: then the full choice decides)
+        bound = float((net * feasible).max(initial=0.0))
+        if bound == bound and not worth(bound):
+            return NO_SITE
     np.log(minus_gumbel, out=minus_gumbel)
     away = outside_score(outside, workers, capital, value_at_risk, r)
     # score = beta * ((horizon * net - move) / MILLION + agglomeration) + gumbel, in place, same order

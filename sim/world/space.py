@@ -19,8 +19,6 @@ SEA = -1
 #: Characters that mark cells outside every jurisdiction (sea, or land outside the region).
 OUTSIDE = frozenset(".~ ")
 
-#: Origins whose distance-to-every-cell arrays are cached (movers reuse a few origins; the cap bounds memory).
-DISTANCE_CACHE_ORIGINS = 4096
 #: Move-cost vectors cached per (origin, cost terms) (site choice reuses them every week; the cap bounds memory).
 MOVE_COST_CACHE_ENTRIES = 2048
 #: Raid heat spreads to cells within this many standard deviations of the raided cell.
@@ -54,8 +52,9 @@ class Region:
     jurisdiction_country: tuple[str, ...] = ()  # country of each jurisdiction (its own name when none is given)
     adjacency: np.ndarray = field(init=False)  # [j, k] jurisdictions share an edge
     border_cell: np.ndarray = field(init=False)  # cell touches another jurisdiction
-    _dist_cache: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
     _abroad_cache: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
+    _border_cache: dict[tuple, np.ndarray] = field(init=False, default_factory=dict, repr=False)
+    _per_km_cache: dict[float, np.ndarray] = field(init=False, default_factory=dict, repr=False)
     _move_cache: dict[tuple, tuple[np.ndarray, float]] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -81,14 +80,54 @@ class Region:
         return int(i // self.height), int(i % self.height)
 
     def distance_km(self, origin: int) -> np.ndarray:
-        """Straight-line km from one cell to every cell (cached: movers reuse a few origins)."""
-        d = self._dist_cache.get(origin)
-        if d is None:
-            ox, oy = self.xy(origin)
-            d = np.hypot(self.cell_x - ox, self.cell_y - oy) * self.km_per_cell
-            if len(self._dist_cache) < DISTANCE_CACHE_ORIGINS:
-                self._dist_cache[origin] = d
-        return d
+        """Straight-line km from one cell to every cell: a window of the offset table, times km a cell.
+
+        The same value for each cell as ``hypot(x - ox, y - oy) * km_per_cell`` computed over the grid
+        (the table holds that very ``hypot`` for every offset), at the cost of one copy and one product.
+        """
+        return (self._window(self.hypot_table, origin) * self.km_per_cell).ravel()
+
+    def distance_between(self, a: int, b: int) -> float:
+        """``distance_km(a)[b]`` without the vector: the table's entry for the offset, times km a cell (same bits)."""
+        h = self.height
+        return self._hypot_list[b // h - a // h + self.width - 1][b % h - a % h + h - 1] * self.km_per_cell
+
+    @functools.cached_property
+    def _hypot_list(self) -> list[list[float]]:
+        """``hypot_table`` as Python floats (the same doubles), for one entry at a time without numpy's overhead."""
+        return self.hypot_table.tolist()
+
+    @functools.cached_property
+    def hypot_table(self) -> np.ndarray:
+        """``hypot(dx, dy)`` for every offset between two cells, at ``[dx + width - 1, dy + height - 1]`` (read-only).
+
+        Computed once from whole-number offsets exactly as a distance row would compute them, so a window of
+        it holds the same bits as ``hypot`` over the grid; a region of ``w x h`` cells has only
+        ``(2w - 1)(2h - 1)`` offsets, where caching a row per origin would hold ``w * h`` rows of ``w * h``.
+        """
+        dx, dy = np.indices((2 * self.width - 1, 2 * self.height - 1))
+        table = np.hypot(dx - (self.width - 1), dy - (self.height - 1))
+        table.flags.writeable = False
+        return table
+
+    def _window(self, table: np.ndarray, origin: int) -> np.ndarray:
+        """The ``w x h`` view of an offset table centred on ``origin``: entry ``[x, y]`` is the offset from it to cell (x, y)."""
+        w, h = self.width, self.height
+        ox, oy = int(origin // h), int(origin % h)
+        return table[w - 1 - ox : 2 * w - 1 - ox, h - 1 - oy : 2 * h - 1 - oy]
+
+    @functools.cached_property
+    def jurisdiction_index(self) -> np.ndarray:
+        """``flat_jurisdiction`` as an index (intp) with cells outside the region at ``n_jurisdictions``.
+
+        Indexes a per-jurisdiction vector with one value appended for the outside (shared: do not write to it).
+        """
+        return np.where(self.flat_jurisdiction < 0, self.n_jurisdictions, self.flat_jurisdiction).astype(np.intp)
+
+    @functools.cached_property
+    def flat_jurisdiction_int64(self) -> np.ndarray:
+        """``flat_jurisdiction`` as int64, computed once (shared: do not write to it)."""
+        return self.flat_jurisdiction.astype(np.int64)
 
     def abroad(self, origin: int) -> np.ndarray:
         """1.0 for cells in another country than the origin cell (a border to cross), else 0.0."""
@@ -114,7 +153,14 @@ class Region:
         hit = self._move_cache.get(key)
         if hit is None:
             if origin >= 0:
-                move = fixed + per_km * self.distance_km(origin) + per_border * self.abroad(origin)
+                # fixed + per_km * km + per_border * abroad, left to right as written, from per-price tables:
+                # per_km * km for every offset (the same products a distance row would give), then the
+                # border term of the origin's country.
+                per_km_km = self._per_km_cache.get(per_km)
+                if per_km_km is None:
+                    per_km_km = self._per_km_cache[per_km] = per_km * (self.hypot_table * self.km_per_cell)
+                move = np.add(fixed, self._window(per_km_km, origin)).ravel()
+                np.add(move, self._border_term(origin, per_border), out=move)
                 if free_origin:
                     move[origin] = 0.0
             else:
@@ -125,9 +171,23 @@ class Region:
                 self._move_cache[key] = hit
         return hit
 
+    def _border_term(self, origin: int, per_border: float) -> np.ndarray:
+        """``per_border * abroad(origin)``, one vector per country and price."""
+        key = (int(self.flat_country[origin]), per_border)
+        term = self._border_cache.get(key)
+        if term is None:
+            term = self._border_cache[key] = per_border * self.abroad(origin)
+        return term
+
     def crosses_border(self, a: int, b: int) -> bool:
         """Whether a move from cell a to cell b crosses an international border."""
-        return bool(self.flat_country[a] != self.flat_country[b])
+        countries = self._country_list
+        return countries[a] != countries[b]
+
+    @functools.cached_property
+    def _country_list(self) -> list[int]:
+        """``flat_country`` as Python ints, for one cell at a time."""
+        return self.flat_country.tolist()
 
     def neighbours_of(self, members: np.ndarray) -> np.ndarray:
         """Jurisdictions adjacent to any of ``members`` but not among them (the buffer ring)."""
@@ -228,6 +288,33 @@ def box_sum(counts: np.ndarray, radius: int) -> np.ndarray:
     x0, x1, y0, y1 = _box_edges(w, h, radius)
     rows = s.take(x1, axis=0) - s.take(x0, axis=0)
     return rows.take(y1, axis=1) - rows.take(y0, axis=1)
+
+
+#: Largest radius ``box_counts`` sums by shifted slices (4r additions); beyond it, the integral image of ``box_sum``.
+BOX_SLICES_MAX_RADIUS = 4
+
+
+def box_counts(counts: np.ndarray, radius: int) -> np.ndarray:
+    """``box_sum`` of whole-number counts, as whole numbers (int64): the same values, with fewer array calls.
+
+    Sums of whole numbers are exact in any order, so this equals ``box_sum(counts, radius)`` cell for cell
+    (as integers). A small radius adds ``2r + 1`` shifted rows, then ``2r + 1`` shifted columns, of the
+    zero-padded grid; a larger one converts ``box_sum``'s exact float sums.
+    """
+    if radius <= 0:
+        return counts.astype(np.int64)
+    if radius > BOX_SLICES_MAX_RADIUS:
+        return box_sum(counts, radius).astype(np.int64)
+    w, h = counts.shape
+    padded = np.zeros((w + 2 * radius, h + 2 * radius), dtype=np.int64)
+    padded[radius : radius + w, radius : radius + h] = counts
+    rows = padded[0:w] + padded[1 : w + 1]
+    for k in range(2, 2 * radius + 1):
+        rows += padded[k : k + w]
+    box = rows[:, 0:h] + rows[:, 1 : h + 1]
+    for k in range(2, 2 * radius + 1):
+        box += rows[:, k : k + h]
+    return box
 
 
 @functools.cache
