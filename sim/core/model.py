@@ -84,6 +84,8 @@ class ScamModel(mesa.Model):
         self.grid = OrthogonalMooreGrid((r.width, r.height), torus=False, random=self.random)
         for name in HEAT_LAYERS:
             self.grid.create_property_layer(name, 0.0, dtype=float)
+        # The heat layers, looked up once: Mesa finds a property layer through ``__getattr__`` on every access.
+        self.heat, self.heat_fast, self.heat_residual = (getattr(self.grid, name) for name in HEAT_LAYERS)
         self.heat_kernel = gaussian_kernel(params.enforcement.heat_spread_cells)
 
         self.compound_table = SlotTable(COMPOUND_COLUMNS, capacity=COMPOUND_ROWS)
@@ -108,6 +110,12 @@ class ScamModel(mesa.Model):
         self.events = WeekEvents()
         self.log = WeeklyLog(r.jurisdiction_names)
         self.hooks = hooks.Hooks()  # observers subscribe after construction: they never see the burn-in
+        # Site choice's reuse within a week (sim.core.moves), each kept only while everything it reads is unchanged:
+        # moves on and off cells counted (count_site), the entry signal's last answer (best_return) and new
+        # compounds' expected workers (new_compound_workers).
+        self._site_changes = 0
+        self._best_return: tuple | None = None
+        self._new_compound_workers: tuple | None = None
         self.totals = {"repatriated": 0, "retrafficked": 0, "rescued": 0, "attrition": 0, "drifted": 0, "inflow": 0,
                        "departed_overseas": 0, "overseas_hired": 0, "overseas_attrition": 0, "overseas_repatriated": 0,
                        "overseas_retrafficked": 0}
@@ -287,7 +295,7 @@ class ScamModel(mesa.Model):
             b = self.params.borders
             self._layers = site_layers(
                 self.region, self.prices, self.infra_eff, self.protection_eff, self.concession_eff,
-                self.grid.heat.data, self.climate, self._site_counts, self.params.compounds.cell_capacity, self.params.relocation,
+                self.heat.data, self.climate, self._site_counts, self.params.compounds.cell_capacity, self.params.relocation,
                 self.params.enforcement,
                 loss_factor=escape_loss_layer(self.borders.escape, b.escape_loss_factor, b.escape_valued),
             )

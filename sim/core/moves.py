@@ -39,23 +39,10 @@ def count_site(m: ScamModel, cell: int, delta: int) -> None:
     """
     if m._layers is None:
         return
-    m._site_changes = m.__dict__.get("_site_changes", 0) + 1  # what best_return keeps depends on the counts
+    m._site_changes += 1  # what best_return keeps depends on the counts
     counts = m._site_counts.reshape(-1)  # a flat view: cell i is [i // height, i % height]
     counts[cell] += delta
     m._layers.open_cell[cell] = counts[cell] < m.params.compounds.cell_capacity
-
-
-def heat_layers(m: ScamModel) -> tuple:
-    """The grid's heat property layers ``(heat, heat_fast, heat_residual)``, looked up once per grid.
-
-    Mesa finds a property layer through ``__getattr__``, after a failed look-up of the grid's own attributes;
-    the layers are made with the grid and live as long as it, so one look-up serves every week.
-    """
-    kept = m.__dict__.get("_heat_layers")
-    if kept is None or kept[0] is not m.grid:
-        g = m.grid
-        kept = m._heat_layers = (g, g.heat, g.heat_fast, g.heat_residual)
-    return kept[1:]
 
 
 def value_at_risk(m: ScamModel, op: Operator) -> float:
@@ -153,7 +140,7 @@ def new_compound_workers(m: ScamModel) -> np.ndarray:
     vector, which no caller writes to): the same product of the same numbers.
     """
     mean, occupancy = m.params.compounds.capacity_mean, m.occupancy
-    kept = m.__dict__.get("_new_compound_workers")
+    kept = m._new_compound_workers
     if kept is not None and kept[0] == mean and kept[1] == occupancy and kept[2] is m.region:
         return kept[3]
     workers = mean * occupancy * m.region.labour_access.ravel()
@@ -211,8 +198,8 @@ def best_return(m: ScamModel) -> float:
     (``count_site``), the same occupancy.
     """
     layers = m.layers
-    key = (layers, m.__dict__.get("_site_changes", 0), m.occupancy)
-    kept = m.__dict__.get("_best_return")
+    key = (layers, m._site_changes, m.occupancy)
+    kept = m._best_return
     if kept is not None and kept[0] is key[0] and kept[1] == key[1] and kept[2] == key[2]:
         return kept[3]
     value = _best_return(m, layers)
