@@ -31,21 +31,11 @@ MAX_STAY_WEEKS = 520.0
 
 
 def origin_shares(p: RecruitmentParams) -> np.ndarray:
-    """Each origin's share of reference recruitment (equal shares if every one is set to 0); read-only.
-
-    Kept for the last parameters asked about (the same object: they are frozen), since every week asks.
-    """
-    kept = _SHARES[0]
-    if kept is not None and kept[0] is p:
-        return kept[1]
+    """Each origin's share of reference recruitment (equal shares if every one is set to 0); read-only."""
     shares = np.array([getattr(p, f"share_{o}") for o in ORIGINS], dtype=float)
     shares = shares if shares.sum() > 0 else np.ones(len(ORIGINS))
     shares.flags.writeable = False
-    _SHARES[0] = (p, shares)
     return shares
-
-
-_SHARES: list[tuple[RecruitmentParams, np.ndarray] | None] = [None]  # the last parameters asked about and their shares
 
 
 def origin_awareness(p: RecruitmentParams) -> np.ndarray:

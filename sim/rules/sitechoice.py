@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.params.declarations import EnforcementParams, RelocationParams
-from sim.rules.enforcement import shield_factor
+from sim.rules.enforcement import perceived_hazard_into, shield_factor
 from sim.rules.kernels import numba_kernels
 from sim.rules.market import Prices, gross_revenue, operating_margin, running_cost
 from sim.world.space import Region, box_counts, box_sum
@@ -73,8 +73,8 @@ def site_layers(
     climate_cells = np.append(climate, 0.0).take(jurisdiction_or_last)  # cells outside the region pick the 0
     exposure = heat.ravel()
     shield = shield_factor(protection.ravel(), e)
-    # perceived_hazard(climate_cells, exposure, protection, e), its shield computed once for both
-    base_hazard = -np.expm1(-(climate_cells + e.risk_perception * exposure) * shield)
+    # perceived_hazard(climate_cells, exposure, protection, e) with the shield computed once for both (same bits)
+    base_hazard = perceived_hazard_into(climate_cells, exposure, shield, e, out=np.empty_like(exposure))
     return SiteLayers(
         net_per_worker=net_per_worker.ravel(),
         fixed_cost=running_cost(concession, p).ravel(),
