@@ -21,9 +21,10 @@ from sim.scenario.loader import load_scenario
 from sim.world.space import Region, build_region
 
 #: A cheap, safe outside option: affordable to most operators, a raid hazard of 2% a week expected
-#: there (below most operators' tolerance of ~8%), and (unless a test says otherwise) no closures.
+#: there (a fixed belief, below most operators' tolerance of ~8%), hosts that do not respond, and
+#: (unless a test says otherwise) no closures.
 CHEAP = ["overseas.enabled=true", "overseas.move_cost=1e6", "overseas.raid_hazard=0.02", "overseas.revenue_factor=0.7",
-         "overseas.closure_hazard=0.0"]
+         "overseas.risk_belief=fixed", "overseas.host_saturation=0", "overseas.closure_hazard=0.0"]
 #: Frequent raids everywhere from week 5, so there are many forced moves in a short run.
 RAIDS = ["policy.type=case_by_case", "policy.start_week=5", "policy.raid_frequency=150", "policy.jurisdictions=[]"]
 WEEKS = 40
@@ -278,8 +279,8 @@ def test_hosts_attention_is_the_operations_there_smoothed_with_its_half_life():
 
 
 def test_hosts_closure_hazard_doubles_at_saturation_is_fixed_without_a_response_and_never_exceeds_one():
-    off = OverseasParams(closure_hazard=0.01)  # host_saturation 0 by default: the old rule
-    assert off.host_saturation == 0.0
+    assert OverseasParams().host_saturation == 100.0  # the default: hosts respond (ODD 7.13)
+    off = OverseasParams(closure_hazard=0.01, host_saturation=0.0)  # no response: the rule before hosts responded
     assert all(ledger.host_closure_hazard(a, off) == 0.01 for a in (0.0, 10.0, 1e9))
     on = OverseasParams(closure_hazard=0.01, host_saturation=40.0)
     assert ledger.host_closure_hazard(0.0, on) == 0.01

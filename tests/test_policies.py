@@ -202,10 +202,11 @@ def test_hotspot_pressure_follows_raids_and_expires():
     m.run(1)
     while m.log.frame()["raids"].iloc[-1] == 0:
         m.run(1)
-    week, cell, _ = m.raid_log[-1]
-    assert week == m.week
-    x, y = m.region.xy(cell)
-    assert m.policy.pressure[x, y] == 4 - 1  # set to hotspot_weeks at the raid, one week run down
+    raided = [cell for week, cell, _ in m.raid_log if week == m.week]
+    assert raided
+    # set to hotspot_weeks at a raid, one week run down; a raid that ended its operator (arrest, or its last compound
+    # gone overseas) sets none (ODD 7.12), so at least one of the week's raids is asked for, not the last
+    assert max(m.policy.pressure[m.region.xy(cell)] for cell in raided) == 4 - 1
     t = m.compound_table
     slots = t.slots
     mult = m.policy.detection_multiplier(t.site[slots], m.week)

@@ -91,10 +91,11 @@ SINGLE_POLICIES = {
 }
 
 
-#: Follow-ups matter only for compounds the agencies do not know yet: with slow detection they find some, so
-#: their draws change the run (checked below: an event of another name, with its own stream, gives other bytes).
+#: Follow-ups matter only for compounds the agencies do not know yet: with slow detection and operators holding four
+#: compounds each they find some, so their draws change the run (checked below: an event of another name, with its
+#: own stream, gives other bytes; with two compounds each a find often changed nothing the table shows).
 FOLLOWING = {"network_follow_up", "coordinated"}
-SLOW_DETECTION = {"enforcement": {"detection_rate": 0.05}}
+SLOW_DETECTION = {"enforcement": {"detection_rate": 0.05}, "operators": {"initial_compounds": 4}}
 
 
 @pytest.mark.parametrize("kind", SINGLE_POLICIES)
@@ -104,8 +105,10 @@ def test_a_timeline_of_one_event_is_byte_for_byte_the_single_policy(kind):
     single = run(scenario(policy=policy, **sections))
     timeline = run(scenario(timeline=[{"name": SINGLE_POLICY_STREAM, **policy}], **sections))
     if kind in FOLLOWING:
-        other_name = run(scenario(timeline=[{"name": "other", **policy}], **sections))
-        assert table_bytes(other_name) != table_bytes(single)
+        # With a handful of candidates two streams can draw the same finds by chance (seen with one other name), so
+        # three other names are tried: if the stream did not follow the name, all three would give the same bytes.
+        others = [run(scenario(timeline=[{"name": name, **policy}], **sections)) for name in ("other", "second", "third")]
+        assert any(table_bytes(other) != table_bytes(single) for other in others)
     assert isinstance(timeline.policy, Timeline)
     assert table_bytes(timeline) == table_bytes(single)
     assert timeline.totals == single.totals

@@ -74,7 +74,7 @@ class OverseasParams:
     raid_hazard: float = param(0.02, "1/week", "weekly raid hazard operators expect overseas (enters site choice); under "
                                "risk_belief = learned, their belief before they have seen any operation abroad closed", 0, 1)
     risk_belief: str = param(
-        "fixed", "-", "what operators read as the hazard overseas: raid_hazard, known and fixed (fixed), or a belief learned "
+        "learned", "-", "what operators read as the hazard overseas: raid_hazard, known and fixed (fixed), or a belief learned "
         "from the closures of operations abroad they hear of, by the rule of the region's learned beliefs with "
         "enforcement.belief_half_life (learned)", choices=OVERSEAS_BELIEFS,
         source="assumption, by analogy with the region's beliefs learned from raids (enforcement.risk_belief); operations "
@@ -82,11 +82,13 @@ class OverseasParams:
     closure_hazard: float = param(0.01, "1/week", "weekly chance an operation overseas is closed (enforcement abroad, "
                                   "failure); its people are freed", 0, 1)
     host_saturation: float = param(
-        0.0, "operations", "hosts' response: operations abroad (as hosts perceive them, host_half_life) at which the weekly "
+        100.0, "operations", "hosts' response: operations abroad (as hosts perceive them, host_half_life) at which the weekly "
         "closure hazard abroad has doubled; hosts turn to scam centres as more of them arrive (0: hosts do not respond, the "
         "closure hazard is closure_hazard whatever the number)", 0, 1e6,
         source="assumption; hosts raided scam centres once they had grown: Zambia, Apr 2024 (77 arrested), Lagos, Dec 2024 "
-        "(792 arrested) (docs/references.md, Figures)")
+        "(792 arrested) (docs/references.md, Figures). Nothing measures the strength; the default is the geometric middle "
+        "of the range 25-400 explored in docs/headline_posterior.md, not the value closest to the share of moves "
+        "overseas (P3b, a validation pattern, which 25 approaches better)")
     host_half_life: float = param(
         26.0, "weeks", "hosts' response: half-life of the number of operations hosts perceive abroad (how long they take to "
         "notice a rise, and to forget a fall); used only when host_saturation > 0", 0.1, 1e5,
