@@ -138,12 +138,28 @@ def market_response(margin: float, signal: float, screening: float, p: Recruitme
     return factor * viable, viable
 
 
+# The rules below work on a handful of origins, one Python number at a time: each value is the same IEEE
+# operation numpy would make element by element (so the same bits), without the cost of a dozen array calls
+# on four numbers. Sums go left to right (``total``), numpy's own order below eight values.
+
+
+def total(values: list[float]) -> float:
+    """``np.sum(values)`` with the same bits: left to right, as numpy adds fewer than eight values (pairwise above)."""
+    if len(values) >= 8:
+        return float(np.sum(values))
+    out = 0.0  # numpy's too: the sum of [-0.0] is 0.0
+    for v in values:
+        out += v
+    return out
+
+
 def origin_factors(s: RecruitmentState) -> np.ndarray:
     """g_o: how much of its reference recruitment each origin yields now (awareness and depletion)."""
-    g = (1.0 - s.awareness) / (1.0 - s.base_awareness)
+    g = [(1.0 - a) / (1.0 - a0) for a, a0 in zip(s.awareness.tolist(), s.base_awareness.tolist(), strict=True)]
     if s.stock is not None:
-        g = g * np.where(s.reference_stock > 0, s.stock / np.maximum(s.reference_stock, 1), 0.0)
-    return g
+        # stock / max(reference, 1) where the reference is positive, else 0 (whole numbers: exact as floats)
+        g = [x * (n / max(ref, 1) if ref > 0 else 0.0) for x, n, ref in zip(g, s.stock.tolist(), s.reference_stock.tolist(), strict=True)]
+    return np.array(g)
 
 
 def expected_recruits(base: float, shares: np.ndarray, common: float, g: np.ndarray) -> tuple[float, np.ndarray]:
@@ -152,40 +168,54 @@ def expected_recruits(base: float, shares: np.ndarray, common: float, g: np.ndar
     ``base x common x sum(w g) / sum(w)``: with every g exactly 1.0 the ratio is exactly 1.0 (the same
     sums in the same order), so the neutral mean is ``base`` to the bit.
     """
-    total = float(shares.sum())
-    if total <= 0:
+    w = shares.tolist()
+    whole = total(w)
+    if whole <= 0:
         return 0.0, np.zeros_like(g)
-    weighted = shares * g
-    lam = base * common * (float(weighted.sum()) / total)
-    by_origin = base * common * weighted / total
-    return lam, by_origin
+    weighted = [x * y for x, y in zip(w, g.tolist(), strict=True)]
+    scale = base * common
+    lam = scale * (total(weighted) / whole)
+    return lam, np.array([scale * x / whole for x in weighted])
 
 
 def split(n: int, weights: np.ndarray, caps: np.ndarray | None = None) -> np.ndarray:
     """``n`` whole people shared in proportion to ``weights`` (largest remainders, ties to the first), within ``caps``."""
-    w = np.maximum(np.asarray(weights, dtype=float), 0.0)
-    out = np.zeros(len(w), dtype=np.int64)
-    if n <= 0 or w.sum() <= 0:
-        return out
-    share = n * w / w.sum()
-    out = np.floor(share).astype(np.int64)
-    left = n - int(out.sum())
+    w = [max(x, 0.0) for x in np.asarray(weights, dtype=float).tolist()]  # max(nan, 0.0) is nan, as np.maximum's
+    whole = total(w)
+    if n <= 0 or whole <= 0:
+        return np.zeros(len(w), dtype=np.int64)
+    share = [n * x / whole for x in w]
+    if not all(map(math.isfinite, share)):
+        raise ValueError(f"cannot split {n} people by the weights {list(weights)}")
+    out = [math.floor(x) for x in share]
+    left = n - sum(out)
     if left > 0:
-        out[np.argsort(-(share - out), kind="stable")[:left]] += 1
-    return out if caps is None else np.minimum(out, caps)
+        # largest remainders first, ties to the first origin (a stable sort, as numpy's argsort(kind="stable"))
+        remainder = [x - k for x, k in zip(share, out, strict=True)]
+        for i in sorted(range(len(out)), key=lambda i: -remainder[i])[:left]:
+            out[i] += 1
+    if caps is not None:
+        out = [min(k, c) for k, c in zip(out, caps.tolist(), strict=True)]
+    return np.array(out, dtype=np.int64)
 
 
 def renewal(stock: np.ndarray, base: np.ndarray, rate: float) -> np.ndarray:
     """Net people entering (or leaving) each origin's reachable stock this week, toward its base size."""
-    return np.rint((base - stock) * rate).astype(np.int64)
+    # round is np.rint's rounding (half to even) on finite numbers
+    return np.array([round((b - k) * rate) for k, b in zip(stock.tolist(), base.tolist(), strict=True)], dtype=np.int64)
 
 
 def update_awareness(a: np.ndarray, a0: np.ndarray, returned: np.ndarray, p: RecruitmentParams, campaign: float) -> np.ndarray:
     """Awareness fades toward its base; returnees' stories and a campaign (``campaign`` of the unaware a week) warn part of the unaware."""
     fade = 0.5 ** (1.0 / p.awareness_half_life)
-    a = a0 + (a - a0) * fade
-    warned = np.minimum(1.0, returned / 1000.0 * p.awareness_per_1000_returnees + campaign)
-    return a + (1.0 - a) * warned
+    per = p.awareness_per_1000_returnees
+    out = []
+    for x, x0, r in zip(a.tolist(), a0.tolist(), returned.tolist(), strict=True):
+        x = x0 + (x - x0) * fade
+        warned = r / 1000.0 * per + campaign
+        warned = 1.0 if warned >= 1.0 else warned  # np.minimum(1.0, warned), nan included
+        out.append(x + (1.0 - x) * warned)
+    return np.array(out)
 
 
 def ledger(s: RecruitmentState, pool: int, held: int, pending_home: int, attrition: int, drifted: int) -> dict[str, int]:

@@ -366,11 +366,12 @@ def outside_score(
     """
     if outside is None:
         return None
-    gumbel = -float(np.log(outside.rng.standard_exponential()))
+    draw = outside.rng.standard_exponential()
     if isinstance(workers, np.ndarray) and workers.ndim != 0:  # np.ndim without its overhead (called once per choice)
         raise ValueError("the outside option is for one compound with a known number of workers, not a per-cell array")
     net = float(workers) * outside.net_per_worker - outside.fixed_cost - outside.hazard * value_at_risk
     if outside.move_cost > capital or net <= 0:
-        return None
+        return None  # drawn all the same; its logarithm is needed only when the option is feasible
+    gumbel = -float(np.log(draw))
     utility = (r.horizon_weeks * net - outside.move_cost) / MILLION
     return r.logit_beta * utility + gumbel, Choice(-1, outside.move_cost, net, overseas=True)
