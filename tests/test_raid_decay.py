@@ -146,9 +146,9 @@ def test_heat_decays_from_each_raid_at_the_declared_half_lives(seed):
         share = HEAT["enforcement.residual_share"]
         fast = declared_heat(raids, m.region, week, 1.0 - share, HEAT["enforcement.heat_half_life"])
         residual = declared_heat(raids, m.region, week, share, HEAT["enforcement.residual_half_life"])
-        np.testing.assert_allclose(m.grid.heat_fast.data, fast, rtol=1e-9, atol=1e-12, err_msg=f"week {week}")
-        np.testing.assert_allclose(m.grid.heat_residual.data, residual, rtol=1e-9, atol=1e-12, err_msg=f"week {week}")
-        np.testing.assert_allclose(m.grid.heat.data, fast + residual, rtol=1e-9, atol=1e-12, err_msg=f"week {week}")
+        np.testing.assert_allclose(m.heat_fast, fast, rtol=1e-9, atol=1e-12, err_msg=f"week {week}")
+        np.testing.assert_allclose(m.heat_residual, residual, rtol=1e-9, atol=1e-12, err_msg=f"week {week}")
+        np.testing.assert_allclose(m.heat, fast + residual, rtol=1e-9, atol=1e-12, err_msg=f"week {week}")
     # The raids were there to decay: several, in different weeks, some before the last half-life.
     assert len(raids) >= 5 and len({w for w, _ in raids}) >= 3
     assert min(w for w, _ in raids) <= HEAT_WEEKS - HEAT["enforcement.heat_half_life"]

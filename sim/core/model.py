@@ -38,35 +38,8 @@ CAPITAL_SIGMA = 0.5
 MIN_CAPITAL_MEAN = 1.0
 #: Initial rows of the compound and operator tables (they grow as needed; the size changes no result).
 COMPOUND_ROWS, OPERATOR_ROWS = 512, 256
-#: The dynamic layers, held as plain arrays on ``grid`` (``HeatGrid``): the heat raids leave (fast and
-#: residual parts, and their sum). The static layers are read from ``region`` only.
-HEAT_LAYERS = ("heat", "heat_fast", "heat_residual")
 #: Child of the run's SeedSequence that feeds the overseas option and ledger (children 0-2 are the model's own).
 OVERSEAS_STREAM = 5
-
-
-class HeatLayer:
-    """One dynamic layer of the grid: its ``name`` and ``data``, a ``(width, height)`` array of floats, zero at the start."""
-
-    __slots__ = ("data", "name")
-
-    def __init__(self, name: str, width: int, height: int) -> None:
-        self.name, self.data = name, np.zeros((width, height))
-
-
-class HeatGrid:
-    """The grid's dynamic layers (``HEAT_LAYERS``) as attributes: ``grid.heat.data`` and so on.
-
-    Plain arrays rather than Mesa property layers on an ``OrthogonalMooreGrid``: the model never needed
-    the grid's cells and connections, which cost more to build than a run spends on the heat itself.
-    """
-
-    __slots__ = ("height", "width", *HEAT_LAYERS)
-
-    def __init__(self, width: int, height: int) -> None:
-        self.width, self.height = width, height
-        for name in HEAT_LAYERS:
-            setattr(self, name, HeatLayer(name, width, height))
 
 
 class ScamModel(mesa.Model):
@@ -104,8 +77,10 @@ class ScamModel(mesa.Model):
 
         self.region: Region = build_region(params.map, params.run.km_per_cell)
         r = self.region
-        self.grid = HeatGrid(r.width, r.height)
-        self.heat, self.heat_fast, self.heat_residual = self.grid.heat, self.grid.heat_fast, self.grid.heat_residual
+        # The cells' dynamic state, (width, height) arrays: the heat raids leave, in a fast and a residual part,
+        # and their sum (the static layers are the region's). Plain arrays: the model never needed a Mesa grid's
+        # cells and connections, which cost more to build than a run spends on the heat itself.
+        self.heat_fast, self.heat_residual, self.heat = (np.zeros((r.width, r.height)) for _ in range(3))
         self.heat_kernel = gaussian_kernel(params.enforcement.heat_spread_cells)
 
         self.compound_table = SlotTable(COMPOUND_COLUMNS, capacity=COMPOUND_ROWS)
@@ -315,7 +290,7 @@ class ScamModel(mesa.Model):
             b = self.params.borders
             self._layers = site_layers(
                 self.region, self.prices, self.infra_eff, self.protection_eff, self.concession_eff,
-                self.heat.data, self.climate, self._site_counts, self.params.compounds.cell_capacity, self.params.relocation,
+                self.heat, self.climate, self._site_counts, self.params.compounds.cell_capacity, self.params.relocation,
                 self.params.enforcement,
                 loss_factor=escape_loss_layer(self.borders.escape, b.escape_loss_factor, b.escape_valued),
             )

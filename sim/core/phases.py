@@ -33,9 +33,9 @@ RAID_CREDIT_CARRY = 1.0
 def decay(m: ScamModel) -> None:
     """A week of forgetting: heat and the notoriety operators carry both decay."""
     e, heat, fast, residual = m.params.enforcement, m.heat, m.heat_fast, m.heat_residual
-    enforcement.decay_heat(fast.data, residual.data, e)
+    enforcement.decay_heat(fast, residual, e)
     m.operator_table.notoriety[:] *= enforcement.decay_factor(e.heat_half_life)
-    heat.data[:] = fast.data + residual.data
+    heat[:] = fast + residual
 
 
 def compound_infrastructure(m: ScamModel, slots: np.ndarray, sites: np.ndarray) -> np.ndarray:
@@ -167,7 +167,7 @@ def enforce(m: ScamModel) -> None:
     vis = enforcement.visibility(t.workers[slots], t.age[slots], e)
     notoriety = m.operator_table.notoriety
     carried = m.policy.carried_notoriety(notoriety[t.operator[slots]], jur, m.week)
-    exposure = m.heat.data.ravel()[sites] + carried
+    exposure = m.heat.ravel()[sites] + carried
     p_find = enforcement.detection_probability(
         vis, m.region.governance.ravel()[sites], exposure, m.protection_eff.ravel()[sites],
         m.concession_eff.ravel()[sites], m.policy.detection_multiplier(sites, m.week), e,
@@ -213,9 +213,9 @@ def raid(m: ScamModel, slot: int) -> None:
                                    evacuation_loss=e.evacuation_loss * m.params.borders.escape_loss_factor if escape else None)
     ev.raids += 1
     (x, y), heat, fast, residual = m.region.xy(site), m.heat, m.heat_fast, m.heat_residual
-    stamp(fast.data, x, y, m.heat_kernel, e.heat_per_raid * (1 - e.residual_share))
-    stamp(residual.data, x, y, m.heat_kernel, e.heat_per_raid * e.residual_share)
-    stamp(heat.data, x, y, m.heat_kernel, e.heat_per_raid)  # seen by moves later this week
+    stamp(fast, x, y, m.heat_kernel, e.heat_per_raid * (1 - e.residual_share))
+    stamp(residual, x, y, m.heat_kernel, e.heat_per_raid * e.residual_share)
+    stamp(heat, x, y, m.heat_kernel, e.heat_per_raid)  # seen by moves later this week
     m.raid_log.append((m.week, site, out.succeeded))
     m.operator_table.notoriety[op.slot, j] += NOTORIETY_RAID_SUCCEEDED if out.succeeded else NOTORIETY_RAID_FAILED
     if out.tipped_off:
@@ -269,7 +269,7 @@ def move_at_risk(m: ScamModel) -> None:
     jur = m.region.flat_jurisdiction[sites].astype(np.int64)
     carried = m.policy.carried_notoriety(m.operator_table.notoriety[t.operator[slots]], jur, m.week)
     hazard = enforcement.perceived_hazard(
-        m.climate[jur], m.heat.data.ravel()[sites] + carried, m.protection_eff.ravel()[sites], e)
+        m.climate[jur], m.heat.ravel()[sites] + carried, m.protection_eff.ravel()[sites], e)
     tolerance = m.operator_table.risk_tolerance[t.operator[slots]]
     for slot in slots[hazard > tolerance]:
         comp = m.compound_by_slot.get(int(slot))

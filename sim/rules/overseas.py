@@ -63,7 +63,7 @@ def host_closure_hazard(attention: float, o: OverseasParams) -> float:
 
     ``closure_hazard * (1 + attention / host_saturation)``, at most 1: hosts' enforcement turns to scam centres as
     more of them arrive, so the hazard per operation rises with their number (crowding abroad, as a cell's heat
-    does on the map). ``host_saturation`` = 0 (the default) is no response: ``closure_hazard`` itself.
+    does on the map). ``host_saturation`` = 0 is no response: ``closure_hazard`` itself.
     """
     if o.host_saturation <= 0:
         return o.closure_hazard
