@@ -15,12 +15,15 @@ Prints the per-seed costs of both trees and the ratio new / old (below 1 means t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +47,23 @@ print(json.dumps({"cpu": spent, "compound_weeks": compound_weeks}))
 """
 
 
-def git(*args: str) -> str:
-    return subprocess.run(["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True).stdout.strip()
+def git(*args: str, cwd: Path = ROOT) -> str:
+    return subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+@contextlib.contextmanager
+def checkout(commit: str, prefix: str) -> Iterator[Path]:
+    """``commit`` checked out into a temporary ``git worktree`` (in a fresh folder named ``prefix...``), yielded with
+    the folder, and removed afterwards even on error, so a benchmark never leaves a worktree behind."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    tree = work / "checkout"
+    git("worktree", "add", "--detach", str(tree), commit)
+    try:
+        yield tree
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def old_commit() -> str:
@@ -76,10 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="scenario override given to both trees (default: none, the scenario's own weeks)")
     args = ap.parse_args(argv)
     commit = git("rev-parse", args.against) if args.against else old_commit()
-    tmp = Path(tempfile.mkdtemp(prefix="scamsim-before12-"))
-    old_tree = tmp / "old"
-    git("worktree", "add", "--detach", str(old_tree), commit)
-    try:
+    with checkout(commit, "scamsim-before12-") as old_tree:
         trees = {"old": old_tree, "new": ROOT}
         cost: dict[str, dict[int, float]] = {"old": {}, "new": {}}
         for _ in range(args.rounds):
@@ -90,12 +105,6 @@ def main(argv: list[str] | None = None) -> int:
                     cost[name][seed] = min(per, cost[name].get(seed, float("inf")))
                     print(f"  {name} seed {seed}: {m['cpu']:.2f} CPU s, {m['compound_weeks']:.0f} compound-weeks, "
                           f"{per * 1e6:.2f} us per compound-week", flush=True)
-    finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_tree)], capture_output=True)
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
-        if tmp.exists():
-            import shutil
-            shutil.rmtree(tmp, ignore_errors=True)
     print(f"old = {commit[:10]} ({args.against or 'before issue 12'}), new = {git('rev-parse', '--short=10', 'HEAD')} (working tree)")
     print("seed  old us/cw  new us/cw  new/old")
     for seed in args.seeds:

@@ -48,9 +48,7 @@ import json  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -58,14 +56,10 @@ from types import ModuleType  # noqa: E402
 from typing import Any  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_before12 import FIRST_ISSUE12_COMMIT, old_commit  # noqa: E402  (1f08d37; old_commit() = its parent, 50a4597)
+from bench_before12 import FIRST_ISSUE12_COMMIT, checkout, git, old_commit  # noqa: E402  (1f08d37; old_commit() = its parent, 50a4597)
 
 ROOT = Path(__file__).resolve().parent.parent
 TREES = ("old", "new")
-
-
-def git(*args: str, cwd: Path = ROOT) -> str:
-    return subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
 def revision(tree: Path) -> str:
@@ -204,11 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     label = args.against or "before issue 12"
 
     load_start = os.getloadavg()
-    work = Path(tempfile.mkdtemp(prefix="scamsim-interleaved-"))
-    old_tree = work / "worktree"
-    git("worktree", "add", "--detach", str(old_tree), commit)
     pairs: list[Pair] = []
-    try:
+    with checkout(commit, "scamsim-interleaved-") as old_tree:
+        work = old_tree.parent  # the trees' renamed copies go beside the checkout and go with it
         trees = {"old": load_tree("old", old_tree, work, args.scenario, args.overrides),
                  "new": load_tree("new", ROOT, work, args.scenario, args.overrides)}
         print(f"old = {trees['old'].revision} ({label}), new = {trees['new'].revision} (working tree); "
@@ -231,10 +223,6 @@ def main(argv: list[str] | None = None) -> int:
         leaked = sorted(m for m in sys.modules if m == "sim" or m.startswith("sim."))
         if leaked:
             raise RuntimeError(f"a tree imported the unrenamed package: {leaked[:5]}")
-    finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_tree)], capture_output=True)
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
 
     load_end = os.getloadavg()
     ratios = [p.ratio for p in pairs]
