@@ -25,7 +25,7 @@ The old tree is ``--against REV`` (default: the last commit before issue 12, the
 bench_before12.py), checked out into a temporary ``git worktree`` that is removed afterwards, even on error; the new
 tree is this checkout's working tree.
 
-    .venv/bin/python benchmarks/bench_interleaved.py [--against REV] [--before12] [--seeds 1 2 3 4] [--rounds 2]
+    .venv/bin/python benchmarks/bench_interleaved.py [--against REV] [--seeds 1 2 3 4] [--rounds 2]
                                                      [--scenario baseline.toml] [--set KEY=VALUE ...] [--output FILE.json]
 
 Prints, per seed and round, each tree's CPU (construction with burn-in, recorded weeks), the CPU ratio new / old, the
@@ -184,7 +184,6 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--against", metavar="REV", default=None,
                     help=f"old tree: this revision (default: the last commit before issue 12, {FIRST_ISSUE12_COMMIT}^)")
-    ap.add_argument("--before12", action="store_true", help="old tree: the last commit before issue 12 (the default)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4], help="seeds to run (default 1 2 3 4)")
     ap.add_argument("--rounds", type=int, default=2, help="times each seed is measured (default 2)")
     ap.add_argument("--scenario", default="baseline.toml", help="scenario file under scenarios/ of each tree")
@@ -192,8 +191,6 @@ def main(argv: list[str] | None = None) -> int:
                     help="scenario override given to both trees (e.g. run.weeks=104)")
     ap.add_argument("--output", type=Path, default=None, help="also write every pair's timings to this JSON file")
     args = ap.parse_args(argv)
-    if args.before12 and args.against:
-        ap.error("--before12 and --against are alternatives")
     commit = git("rev-parse", args.against) if args.against else old_commit()
     label = args.against or "before issue 12"
 

@@ -23,7 +23,7 @@ from sim.params.declarations import EnforcementParams, RelocationParams
 from sim.rules.enforcement import perceived_hazard_into, shield_factor
 from sim.rules.kernels import numba_kernels
 from sim.rules.market import Prices, gross_revenue, operating_margin, running_cost
-from sim.world.space import Region, box_counts, box_sum
+from sim.world.space import Region, box_counts, box_sum, outside_last
 
 #: Utilities are in US$ millions, so ``logit_beta`` and ``agglomeration`` have readable magnitudes.
 MILLION = 1.0e6
@@ -201,11 +201,6 @@ def _neg_shield(layers: SiteLayers, e: EnforcementParams) -> np.ndarray:
     if layers.neg_shield is not None:
         return layers.neg_shield
     return np.negative(layers.shield if layers.shield is not None else shield_factor(layers.protection, e))
-
-
-def outside_last(jurisdiction: np.ndarray, n: int) -> np.ndarray:
-    """``jurisdiction`` with -1 (outside the region) replaced by ``n``: an index into a per-jurisdiction vector padded with one 0."""
-    return np.where(jurisdiction < 0, n, jurisdiction).astype(np.intp)
 
 
 def choose_site(

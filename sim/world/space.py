@@ -30,6 +30,11 @@ GENERATED_INFRASTRUCTURE = (0.5, 1.0)
 GENERATED_LABOUR_ACCESS = (0.5, 1.0)
 
 
+def outside_last(jurisdiction: np.ndarray, n: int) -> np.ndarray:
+    """``jurisdiction`` with -1 (outside the region) replaced by ``n``: an index into a per-jurisdiction vector padded with one value."""
+    return np.where(jurisdiction < 0, n, jurisdiction).astype(np.intp)
+
+
 @dataclass
 class Region:
     """Static geography of a run plus the derived lookups site choice needs."""
@@ -122,7 +127,7 @@ class Region:
 
         Indexes a per-jurisdiction vector with one value appended for the outside (shared: do not write to it).
         """
-        return np.where(self.flat_jurisdiction < 0, self.n_jurisdictions, self.flat_jurisdiction).astype(np.intp)
+        return outside_last(self.flat_jurisdiction, self.n_jurisdictions)
 
     @functools.cached_property
     def flat_jurisdiction_int64(self) -> np.ndarray:
