@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.analysis.calibration import Range, load_ranges
 from sim.analysis.inference.prior import prior_for
@@ -265,6 +267,26 @@ def test_small_calibration_runs_through_the_cli(tmp_path):
     assert manifest["simulations"] >= spec.small.population * spec.small.generations
     assert manifest["scenario_sha256"] and manifest["versions"]["pyabc"] != "not installed"
     assert "scamsim calibrate" in manifest["command"]
+    w = post["weight"].to_numpy(float)  # the manifest's effective sample size is the written weights' own
+    assert manifest["particles"] == len(post)
+    assert math.isclose(manifest["effective_sample_size"], w.sum() ** 2 / (w**2).sum(), abs_tol=0.006)
+    assert 1.0 <= manifest["effective_sample_size"] <= len(post) + 1e-9
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(min_value=1e-6, max_value=1e6), min_size=1, max_size=60), st.integers(1, 5))
+def test_effective_sample_size_between_one_particle_and_all(weights, copies):
+    """Kish's n_eff: n for equal weights, 1 for all weight on one particle, between them otherwise; it is
+    unchanged by rescaling the weights, and repeating every particle k times multiplies it by k."""
+    from sim.analysis.inference.engine import effective_sample_size
+
+    w = np.array(weights)
+    n_eff = effective_sample_size(w)
+    assert 1.0 - 1e-9 <= n_eff <= len(w) * (1 + 1e-9)
+    assert math.isclose(effective_sample_size(w * 1000.0), n_eff, rel_tol=1e-9)
+    assert math.isclose(effective_sample_size(np.tile(w, copies)), copies * n_eff, rel_tol=1e-9)
+    assert math.isclose(effective_sample_size(np.full(len(w), 3.0)), len(w), rel_tol=1e-12)
+    assert math.isclose(effective_sample_size(np.r_[1.0, np.zeros(len(w))]), 1.0)
 
 
 def test_cli_bad_spec_is_one_line_per_problem_and_leaves_no_folder(tmp_path, capsys):

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.experiments.posterior import DRAW_PREFIX
 from sim.experiments.store import Results, StoreError, load_results
 
 HELD = "counterfactual.persistence_vs_counterfactual_workers"
@@ -135,6 +136,16 @@ def band_figure(table: pd.DataFrame, x: str = "policy.raid_frequency", hue: str 
     return fig
 
 
+def distinct_draws(results: Results) -> int:
+    """How many different parameter sets the replications drew from the posterior.
+
+    Draws are resampled by weight, so when a few particles carry most of the weight many replications repeat the
+    same set: the bands then show the model's randomness at those few sets more than the parameters' uncertainty.
+    """
+    cols = [c for c in results.measures.columns if c.startswith(DRAW_PREFIX)]
+    return len(results.measures[cols].drop_duplicates()) if cols else 0
+
+
 def provenance(results: Results) -> dict:
     """What the tables were made from, so a copy of them (docs/, a brief) says which posterior and code they belong to.
 
@@ -148,6 +159,7 @@ def provenance(results: Results) -> dict:
         "experiment": {k: m.get("experiment", {}).get(k) for k in ("name", "path", "sha256")},
         "posterior": {k: post.get(k) for k in ("path", "posterior_csv_sha256", "calibration_code_version", "particles")} if post else None,
         "replications": m.get("replications"),
+        "distinct_parameter_sets": distinct_draws(results) if post else None,
         "runs": m.get("runs"),
         "git_commits": sorted({s.get("git_commit") for s in sessions if s.get("git_commit")}),
         "finished": max((s.get("finished") or "" for s in sessions), default=None),

@@ -53,8 +53,10 @@ def source_note(h: PosteriorHeadline) -> str:
     p = h.provenance
     post = (p.get("posterior") or {}).get("path", "?")
     commits = ", ".join(c[:7] for c in p.get("git_commits", [])) or "unknown"
+    distinct = p.get("distinct_parameter_sets")
+    sets = f", {distinct} different parameter sets among them" if distinct else ""
     return (f"Source: `docs/headline_posterior/{h.name}/`, the sweep of `{p['experiment']['path']}` over the posterior "
-            f"`experiments/{post}` ({p['replications']} draws a point, {p['runs']:,} runs) at commit {commits}.")
+            f"`experiments/{post}` ({p['replications']} draws a point{sets}, {p['runs']:,} runs) at commit {commits}.")
 
 
 def status_quo_rate() -> float:

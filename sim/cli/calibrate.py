@@ -14,7 +14,7 @@ from sim.cli.common import EXIT_FAILURE, print_errors
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.analysis.inference.engine import LibraryMissing
+    from sim.analysis.inference.engine import LOW_ESS_SHARE, LibraryMissing
     from sim.analysis.inference.output import calibrate_spec, posterior_summary, write_posterior
     from sim.analysis.inference.spec import load_spec
     from sim.common.files import folder_problem
@@ -40,6 +40,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     names = [p["key"] for p in manifest["parameters"]]
     print(f"{manifest['mode']} calibration: {post.simulations} simulations in {post.seconds:.0f} s, "
           f"{len(post.generations)} generations, final tolerance {manifest['final_epsilon']:.3g}")
+    ess, n = post.effective_sample_size, len(post.samples)
+    print(f"  effective sample size {ess:.1f} of {n} particles (Kish)")
+    if ess < LOW_ESS_SHARE * n:
+        print(f"  warning: a few particles carry most of the weight; the intervals below and every draw from this "
+              f"posterior rest on about {ess:.0f} parameter sets (docs/calibration.md, effective sample size)")
     for row in posterior_summary(post, names).itertuples():
         print(f"  {row.parameter}: mean {row.mean:.4g}, 90% interval {row.q05:.4g} to {row.q95:.4g}")
     print(f"wrote {out}/posterior.csv, generations.csv, summary.csv, manifest.json")

@@ -69,6 +69,7 @@ def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) 
         "statistics": [asdict(s) for s in spec.statistics],
         "method": "ABC-SMC (pyabc), Euclidean distance of (simulated - observed) / scale, median epsilon",
         "simulations": post.simulations, "generations": len(post.generations),
+        "particles": len(post.samples), "effective_sample_size": round(post.effective_sample_size, 2),
         "final_epsilon": float(post.generations["epsilon"].iloc[-1]) if len(post.generations) else None,
         "seconds": round(post.seconds, 1), "cpu_seconds_main_process": round(post.cpu_seconds, 1),
         "code_version": code_at_start, "versions": {**versions(), **libs},
