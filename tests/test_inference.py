@@ -136,6 +136,7 @@ STAT = '[statistics.x]\nmeasure = "{m}"\nweeks = {w}\nobserved = 1.0\nscale = {s
     (("compounds.capacity_mean", "labour.nonsense"), "", "parameter 'labour.nonsense' has no range"),
     (("population = 40", "population = 1"), "", "population = 1 must be a whole number of at least 2"),
     (("seed = 3", 'sampler = "gpu"'), "", "sampler = 'gpu' is not one of processes, dask"),
+    (("seed = 3", 'transition = "gauss"'), "", "transition = 'gauss' is not one of kde, local"),
     (("seed = 3", "colour = 1"), "", "unknown key 'colour'"),
     (("seed = 3", "max_simulations = -1"), "", "max_simulations = -1 must be a whole number of at least 0"),
     ((), STAT.format(m="mood", w="[1, 2]", s="1.0"), "measure = 'mood' is not one of held, proceeds, compounds, held_ratio"),
@@ -271,6 +272,21 @@ def test_small_calibration_runs_through_the_cli(tmp_path):
     assert manifest["particles"] == len(post)
     assert math.isclose(manifest["effective_sample_size"], w.sum() ** 2 / (w**2).sum(), abs_tol=0.006)
     assert 1.0 <= manifest["effective_sample_size"] <= len(post) + 1e-9
+
+
+def test_the_local_proposal_runs_and_is_recorded(tmp_path):
+    """transition = "local" (pyabc's LocalTransition) runs the small calibration end to end and the manifest says so."""
+    pytest.importorskip("pyabc")
+    from sim.cli.main import main
+
+    spec = tmp_path / "spec.toml"
+    text = SPEC.read_text().replace("[small]", '[small]\ntransition = "local"', 1)
+    spec.write_text(text.replace('"../scenarios/', f'"{SPEC.parent.parent.as_posix()}/scenarios/'))
+    out = tmp_path / "posterior"
+    assert main(["calibrate", str(spec), "--out", str(out), "--small", "--workers", "1"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["budget"]["transition"] == "local" and load_spec(SPEC).budget.transition == "kde"
+    assert 1.0 <= manifest["effective_sample_size"] <= manifest["particles"] + 1e-9
 
 
 @settings(max_examples=200, deadline=None)

@@ -126,7 +126,8 @@ def _sampler(pyabc: Any, workers: int, kind: str) -> Iterator[Any]:
 
 
 def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, float], population: int, generations: int,
-          seed: int = 1, workers: int = 1, sampler: str = "processes", quiet: bool = True, max_simulations: int = 0) -> Posterior:
+          seed: int = 1, workers: int = 1, sampler: str = "processes", quiet: bool = True, max_simulations: int = 0,
+          transition: str = "kde") -> Posterior:
     """Run ABC-SMC and return the last generation's weighted particles as the posterior.
 
     ``max_simulations`` (0: no limit) stops the run after the first generation that brings the simulations
@@ -143,7 +144,9 @@ def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, fl
     t0, c0 = time.time(), time.process_time()
     np.random.seed(seed)  # noqa: NPY002 -- pyabc draws from numpy's global generator
     with tempfile.TemporaryDirectory(prefix="scamsim-abc-") as tmp, _sampler(pyabc, workers, sampler) as smp:
-        abc = pyabc.ABCSMC(_Model(simulator), prior, distance, population_size=population, sampler=smp)
+        proposal = pyabc.LocalTransition() if transition == "local" else pyabc.MultivariateNormalTransition()
+        abc = pyabc.ABCSMC(_Model(simulator), prior, distance, population_size=population, sampler=smp,
+                           transitions=proposal)
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), dict(observed))
         limit = {"max_total_nr_simulations": max_simulations} if max_simulations > 0 else {}
         history = abc.run(max_nr_populations=generations, minimum_epsilon=0.0, **limit)

@@ -50,7 +50,7 @@ def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) 
     observed = {s.name: s.observed for s in spec.statistics}
     scales = {s.name: s.scale for s in spec.statistics}
     post = infer(sim, observed, scales, budget.population, budget.generations, budget.seed, n_workers, budget.sampler,
-                 max_simulations=budget.max_simulations)
+                 max_simulations=budget.max_simulations, transition=budget.transition)
     libs = {}
     for name in LIBRARIES:
         try:

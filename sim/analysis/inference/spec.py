@@ -13,6 +13,7 @@ touching code (for instance to the dated history scenario once it exists)::
     seed = 1
     workers = 2
     sampler = "processes"    # or "dask" (a local Dask cluster of `workers` processes)
+    transition = "kde"       # or "local": the proposal between generations (TRANSITIONS below)
     overrides = []           # scenario --set strings applied to every simulation
 
     [small]                  # what --small changes: any [calibration] key but scenario and ranges
@@ -41,8 +42,13 @@ from sim.scenario.loader import ScenarioError, read_toml
 
 MEASURES = ("held", "proceeds", "compounds", "held_ratio")
 SAMPLERS = ("processes", "dask")
+#: pyabc's proposal between generations: "kde" a Gaussian kernel density over the whole previous generation
+#: (MultivariateNormalTransition, pyabc's default), "local" one with each particle's own covariance from its nearest
+#: neighbours (LocalTransition), meant for posteriors a single global kernel fits badly (docs/calibration.md).
+TRANSITIONS = ("kde", "local")
 KINDS = ("level", "response")
-RUN_KEYS = ("parameters", "last_week", "population", "generations", "seed", "workers", "sampler", "overrides", "max_simulations")
+RUN_KEYS = ("parameters", "last_week", "population", "generations", "seed", "workers", "sampler", "overrides", "max_simulations",
+            "transition")
 
 
 class SpecError(ScenarioError):
@@ -74,6 +80,7 @@ class Budget:
     sampler: str = "processes"
     overrides: tuple[str, ...] = ()
     max_simulations: int = 0  # stop once this many simulations are spent (0: no limit); the last full generation is the posterior
+    transition: str = "kde"  # the proposal between generations (TRANSITIONS)
 
 
 @dataclass(frozen=True)
@@ -124,11 +131,12 @@ def _budget(where: str, table: dict[str, Any], base: Budget | None, problems: li
     for key, lo in (("last_week", 1), ("population", 2), ("generations", 1), ("seed", 0), ("workers", 1), ("max_simulations", 0)):
         if key in table:
             values[key] = _int(where, key, table[key], lo, problems)
-    if "sampler" in table:
-        if table["sampler"] not in SAMPLERS:
-            problems.append(f"{where}: sampler = {table['sampler']!r} is not one of {', '.join(SAMPLERS)}")
-        else:
-            values["sampler"] = table["sampler"]
+    for key, allowed in (("sampler", SAMPLERS), ("transition", TRANSITIONS)):
+        if key in table:
+            if table[key] not in allowed:
+                problems.append(f"{where}: {key} = {table[key]!r} is not one of {', '.join(allowed)}")
+            else:
+                values[key] = table[key]
     for key in ("parameters", "last_week", "population", "generations"):
         if key not in values:
             problems.append(f"{where}: missing {key}")
