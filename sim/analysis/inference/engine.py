@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.inference.simulator import Simulator
+from sim.analysis.inference.spec import TRANSITIONS
 
 
 class LibraryMissing(RuntimeError):
@@ -134,6 +135,8 @@ def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, fl
     spent to that number (pyabc checks it between generations), so a budget cap gives a wider posterior
     from fewer generations, never a partial generation.
     """
+    if transition not in TRANSITIONS:
+        raise ValueError(f"transition = {transition!r} is not one of {', '.join(TRANSITIONS)}")
     pyabc = _pyabc()
     if quiet:
         for name in ("ABC", "pyabc", "Sampler", "Epsilon", "History", "Distance", "Acceptor", "Population", "Transition"):
@@ -144,7 +147,7 @@ def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, fl
     t0, c0 = time.time(), time.process_time()
     np.random.seed(seed)  # noqa: NPY002 -- pyabc draws from numpy's global generator
     with tempfile.TemporaryDirectory(prefix="scamsim-abc-") as tmp, _sampler(pyabc, workers, sampler) as smp:
-        proposal = pyabc.LocalTransition() if transition == "local" else pyabc.MultivariateNormalTransition()
+        proposal = getattr(pyabc, TRANSITIONS[transition])()
         abc = pyabc.ABCSMC(_Model(simulator), prior, distance, population_size=population, sampler=smp,
                            transitions=proposal)
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), dict(observed))

@@ -42,10 +42,10 @@ from sim.scenario.loader import ScenarioError, read_toml
 
 MEASURES = ("held", "proceeds", "compounds", "held_ratio")
 SAMPLERS = ("processes", "dask")
-#: pyabc's proposal between generations: "kde" a Gaussian kernel density over the whole previous generation
-#: (MultivariateNormalTransition, pyabc's default), "local" one with each particle's own covariance from its nearest
-#: neighbours (LocalTransition), meant for posteriors a single global kernel fits badly (docs/calibration.md).
-TRANSITIONS = ("kde", "local")
+#: pyabc's proposal between generations, by the name a spec gives it -> pyabc's class: "kde" a Gaussian kernel density
+#: over the whole previous generation (pyabc's default), "local" one with each particle's own covariance from its
+#: nearest neighbours, meant for posteriors a single global kernel fits badly (docs/calibration.md).
+TRANSITIONS = {"kde": "MultivariateNormalTransition", "local": "LocalTransition"}
 KINDS = ("level", "response")
 RUN_KEYS = ("parameters", "last_week", "population", "generations", "seed", "workers", "sampler", "overrides", "max_simulations",
             "transition")
