@@ -204,9 +204,8 @@ def test_hotspot_pressure_follows_raids_and_expires():
         m.run(1)
     raided = [cell for week, cell, _ in m.raid_log if week == m.week]
     assert raided
-    # set to hotspot_weeks at a raid, one week run down; a raid that ended its operator (arrest, or its last compound
-    # gone overseas) sets none (ODD 7.12), so at least one of the week's raids is asked for, not the last
-    assert max(m.policy.pressure[m.region.xy(cell)] for cell in raided) == 4 - 1
+    # set to hotspot_weeks at every raid, whatever became of its operator, then one week run down
+    assert all(m.policy.pressure[m.region.xy(cell)] == 4 - 1 for cell in raided)
     t = m.compound_table
     slots = t.slots
     mult = m.policy.detection_multiplier(t.site[slots], m.week)
@@ -217,6 +216,22 @@ def test_hotspot_pressure_follows_raids_and_expires():
     for _ in range(4):
         m.policy.end_of_week(m.week)
     assert pressure.max() > 0 and m.policy.pressure.max() == 0
+
+
+def test_a_raid_that_arrests_the_boss_still_puts_its_place_under_pressure():
+    """Hotspot pressure is on the place: a successful raid that ends its operator (every boss arrested here)
+    leaves the same pressure as any other raid (ODD 7.12)."""
+    p = small({"type": "hotspot", "raid_frequency": 300.0, "hotspot_weeks": 4}, **{"enforcement.arrest_probability": 1.0})
+    m = ScamModel(p)
+    m.run(START)
+    arrested = []
+    for _ in range(WEEKS - START):
+        m.run(1)
+        arrested = [cell for week, cell, ok in m.raid_log if week == m.week and ok]
+        if arrested and m.log.frame()["bosses_arrested"].iloc[-1] > 0:
+            break
+    assert arrested, "no successful raid to test"
+    assert all(m.policy.pressure[m.region.xy(cell)] == 4 - 1 for cell in arrested)
 
 
 def test_network_policing_seizes_more_and_arrests_more():

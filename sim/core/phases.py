@@ -246,7 +246,9 @@ def raid(m: ScamModel, slot: int) -> None:
         else:
             moves.dissolve(m, comp)
     m.premises.after_raid(building, m.week, m.policy.demolish_share(m.week, j))
-    if op.slot in m.operator_by_slot and m.policy.after_raid(m.week, j, site):
+    # The policy sees every raid (hotspot pressure builds whatever became of the operator); a follow-up
+    # along the operator needs an operator still in the market.
+    if m.policy.after_raid(m.week, j, site) and op.slot in m.operator_by_slot:
         live = t.slots
         view = Compounds(live, t.operator[live], t.site[live], t.known[live], t.relocating[live])
         t.known[m.policy.follow_up(op.slot, j, view, m.policy_rng)] = True
