@@ -139,6 +139,8 @@ STAT = '[statistics.x]\nmeasure = "{m}"\nweeks = {w}\nobserved = 1.0\nscale = {s
     (("seed = 3", 'transition = "gauss"'), "", "transition = 'gauss' is not one of kde, local"),
     (("seed = 3", "colour = 1"), "", "unknown key 'colour'"),
     (("seed = 3", "max_simulations = -1"), "", "max_simulations = -1 must be a whole number of at least 0"),
+    (("seed = 3", "min_effective_share = 1.5"), "", "min_effective_share = 1.5 must be a number at least 0 and below 1"),
+    (("seed = 3", 'min_effective_share = "most"'), "", "min_effective_share = 'most' must be a number"),
     ((), STAT.format(m="mood", w="[1, 2]", s="1.0"), "measure = 'mood' is not one of held, proceeds, compounds, held_ratio"),
     ((), STAT.format(m="held", w="[1, 40]", s="1.0"), "reads week 40, after [calibration] last_week = 30"),
     ((), STAT.format(m="held", w="[2, 1]", s="1.0"), "weeks = [2, 1] must be two week numbers"),
@@ -272,6 +274,48 @@ def test_small_calibration_runs_through_the_cli(tmp_path):
     assert manifest["particles"] == len(post)
     assert math.isclose(manifest["effective_sample_size"], w.sum() ** 2 / (w**2).sum(), abs_tol=0.006)
     assert 1.0 <= manifest["effective_sample_size"] <= len(post) + 1e-9
+    gens = pd.read_csv(out / "generations.csv")  # generation 0 is drawn from the prior with equal weights
+    assert math.isclose(gens["effective_sample_size"].iloc[0], gens["particles"].iloc[0], rel_tol=1e-3)
+    assert manifest["posterior_generation"] == gens["t"].max() and manifest["posterior_epsilon"] == manifest["final_epsilon"]
+
+
+def test_a_declared_effective_share_ships_the_last_generation_that_meets_it(tmp_path):
+    """min_effective_share: the posterior is the last generation whose effective sample size is at least that share
+    of its particles; the written weights are that generation's (their own ESS is the one generations.csv records)."""
+    pytest.importorskip("pyabc")
+    from sim.analysis.inference.output import calibrate_spec, write_posterior
+
+    path = tiny_spec(tmp_path)
+    text = path.read_text().replace("seed = 3", "seed = 3\nmin_effective_share = 0.9")
+    path.write_text(text.replace("population = 40", "population = 12"))
+    spec = load_spec(path)
+    assert spec.budget.min_effective_share == 0.9
+    post, manifest = calibrate_spec(spec, workers=1)
+    out = tmp_path / "posterior"
+    write_posterior(out, post, manifest, ["test"])
+    gens = pd.read_csv(out / "generations.csv")
+    chosen = manifest["posterior_generation"]
+    meets = gens["effective_sample_size"] >= 0.9 * gens["particles"] - 1e-6
+    assert meets[gens["t"] == chosen].all() and not meets[gens["t"] > chosen].any()
+    w = pd.read_csv(out / "posterior.csv")["weight"].to_numpy(float)
+    assert math.isclose(w.sum() ** 2 / (w**2).sum(), float(gens.loc[gens["t"] == chosen, "effective_sample_size"].iloc[0]),
+                        abs_tol=0.006)
+    assert math.isclose(manifest["posterior_epsilon"], float(gens.loc[gens["t"] == chosen, "epsilon"].iloc[0]), rel_tol=1e-5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.5, 5.0), st.integers(2, 50), st.floats(0.0, 1.0)), min_size=1, max_size=8),
+       st.floats(0.0, 0.99))
+def test_chosen_generation_is_the_last_that_meets_the_share(rows, share):
+    """The rule itself: the last generation meeting the share; with share 0 the last; none meeting it, the first."""
+    from sim.analysis.inference.engine import chosen_generation
+
+    gens = pd.DataFrame([{"t": t, "epsilon": e, "particles": n, "effective_sample_size": max(1.0, f * n)}
+                         for t, (e, n, f) in enumerate(rows)])
+    t = chosen_generation(gens, share)
+    meets = [r.effective_sample_size >= share * r.particles - 1e-9 for r in gens.itertuples()]
+    assert t == (max(i for i, ok in enumerate(meets) if ok) if any(meets) else 0)
+    assert chosen_generation(gens, 0.0) == len(rows) - 1
 
 
 def test_the_local_proposal_runs_and_is_recorded(tmp_path):

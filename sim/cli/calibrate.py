@@ -40,6 +40,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     names = [p["key"] for p in manifest["parameters"]]
     print(f"{manifest['mode']} calibration: {post.simulations} simulations in {post.seconds:.0f} s, "
           f"{len(post.generations)} generations, final tolerance {manifest['final_epsilon']:.3g}")
+    last = int(post.generations["t"].max()) if len(post.generations) else -1
+    if post.generation >= 0 and post.generation != last:
+        print(f"  posterior: generation {post.generation} (tolerance {manifest['posterior_epsilon']:.3g}), the last whose "
+              f"effective sample size is at least {manifest['budget']['min_effective_share']:g} of its particles")
     ess, n = post.effective_sample_size, len(post.samples)
     print(f"  effective sample size {ess:.1f} of {n} particles (Kish)")
     if ess < LOW_ESS_SHARE * n:

@@ -71,10 +71,19 @@ class _Model:
 @dataclass
 class Posterior:
     samples: pd.DataFrame  # one row per particle: parameter values, quantile columns u:NAME, weight
-    generations: pd.DataFrame  # t, epsilon, simulations, particles
+    generations: pd.DataFrame  # t, epsilon, simulations, particles, effective_sample_size
     simulations: int
     seconds: float
     cpu_seconds: float
+    generation: int = -1  # the generation the samples are (t); -1: the last one
+
+    @property
+    def epsilon(self) -> float | None:
+        """The tolerance of the posterior's generation (None if no generation ran)."""
+        if not len(self.generations):
+            return None
+        rows = self.generations if self.generation < 0 else self.generations[self.generations["t"] == self.generation]
+        return float(rows["epsilon"].iloc[-1])
 
     @property
     def effective_sample_size(self) -> float:
@@ -104,6 +113,18 @@ def effective_sample_size(weights: np.ndarray) -> float:
     return total * total / float(np.square(w).sum()) if total > 0 else 0.0
 
 
+def chosen_generation(generations: pd.DataFrame, min_share: float) -> int:
+    """The last generation (``t``) whose effective sample size is at least ``min_share`` of its particles.
+
+    With ``min_share`` 0 it is the last generation. The first generation is drawn from the prior with equal
+    weights (effective sample size = particles), so some generation always qualifies for a share below 1.
+    Later generations have smaller tolerances and, in many dimensions, more uneven weights: the rule trades a
+    tighter fit for a posterior that rests on more parameter sets, and is declared before the run.
+    """
+    ok = generations[generations["effective_sample_size"] >= min_share * generations["particles"] - 1e-9]
+    return int(ok["t"].max()) if len(ok) else int(generations["t"].min())
+
+
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: list[float]) -> tuple[float, float]:
     order = np.argsort(x, kind="stable")
     x, w = x[order], w[order]
@@ -128,8 +149,10 @@ def _sampler(pyabc: Any, workers: int, kind: str) -> Iterator[Any]:
 
 def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, float], population: int, generations: int,
           seed: int = 1, workers: int = 1, sampler: str = "processes", quiet: bool = True, max_simulations: int = 0,
-          transition: str = "kde") -> Posterior:
-    """Run ABC-SMC and return the last generation's weighted particles as the posterior.
+          transition: str = "kde", min_effective_share: float = 0.0) -> Posterior:
+    """Run ABC-SMC and return a generation's weighted particles as the posterior: the last one, or with
+    ``min_effective_share`` > 0 the last whose effective sample size is at least that share of its particles
+    (``chosen_generation``).
 
     ``max_simulations`` (0: no limit) stops the run after the first generation that brings the simulations
     spent to that number (pyabc checks it between generations), so a budget cap gives a wider posterior
@@ -153,8 +176,12 @@ def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, fl
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), dict(observed))
         limit = {"max_total_nr_simulations": max_simulations} if max_simulations > 0 else {}
         history = abc.run(max_nr_populations=generations, minimum_epsilon=0.0, **limit)
-        frame, w = history.get_distribution(m=0, t=history.max_t)
         pops = history.get_all_populations()
+        pops = pops[pops["t"] >= 0].copy()
+        pops["effective_sample_size"] = [effective_sample_size(np.asarray(history.get_distribution(m=0, t=int(t))[1], float))
+                                         for t in pops["t"]]
+        gen = chosen_generation(pops, min_effective_share)
+        frame, w = history.get_distribution(m=0, t=gen)
         total = int(history.total_nr_simulations)
     u = frame[[f"p{k}" for k in range(len(names))]].to_numpy(float)
     values = [simulator.prior.values(dict(zip(names, row, strict=True))) for row in u]
@@ -162,6 +189,7 @@ def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, fl
     for k, name in enumerate(names):
         samples[f"u:{name}"] = u[:, k]
     samples["weight"] = np.asarray(w, float) / float(np.sum(w))
-    gens = pops[pops["t"] >= 0][["t", "epsilon", "samples", "particles"]].rename(columns={"samples": "simulations"})
+    gens = pops[["t", "epsilon", "samples", "particles", "effective_sample_size"]].rename(columns={"samples": "simulations"})
+    gens["effective_sample_size"] = gens["effective_sample_size"].round(2)
     return Posterior(samples.reset_index(drop=True), gens.reset_index(drop=True), total, time.time() - t0,
-                     time.process_time() - c0)
+                     time.process_time() - c0, gen)

@@ -1,7 +1,7 @@
 """Run a calibration spec and write its posterior folder, whole or not at all.
 
 The folder holds ``posterior.csv`` (one row per particle: parameter values, their unit-cube quantiles ``u:NAME``
-and the normalised weight), ``generations.csv`` (tolerance and simulations of each ABC-SMC generation),
+and the normalised weight), ``generations.csv`` (tolerance, simulations and effective sample size of each ABC-SMC generation),
 ``summary.csv`` (weighted mean and 90% central interval of each parameter) and ``manifest.json`` (scenario hash,
 seed, code and library versions, the statistics with their observed values, sources and dates, number of
 simulations, run time, and the command that rebuilds it). pyabc's own database stays in a temporary folder.
@@ -50,7 +50,8 @@ def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) 
     observed = {s.name: s.observed for s in spec.statistics}
     scales = {s.name: s.scale for s in spec.statistics}
     post = infer(sim, observed, scales, budget.population, budget.generations, budget.seed, n_workers, budget.sampler,
-                 max_simulations=budget.max_simulations, transition=budget.transition)
+                 max_simulations=budget.max_simulations, transition=budget.transition,
+                 min_effective_share=budget.min_effective_share)
     libs = {}
     for name in LIBRARIES:
         try:
@@ -71,6 +72,7 @@ def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) 
         "simulations": post.simulations, "generations": len(post.generations),
         "particles": len(post.samples), "effective_sample_size": round(post.effective_sample_size, 2),
         "final_epsilon": float(post.generations["epsilon"].iloc[-1]) if len(post.generations) else None,
+        "posterior_generation": post.generation, "posterior_epsilon": post.epsilon,
         "seconds": round(post.seconds, 1), "cpu_seconds_main_process": round(post.cpu_seconds, 1),
         "code_version": code_at_start, "versions": {**versions(), **libs},
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -14,6 +14,8 @@ touching code (for instance to the dated history scenario once it exists)::
     workers = 2
     sampler = "processes"    # or "dask" (a local Dask cluster of `workers` processes)
     transition = "kde"       # or "local": the proposal between generations (TRANSITIONS below)
+    min_effective_share = 0.1  # the posterior is the last generation whose effective sample size is at least this
+                             # share of its particles (0, the default: the last generation, whatever its weights)
     overrides = []           # scenario --set strings applied to every simulation
 
     [small]                  # what --small changes: any [calibration] key but scenario and ranges
@@ -48,7 +50,7 @@ SAMPLERS = ("processes", "dask")
 TRANSITIONS = {"kde": "MultivariateNormalTransition", "local": "LocalTransition"}
 KINDS = ("level", "response")
 RUN_KEYS = ("parameters", "last_week", "population", "generations", "seed", "workers", "sampler", "overrides", "max_simulations",
-            "transition")
+            "transition", "min_effective_share")
 
 
 class SpecError(ScenarioError):
@@ -81,6 +83,9 @@ class Budget:
     overrides: tuple[str, ...] = ()
     max_simulations: int = 0  # stop once this many simulations are spent (0: no limit); the last full generation is the posterior
     transition: str = "kde"  # the proposal between generations (TRANSITIONS)
+    #: the posterior is the last generation whose effective sample size is at least this share of its particles
+    #: (0: the last generation); declared before a run, so degenerate weights cannot be chosen after seeing them
+    min_effective_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,13 @@ def _budget(where: str, table: dict[str, Any], base: Budget | None, problems: li
     for key, lo in (("last_week", 1), ("population", 2), ("generations", 1), ("seed", 0), ("workers", 1), ("max_simulations", 0)):
         if key in table:
             values[key] = _int(where, key, table[key], lo, problems)
+    if "min_effective_share" in table:
+        share = table["min_effective_share"]
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
+            problems.append(f"{where}: min_effective_share = {share!r} must be a number at least 0 and below 1 (a share of "
+                            "the particles)")
+        else:
+            values["min_effective_share"] = float(share)
     for key, allowed in (("sampler", SAMPLERS), ("transition", TRANSITIONS)):
         if key in table:
             if table[key] not in allowed:
