@@ -140,6 +140,7 @@ STAT = '[statistics.x]\nmeasure = "{m}"\nweeks = {w}\nobserved = 1.0\nscale = {s
     (("seed = 3", "colour = 1"), "", "unknown key 'colour'"),
     (("seed = 3", "max_simulations = -1"), "", "max_simulations = -1 must be a whole number of at least 0"),
     (("seed = 3", "min_effective_share = 1.5"), "", "min_effective_share = 1.5 must be a number at least 0 and below 1"),
+    (("seed = 3", 'space = "cube"'), "", "space = 'cube' is not one of unit, logit"),
     (("seed = 3", 'min_effective_share = "most"'), "", "min_effective_share = 'most' must be a number"),
     ((), STAT.format(m="mood", w="[1, 2]", s="1.0"), "measure = 'mood' is not one of held, proceeds, compounds, held_ratio"),
     ((), STAT.format(m="held", w="[1, 40]", s="1.0"), "reads week 40, after [calibration] last_week = 30"),
@@ -316,6 +317,39 @@ def test_chosen_generation_is_the_last_that_meets_the_share(rows, share):
     meets = [r.effective_sample_size >= share * r.particles - 1e-9 for r in gens.itertuples()]
     assert t == (max(i for i, ok in enumerate(meets) if ok) if any(meets) else 0)
     assert chosen_generation(gens, 0.0) == len(rows) - 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(1e-9, 1 - 1e-9))
+def test_the_logit_space_has_the_same_prior(q):
+    """space = "logit": the logistic function of a standard logistic variable is uniform on (0, 1), so the prior on the
+    parameters is the unit space's: the logistic quantile q maps back to the uniform quantile q."""
+    from scipy.stats import logistic
+
+    from sim.analysis.inference.engine import to_unit
+
+    assert math.isclose(float(to_unit(np.array([logistic.ppf(q)]))[0]), q, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_a_calibration_in_logit_space_maps_back_inside_the_ranges(tmp_path):
+    """The tiny calibration with space = "logit" runs end to end; the posterior's quantiles are in (0, 1), its values
+    inside the ranges, and the manifest records the space."""
+    pytest.importorskip("pyabc")
+    from sim.analysis.inference.output import calibrate_spec
+
+    path = tiny_spec(tmp_path)
+    path.write_text(path.read_text().replace("seed = 3", 'seed = 3\nspace = "logit"').replace("population = 40", "population = 12"))
+    spec = load_spec(path)
+    post, manifest = calibrate_spec(spec, workers=1)
+    assert manifest["budget"]["space"] == "logit"
+    for r in spec_ranges(spec):
+        u = post.samples[f"u:{r.key}"]
+        assert ((u > 0) & (u < 1)).all() and post.samples[r.key].between(r.lo, r.hi).all()
+    assert 1.0 <= post.effective_sample_size <= len(post.samples) + 1e-9
+
+
+def spec_ranges(spec):
+    return prior_for(spec.ranges, spec.budget.parameters).ranges
 
 
 def test_the_local_proposal_runs_and_is_recorded(tmp_path):

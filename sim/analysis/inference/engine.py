@@ -6,8 +6,10 @@ observation's declared uncertainty, so an ABC acceptance at distance ``eps`` rea
 about ``eps`` of its observation's uncertainty". Tolerances shrink generation by generation (pyabc's median
 epsilon); the run stops after the spec's number of generations.
 
-Parameters live on the unit cube (``prior``); pyabc sees them as ``p0, p1, ...`` with uniform(0, 1) priors and
-the posterior is mapped back to values. With one worker the run is reproducible from the seed; with several,
+Parameters live on the unit cube (``prior``); pyabc sees them as ``p0, p1, ...`` with uniform(0, 1) priors, or
+with ``space = "logit"`` as the logits of those quantiles with standard logistic priors (the same prior: the
+logistic function of a standard logistic variable is uniform on (0, 1)), and the posterior is mapped back to
+values. With one worker the run is reproducible from the seed; with several,
 pyabc's worker processes draw their own seeds, so two runs agree in distribution only.
 """
 
@@ -27,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.inference.simulator import Simulator
-from sim.analysis.inference.spec import TRANSITIONS
+from sim.analysis.inference.spec import SPACES, TRANSITIONS
 
 
 class LibraryMissing(RuntimeError):
@@ -63,9 +65,19 @@ class _Model:
     """pyabc's parameters ``p0, p1, ...`` -> the simulator's named quantiles."""
 
     simulator: Simulator
+    logit: bool = False  # pyabc's parameters are logits of the quantiles
 
     def __call__(self, par: dict[str, float]) -> dict[str, float]:
-        return self.simulator({name: par[f"p{k}"] for k, name in enumerate(self.simulator.prior.names)})
+        names = self.simulator.prior.names
+        u = np.array([par[f"p{k}"] for k in range(len(names))], float)
+        if self.logit:
+            u = to_unit(u)
+        return self.simulator({name: float(u[k]) for k, name in enumerate(names)})
+
+
+def to_unit(x: np.ndarray) -> np.ndarray:
+    """The logistic function: a logit back to its quantile in (0, 1) (0 or 1 only where floats round there)."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, float)))
 
 
 @dataclass
@@ -149,7 +161,7 @@ def _sampler(pyabc: Any, workers: int, kind: str) -> Iterator[Any]:
 
 def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, float], population: int, generations: int,
           seed: int = 1, workers: int = 1, sampler: str = "processes", quiet: bool = True, max_simulations: int = 0,
-          transition: str = "kde", min_effective_share: float = 0.0) -> Posterior:
+          transition: str = "kde", min_effective_share: float = 0.0, space: str = "unit") -> Posterior:
     """Run ABC-SMC and return a generation's weighted particles as the posterior: the last one, or with
     ``min_effective_share`` > 0 the last whose effective sample size is at least that share of its particles
     (``chosen_generation``).
@@ -160,18 +172,22 @@ def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, fl
     """
     if transition not in TRANSITIONS:
         raise ValueError(f"transition = {transition!r} is not one of {', '.join(TRANSITIONS)}")
+    if space not in SPACES:
+        raise ValueError(f"space = {space!r} is not one of {', '.join(SPACES)}")
+    logit = space == "logit"
     pyabc = _pyabc()
     if quiet:
         for name in ("ABC", "pyabc", "Sampler", "Epsilon", "History", "Distance", "Acceptor", "Population", "Transition"):
             logging.getLogger(name).setLevel(logging.WARNING)
     names = simulator.prior.names
-    prior = pyabc.Distribution(**{f"p{k}": pyabc.RV("uniform", 0.0, 1.0) for k in range(len(names))})
+    prior = pyabc.Distribution(**{f"p{k}": pyabc.RV("logistic", 0.0, 1.0) if logit else pyabc.RV("uniform", 0.0, 1.0)
+                                  for k in range(len(names))})
     distance = ScaledDistance(tuple((s.name, float(scales[s.name])) for s in simulator.statistics))
     t0, c0 = time.time(), time.process_time()
     np.random.seed(seed)  # noqa: NPY002 -- pyabc draws from numpy's global generator
     with tempfile.TemporaryDirectory(prefix="scamsim-abc-") as tmp, _sampler(pyabc, workers, sampler) as smp:
         proposal = getattr(pyabc, TRANSITIONS[transition])()
-        abc = pyabc.ABCSMC(_Model(simulator), prior, distance, population_size=population, sampler=smp,
+        abc = pyabc.ABCSMC(_Model(simulator, logit), prior, distance, population_size=population, sampler=smp,
                            transitions=proposal)
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), dict(observed))
         limit = {"max_total_nr_simulations": max_simulations} if max_simulations > 0 else {}
@@ -184,6 +200,8 @@ def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, fl
         frame, w = history.get_distribution(m=0, t=gen)
         total = int(history.total_nr_simulations)
     u = frame[[f"p{k}" for k in range(len(names))]].to_numpy(float)
+    if logit:
+        u = to_unit(u)
     values = [simulator.prior.values(dict(zip(names, row, strict=True))) for row in u]
     samples = pd.DataFrame(values, columns=names)
     for k, name in enumerate(names):

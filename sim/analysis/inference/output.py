@@ -51,7 +51,7 @@ def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) 
     scales = {s.name: s.scale for s in spec.statistics}
     post = infer(sim, observed, scales, budget.population, budget.generations, budget.seed, n_workers, budget.sampler,
                  max_simulations=budget.max_simulations, transition=budget.transition,
-                 min_effective_share=budget.min_effective_share)
+                 min_effective_share=budget.min_effective_share, space=budget.space)
     libs = {}
     for name in LIBRARIES:
         try:

@@ -14,6 +14,7 @@ touching code (for instance to the dated history scenario once it exists)::
     workers = 2
     sampler = "processes"    # or "dask" (a local Dask cluster of `workers` processes)
     transition = "kde"       # or "local": the proposal between generations (TRANSITIONS below)
+    space = "unit"           # or "logit": where pyabc's proposal works (SPACES below)
     min_effective_share = 0.1  # the posterior is the last generation whose effective sample size is at least this
                              # share of its particles (0, the default: the last generation, whatever its weights)
     overrides = []           # scenario --set strings applied to every simulation
@@ -48,9 +49,13 @@ SAMPLERS = ("processes", "dask")
 #: over the whole previous generation (pyabc's default), "local" one with each particle's own covariance from its
 #: nearest neighbours, meant for posteriors a single global kernel fits badly (docs/calibration.md).
 TRANSITIONS = {"kde": "MultivariateNormalTransition", "local": "LocalTransition"}
+#: Where pyabc sees the parameters: "unit", the unit cube with uniform priors (a box, which a Gaussian proposal fits
+#: badly in many dimensions: its corners get little proposal density and large weights), or "logit", the logit of the
+#: unit cube with standard logistic priors (the same prior on the parameters, with no edges; docs/calibration.md).
+SPACES = ("unit", "logit")
 KINDS = ("level", "response")
 RUN_KEYS = ("parameters", "last_week", "population", "generations", "seed", "workers", "sampler", "overrides", "max_simulations",
-            "transition", "min_effective_share")
+            "transition", "min_effective_share", "space")
 
 
 class SpecError(ScenarioError):
@@ -86,6 +91,7 @@ class Budget:
     #: the posterior is the last generation whose effective sample size is at least this share of its particles
     #: (0: the last generation); declared before a run, so degenerate weights cannot be chosen after seeing them
     min_effective_share: float = 0.0
+    space: str = "unit"  # where pyabc's proposal works (SPACES)
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,7 @@ def _budget(where: str, table: dict[str, Any], base: Budget | None, problems: li
                             "the particles)")
         else:
             values["min_effective_share"] = float(share)
-    for key, allowed in (("sampler", SAMPLERS), ("transition", TRANSITIONS)):
+    for key, allowed in (("sampler", SAMPLERS), ("transition", TRANSITIONS), ("space", SPACES)):
         if key in table:
             if table[key] not in allowed:
                 problems.append(f"{where}: {key} = {table[key]!r} is not one of {', '.join(allowed)}")
