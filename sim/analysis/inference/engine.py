@@ -194,10 +194,10 @@ def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, fl
         history = abc.run(max_nr_populations=generations, minimum_epsilon=0.0, **limit)
         pops = history.get_all_populations()
         pops = pops[pops["t"] >= 0].copy()
-        pops["effective_sample_size"] = [effective_sample_size(np.asarray(history.get_distribution(m=0, t=int(t))[1], float))
-                                         for t in pops["t"]]
+        dists = {int(t): history.get_distribution(m=0, t=int(t)) for t in pops["t"]}  # read once: weights, then the chosen
+        pops["effective_sample_size"] = [effective_sample_size(np.asarray(dists[int(t)][1], float)) for t in pops["t"]]
         gen = chosen_generation(pops, min_effective_share)
-        frame, w = history.get_distribution(m=0, t=gen)
+        frame, w = dists[gen]
         total = int(history.total_nr_simulations)
     u = frame[[f"p{k}" for k in range(len(names))]].to_numpy(float)
     if logit:
