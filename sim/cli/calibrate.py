@@ -26,6 +26,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return print_errors([f"--out: {problem}"])
     if args.workers is not None and args.workers < 1:
         return print_errors([f"--workers = {args.workers}: must be at least 1"])
+    if args.screen:
+        return _screen(args)
     try:
         spec = load_spec(args.spec)
         post, manifest = calibrate_spec(spec, small=args.small, workers=args.workers)
@@ -55,6 +57,36 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _screen(args: argparse.Namespace) -> int:
+    from sim.analysis.inference.output import screen_spec, write_screening
+    from sim.analysis.inference.spec import load_spec
+    from sim.scenario.loader import ScenarioError
+
+    try:
+        spec = load_spec(args.spec)
+        result, manifest = screen_spec(spec, small=args.small, workers=args.workers)
+    except ScenarioError as exc:
+        return print_errors(list(exc.problems))
+    except ImportError as exc:
+        print(f"error: the screening needs SALib ({exc}); pip install -e '.[calibrate]'", file=sys.stderr)
+        return EXIT_FAILURE
+    command = ["scamsim", "calibrate", str(args.spec), "--screen", "--out", str(args.out), *(["--small"] if args.small else []),
+               *(["--workers", str(args.workers)] if args.workers is not None else [])]
+    write_screening(Path(args.out), result, manifest, command)
+    sc = spec.screening
+    print(f"screening: {manifest['runs']} runs in {result.seconds:.0f} s ({sc.trajectories} trajectories, {sc.levels} levels)")
+    best = (result.table[result.table["parameter"] != "(seed)"].sort_values("mu_star_scaled", ascending=False)
+            .groupby("parameter", sort=False).head(1))
+    for row in best.itertuples():
+        mark = "calibrate" if row.parameter in result.selected else "marginalise"
+        print(f"  {mark:11} {row.parameter}: largest mu* {row.mu_star_scaled:.2f} scales on {row.statistic} "
+              f"(seed's {row.noise_scaled:.2f})")
+    print(f"rule: mu* >= {sc.threshold:g} scales and >= {sc.noise_factor:g} x the seed's on some statistic; "
+          f"{len(result.selected)} of {len(manifest['candidates'])} selected")
+    print(f"wrote {args.out}/effects.csv, design.csv, manifest.json")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("calibrate", help="Bayesian calibration (ABC-SMC) of a scenario's uncertain parameters",
                        description="Calibrate the parameters named in a calibration spec (experiments/calibration.toml) "
@@ -63,5 +95,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("spec", metavar="SPEC", help="calibration spec file (.toml)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (replaced whole when the run succeeds)")
     p.add_argument("--small", action="store_true", help="the spec's [small] budget: a quick check, not a calibration")
+    p.add_argument("--screen", action="store_true",
+                   help="instead of calibrating, screen the candidate parameters (Morris elementary effects, the spec's "
+                        "[screening] table) and write which ones the statistics can inform")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: the spec's)")
     p.set_defaults(func=cmd_calibrate)

@@ -8,6 +8,8 @@ ABC-SMC (``pyabc``, the optional ``calibrate`` extra) over the uncertain paramet
   log-uniform on each range, sampled on the unit cube.
 - ``statistics``: the model's summary statistics (levels and responses to shocks over dated week windows).
 - ``simulator``: ``theta -> statistics``: the scenario with the parameters set, run to the spec's last week.
+- ``screening``: Morris elementary effects of the candidate parameters on the statistics, with the seed as a
+  null factor, and the declared rule that picks the parameters to calibrate (the rest are marginalised).
 - ``engine``: the ABC-SMC run (process pool or Dask) and its posterior samples.
 - ``output``: the posterior folder (samples, generations, manifest), written whole or not at all.
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.inference.simulator import Simulator
+from sim.analysis.inference.simulator import NUISANCE, Simulator
 from sim.analysis.inference.spec import SPACES, TRANSITIONS
 
 
@@ -198,13 +198,23 @@ def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, fl
         pops["effective_sample_size"] = [effective_sample_size(np.asarray(dists[int(t)][1], float)) for t in pops["t"]]
         gen = chosen_generation(pops, min_effective_share)
         frame, w = dists[gen]
+        if simulator.nuisance is not None:  # the marginalised values are in the particles' summary statistics
+            particles = history.get_population(t=gen).particles
+            frame = pd.DataFrame([dict(p.parameter) for p in particles])
+            w = np.array([p.weight for p in particles], float)
+            nuisance = np.array([[p.sum_stat[NUISANCE + n] for n in simulator.nuisance.names] for p in particles], float)
         total = int(history.total_nr_simulations)
     u = frame[[f"p{k}" for k in range(len(names))]].to_numpy(float)
     if logit:
         u = to_unit(u)
-    values = [simulator.prior.values(dict(zip(names, row, strict=True))) for row in u]
-    samples = pd.DataFrame(values, columns=names)
-    for k, name in enumerate(names):
+    all_names = list(names)
+    if simulator.nuisance is not None:
+        u = np.hstack([u, nuisance])
+        all_names += simulator.nuisance.names
+    priors = simulator.prior.ranges + (simulator.nuisance.ranges if simulator.nuisance is not None else ())
+    values = [{r.key: r.value(min(max(float(x), 0.0), 1.0)) for r, x in zip(priors, row, strict=True)} for row in u]
+    samples = pd.DataFrame(values, columns=all_names)
+    for k, name in enumerate(all_names):
         samples[f"u:{name}"] = u[:, k]
     samples["weight"] = np.asarray(w, float) / float(np.sum(w))
     gens = pops[["t", "epsilon", "samples", "particles", "effective_sample_size"]].rename(columns={"samples": "simulations"})

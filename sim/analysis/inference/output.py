@@ -34,7 +34,8 @@ def simulator_for(spec: Spec, small: bool = False) -> Simulator:
     """The simulator of a spec (its scenario with the budget's overrides); a SpecError if the statistics do not fit."""
     budget = spec.budget_for(small)
     params = load_scenario(spec.scenario, budget.overrides).params
-    sim = Simulator(params, prior_for(spec.ranges, budget.parameters), spec.statistics, budget.last_week)
+    nuisance = prior_for(spec.ranges, budget.marginalised) if budget.marginalised else None
+    sim = Simulator(params, prior_for(spec.ranges, budget.parameters), spec.statistics, budget.last_week, nuisance)
     problems = sim.check()
     if problems:
         raise SpecError([f"{spec.path} {p}" for p in problems])
@@ -65,8 +66,9 @@ def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) 
         "ranges_sha256": hashlib.sha256(spec.ranges.read_bytes()).hexdigest(),
         "mode": "small" if small else "full", "budget": {**asdict(budget), "workers": n_workers},
         "seed": budget.seed, "reproducible": n_workers <= 1,
-        "parameters": [{"key": r.key, "lo": r.lo, "hi": r.hi, "scale": r.scale, "integer": r.integer, "source": r.source}
-                       for r in sim.prior.ranges],
+        "parameters": [{"key": r.key, "lo": r.lo, "hi": r.hi, "scale": r.scale, "integer": r.integer, "source": r.source,
+                        "calibrated": r in sim.prior.ranges}
+                       for r in sim.prior.ranges + (sim.nuisance.ranges if sim.nuisance is not None else ())],
         "statistics": [asdict(s) for s in spec.statistics],
         "method": "ABC-SMC (pyabc), Euclidean distance of (simulated - observed) / scale, median epsilon",
         "simulations": post.simulations, "generations": len(post.generations),
@@ -81,6 +83,44 @@ def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) 
     if at_end != code_at_start:  # the checkout changed under the run: say so rather than name one of the two
         manifest["code_version_at_end"] = at_end
     return post, manifest
+
+
+def screen_spec(spec: Spec, small: bool = False, workers: int | None = None) -> tuple[Any, dict[str, Any]]:
+    """Screen the budget's candidates (parameters + marginalised) by the spec's ``[screening]``; result and manifest."""
+    from sim.analysis.inference.screening import screen
+
+    budget = spec.budget_for(small)
+    code_at_start = git_commit()
+    sim = simulator_for(spec, small)
+    candidates = prior_for(spec.ranges, (*budget.parameters, *budget.marginalised))
+    n_workers = budget.workers if workers is None else workers
+    result = screen(sim, candidates, spec.screening, n_workers)
+    manifest = {
+        "spec": _where(spec.path), "spec_sha256": hashlib.sha256(spec.path.read_bytes()).hexdigest(),
+        "scenario": _where(spec.scenario), "scenario_sha256": hashlib.sha256(spec.scenario.read_bytes()).hexdigest(),
+        "params_hash": params_hash(sim.params), "ranges": _where(spec.ranges), "mode": "small" if small else "full",
+        "screening": asdict(spec.screening), "last_week": budget.last_week, "overrides": list(budget.overrides),
+        "candidates": candidates.names, "runs": len(result.design), "selected": list(result.selected),
+        "marginalised": [n for n in candidates.names if n not in result.selected],
+        "method": "Morris elementary effects (SALib) on the unit-cube quantiles, the seed as a null factor; effects in "
+                  "observation scales",
+        "seconds": round(result.seconds, 1), "workers": n_workers, "code_version": code_at_start,
+        "versions": {**versions(), "SALib": version("SALib")},
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    return result, manifest
+
+
+def write_screening(out: Path, result: Any, manifest: dict[str, Any], command: list[str]) -> None:
+    """The screening folder (``effects.csv``, ``design.csv``, ``manifest.json``), moved into place whole."""
+    manifest = {**manifest, "command": shlex.join(command)}
+
+    def write(tmp: Path) -> None:
+        write_csv(tmp / "effects.csv", result.table.round(6))
+        write_csv(tmp / "design.csv", result.design)
+        write_json(tmp / "manifest.json", manifest)
+
+    write_folder(out, write)
 
 
 def _where(path: Path) -> str:

@@ -9,6 +9,10 @@ further, and reads every statistic of the spec from the run's records:
 - ``compounds``: mean number of compounds standing in the named jurisdictions over the window;
 - ``held_ratio``: ``held`` over ``weeks`` divided by ``held`` over ``base_weeks`` (a response to a shock).
 
+With marginalised parameters (``nuisance``), each call also draws their quantiles from the prior, from the same
+generator as its seed, and returns them beside the statistics as ``NUISANCE + name`` (the distance reads only the
+statistics), so the value each accepted particle ran with is kept with it.
+
 Windows are model weeks (week 1 is the first recorded week after the burn-in; in the Mekong scenario the first
 week of 2021), inclusive at both ends.
 """
@@ -24,6 +28,9 @@ from sim.analysis.inference.prior import Prior
 from sim.analysis.inference.spec import Statistic
 from sim.params.declarations import Params
 from sim.scenario.values import apply_values
+
+#: Prefix of the returned entries that hold a marginalised parameter's quantile (not a statistic).
+NUISANCE = "nuisance:"
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,7 @@ class Simulator:
     prior: Prior
     statistics: tuple[Statistic, ...]
     last_week: int
+    nuisance: Prior | None = None  # marginalised parameters: drawn from their prior in every call
 
     def check(self) -> list[str]:
         """Problems that would make every simulation fail (unknown jurisdictions, a window past the run)."""
@@ -100,7 +108,11 @@ class Simulator:
         """pyabc's model interface: unit-cube quantiles in, statistics out; the seed is drawn from numpy's
         global generator, which pyabc seeds (in each worker process when it runs several)."""
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 -- the generator pyabc seeds
-        return self.run(self.prior.values(u), seed)
+        if self.nuisance is None:
+            return self.run(self.prior.values(u), seed)
+        un = {name: float(x) for name, x in zip(self.nuisance.names, np.random.random(len(self.nuisance.names)), strict=True)}  # noqa: NPY002
+        stats = self.run({**self.prior.values(u), **self.nuisance.values(un)}, seed)
+        return {**stats, **{NUISANCE + name: x for name, x in un.items()}}
 
     def many(self, values: Sequence[dict[str, float | int]], seeds: Sequence[int]) -> list[dict[str, float]]:
         return [self.run(v, s) for v, s in zip(values, seeds, strict=True)]

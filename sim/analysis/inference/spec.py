@@ -18,6 +18,13 @@ touching code (for instance to the dated history scenario once it exists)::
     min_effective_share = 0.1  # the posterior is the last generation whose effective sample size is at least this
                              # share of its particles (0, the default: the last generation, whatever its weights)
     overrides = []           # scenario --set strings applied to every simulation
+    marginalised = []        # keys of the ranges file drawn from their prior in every simulation, not proposed by
+                             # ABC-SMC (parameters the statistics barely inform; docs/calibration.md, screening)
+
+    [screening]              # `scamsim calibrate SPEC --screen`: which parameters can the statistics inform?
+    trajectories = 24        # Morris trajectories over parameters + marginalised (and the seed as a null factor)
+    threshold = 0.5          # calibrate a parameter whose mean absolute elementary effect on some statistic is at
+    noise_factor = 2.0       # least this many observation scales and this many times the seed's (the noise floor)
 
     [small]                  # what --small changes: any [calibration] key but scenario and ranges
     population = 16
@@ -55,7 +62,7 @@ TRANSITIONS = {"kde": "MultivariateNormalTransition", "local": "LocalTransition"
 SPACES = ("unit", "logit")
 KINDS = ("level", "response")
 RUN_KEYS = ("parameters", "last_week", "population", "generations", "seed", "workers", "sampler", "overrides", "max_simulations",
-            "transition", "min_effective_share", "space")
+            "transition", "min_effective_share", "space", "marginalised")
 
 
 class SpecError(ScenarioError):
@@ -92,6 +99,24 @@ class Budget:
     #: (0: the last generation); declared before a run, so degenerate weights cannot be chosen after seeing them
     min_effective_share: float = 0.0
     space: str = "unit"  # where pyabc's proposal works (SPACES)
+    #: drawn from their prior in every simulation and recorded with each particle, not proposed by ABC-SMC: the
+    #: posterior integrates over them (exact ABC, since their proposal is their prior), while the proposal works in
+    #: the dimension of ``parameters`` only
+    marginalised: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Screening:
+    """Morris elementary-effects screening of the candidate parameters (``parameters`` + ``marginalised``)."""
+
+    trajectories: int = 24
+    levels: int = 4
+    seed: int = 1
+    #: the declared rule (``sim.analysis.inference.screening.selected``): calibrate a parameter whose mean absolute
+    #: elementary effect (mu*) on at least one statistic is at least ``threshold`` observation scales and at least
+    #: ``noise_factor`` times the seed's mu* on that statistic
+    threshold: float = 0.5
+    noise_factor: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -102,6 +127,7 @@ class Spec:
     budget: Budget
     small: Budget
     statistics: tuple[Statistic, ...]
+    screening: Screening = Screening()
 
     def budget_for(self, small: bool) -> Budget:
         return self.small if small else self.budget
@@ -136,7 +162,7 @@ def _budget(where: str, table: dict[str, Any], base: Budget | None, problems: li
         if key not in known:
             problems.append(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(known))})")
     values: dict[str, Any] = {} if base is None else dataclasses.asdict(base)
-    for key in ("parameters", "overrides"):
+    for key in ("parameters", "overrides", "marginalised"):
         if key in table:
             values[key] = _strings(where, key, table[key], problems)
     for key, lo in (("last_week", 1), ("population", 2), ("generations", 1), ("seed", 0), ("workers", 1), ("max_simulations", 0)):
@@ -162,7 +188,37 @@ def _budget(where: str, table: dict[str, Any], base: Budget | None, problems: li
         return Budget((), 1, 2, 1)
     if not values["parameters"]:
         problems.append(f"{where}: parameters is empty; name at least one key of the ranges file")
-    return Budget(**{**values, "parameters": tuple(values["parameters"]), "overrides": tuple(values.get("overrides", ()))})
+    marginalised = tuple(values.get("marginalised", ()))
+    both = sorted(set(marginalised) & set(values["parameters"]))
+    if both:
+        problems.append(f"{where}: {', '.join(both)} both in parameters and in marginalised; a parameter is either proposed "
+                        "by ABC-SMC or drawn from its prior, not both")
+    return Budget(**{**values, "parameters": tuple(values["parameters"]), "overrides": tuple(values.get("overrides", ())),
+                     "marginalised": marginalised})
+
+
+def _screening(where: str, table: Any, problems: list[str]) -> Screening:
+    if not isinstance(table, dict):
+        problems.append(f"{where}: must be a table")
+        return Screening()
+    allowed = {f.name for f in dataclasses.fields(Screening)}
+    for key in table:
+        if key not in allowed:
+            problems.append(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
+    values: dict[str, Any] = {}
+    for key, lo in (("trajectories", 2), ("levels", 2), ("seed", 0)):
+        if key in table:
+            values[key] = _int(where, key, table[key], lo, problems)
+    if values.get("levels", 4) % 2:
+        problems.append(f"{where}: levels = {values['levels']} must be even (Morris's step of levels / (2 (levels - 1)))")
+    for key in ("threshold", "noise_factor"):
+        if key in table:
+            v = table[key]
+            if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0:
+                problems.append(f"{where}: {key} = {v!r} must be a number at least 0")
+            else:
+                values[key] = float(v)
+    return Screening(**values)
 
 
 def _statistic(where: str, name: str, t: Any, problems: list[str]) -> Statistic | None:
@@ -217,8 +273,8 @@ def load_spec(path: str | Path) -> Spec:
     _, data = read_toml(path, "calibration spec")
     problems: list[str] = []
     for key in data:
-        if key not in ("calibration", "small", "statistics"):
-            problems.append(f"{path}: unknown table [{key}] (allowed: calibration, small, statistics)")
+        if key not in ("calibration", "small", "statistics", "screening"):
+            problems.append(f"{path}: unknown table [{key}] (allowed: calibration, screening, small, statistics)")
     main = data.get("calibration")
     if not isinstance(main, dict):
         raise SpecError([*problems, f"{path}: missing the [calibration] table (scenario, ranges, parameters, ...)"])
@@ -228,6 +284,7 @@ def load_spec(path: str | Path) -> Spec:
         problems.append(f"{path}: [small] must be a table")
         small_table = {}
     small = _budget(f"{path} [small]", small_table, budget, problems)
+    screening = _screening(f"{path} [screening]", data.get("screening", {}), problems)
     files = {}
     for key in ("scenario", "ranges"):
         value = main.get(key)
@@ -255,10 +312,10 @@ def load_spec(path: str | Path) -> Spec:
             problems.append(f"{files['ranges']}: {exc}")
             keys = set()
         for label, b in (("calibration", budget), ("small", small)):
-            for p in b.parameters:
+            for p in (*b.parameters, *b.marginalised):
                 if keys and p not in keys:
                     problems.append(f"{path} [{label}]: parameter {p!r} has no range in {files['ranges'].name} "
                                     f"(ranged: {', '.join(sorted(keys))})")
     if problems:
         raise SpecError(problems)
-    return Spec(path, files["scenario"], files["ranges"], budget, small, tuple(stats))
+    return Spec(path, files["scenario"], files["ranges"], budget, small, tuple(stats), screening)
