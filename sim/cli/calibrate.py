@@ -75,12 +75,12 @@ def _screen(args: argparse.Namespace) -> int:
     write_screening(Path(args.out), result, manifest, command)
     sc = spec.screening
     print(f"screening: {manifest['runs']} runs in {result.seconds:.0f} s ({sc.trajectories} trajectories, {sc.levels} levels)")
-    best = (result.table[result.table["parameter"] != "(seed)"].sort_values("mu_star_scaled", ascending=False)
-            .groupby("parameter", sort=False).head(1))
-    for row in best.itertuples():
+    t = result.table[result.table["parameter"] != "(seed)"].copy()
+    t["signal"] = t["mu_star_scaled"] / t["noise_scaled"]  # the statistic where the parameter stands out most from noise
+    for row in t.sort_values("signal", ascending=False).groupby("parameter", sort=False).head(1).itertuples():
         mark = "calibrate" if row.parameter in result.selected else "marginalise"
-        print(f"  {mark:11} {row.parameter}: largest mu* {row.mu_star_scaled:.2f} scales on {row.statistic} "
-              f"(seed's {row.noise_scaled:.2f})")
+        print(f"  {mark:11} {row.parameter}: mu* {row.mu_star_scaled:.2f} scales on {row.statistic} "
+              f"(the seed's {row.noise_scaled:.2f})")
     print(f"rule: mu* >= {sc.threshold:g} scales and >= {sc.noise_factor:g} x the seed's on some statistic; "
           f"{len(result.selected)} of {len(manifest['candidates'])} selected")
     print(f"wrote {args.out}/effects.csv, design.csv, manifest.json")
