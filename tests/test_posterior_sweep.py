@@ -16,7 +16,7 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from sim.analysis.headline_posterior import HELD, LOSSES, bands, reduction_probability
+from sim.analysis.headline_posterior import HELD, LOSSES, bands, dependence, reduction_probability
 from sim.experiments import load_experiment, load_results, run_sweep
 from sim.experiments.plan import plan
 from sim.scenario.loader import ScenarioError
@@ -150,6 +150,23 @@ def test_bands_give_median_and_90_percent_band_per_point():
     out = bands(wide, ["policy.type", "policy.raid_frequency"]).set_index("measure")
     assert out.loc[HELD, "median"] == pytest.approx(0.5) and out.loc[HELD, "q05"] == pytest.approx(0.05)
     assert out.loc[HELD, "q95"] == pytest.approx(0.95) and out.loc[LOSSES, "median"] == pytest.approx(1.5)
+
+
+def test_dependence_is_the_rank_correlation_of_each_draw_with_the_answer():
+    """A parameter the answer rises with monotonically has Spearman 1 whatever the shape; one it ignores has an interval
+    holding 0 (here it is a fixed permutation with a small rank correlation); a constant draw is undefined, not 0."""
+    n = 40
+    held = list(np.linspace(0.5, 1.2, n))
+    wide = results_table(held, [1.0] * n)
+    wide["posterior.a"] = np.exp(np.linspace(0, 3, n))  # monotone in held
+    wide["posterior.b"] = np.random.default_rng(0).permutation(n).astype(float)
+    wide["posterior.c"] = 7.0
+    out = dependence(wide, ["policy.type", "policy.raid_frequency"]).set_index("parameter")
+    assert out.loc["a", "spearman"] == pytest.approx(1.0) and out.loc["a", "replications"] == n
+    assert out.loc["b", "low"] < 0 < out.loc["b", "high"] and out.loc["b", "low"] < out.loc["b", "spearman"] < out.loc["b", "high"]
+    half = 1.6449 * 1.06 / np.sqrt(n - 3)  # Fisher z, 90%
+    assert np.arctanh(out.loc["b", "high"]) - np.arctanh(out.loc["b", "spearman"]) == pytest.approx(half, rel=1e-3)
+    assert np.isnan(out.loc["c", "spearman"])
 
 
 @pytest.mark.parametrize(("name", "points"), [("douglas_posterior.toml", 28), ("phase_posterior.toml", 20)])

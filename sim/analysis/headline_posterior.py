@@ -16,8 +16,14 @@ Per design point this gives
   (Beta(k + 1/2, n - k + 1/2) quantiles; the lower end is 0 when k = 0 and the upper 1 when k = n, Brown,
   Cai & DasGupta 2001), which says how much more replications would sharpen it.
 
+Per design point it also says **which parameters the answer depends on**: the Spearman rank correlation, across
+replications, of each drawn parameter (calibrated or marginalised) with the persistence of people held, with a
+90% interval from Fisher's z transform and the standard error 1.06 / sqrt(n - 3) of a rank correlation (Fieller,
+Hartley & Pearson 1957). That is the sensitivity analysis of the answer over the posterior: a parameter the 2022
+record left open (marginalised, or wide) and that the answer tracks is where the answer is least sure.
+
 ``python -m sim.analysis.headline_posterior RESULTS [--out DIR]`` writes bands.csv,
-reduction_probability.csv, provenance.json (the experiment, posterior and commits the tables come from) and the
+reduction_probability.csv, dependence.csv, provenance.json (the experiment, posterior and commits the tables come from) and the
 figure (bands against raid frequency per policy type).
 """
 
@@ -90,6 +96,33 @@ def reduction_probability(wide: pd.DataFrame, by: list[str], threshold: float = 
         low, high = jeffreys(k, n, level)
         rows.append({**dict(zip(by, key, strict=True)), "measure": measure, "replications": n, "reductions": k,
                      "probability": k / n if n else float("nan"), "low": low, "high": high})
+    return pd.DataFrame(rows)
+
+
+def dependence(wide: pd.DataFrame, by: list[str], measure: str = HELD, level: float = LEVEL) -> pd.DataFrame:
+    """Per design point and drawn parameter (``posterior.NAME`` columns): Spearman's rank correlation with ``measure``
+    across replications, and its interval (Fisher's z, standard error 1.06 / sqrt(n - 3)). Undefined (NaN) with fewer
+    than four defined replications or a parameter (or measure) that does not vary."""
+    from scipy.stats import norm, spearmanr
+
+    cols = [c for c in wide.columns if c.startswith(DRAW_PREFIX)]
+    z = float(norm.ppf(0.5 + level / 2))
+    rows = []
+    for key, frame in _policy_rows(wide).groupby(by, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        y = frame[measure].to_numpy(float) if measure in frame else np.full(len(frame), np.nan)
+        for c in cols:
+            x = frame[c].to_numpy(float)
+            ok = np.isfinite(x) & np.isfinite(y)
+            n = int(ok.sum())
+            r = low = high = float("nan")
+            if n >= 4 and np.ptp(x[ok]) > 0 and np.ptp(y[ok]) > 0:
+                r = float(spearmanr(x[ok], y[ok]).statistic)
+                half = z * 1.06 / np.sqrt(n - 3)
+                centre = np.arctanh(np.clip(r, -0.999999, 0.999999))
+                low, high = float(np.tanh(centre - half)), float(np.tanh(centre + half))
+            rows.append({**dict(zip(by, key, strict=True)), "parameter": c[len(DRAW_PREFIX):], "measure": measure,
+                         "replications": n, "spearman": r, "low": low, "high": high})
     return pd.DataFrame(rows)
 
 
@@ -169,7 +202,8 @@ def provenance(results: Results) -> dict:
 
 
 def write_headline(results_path: str | Path, out: str | Path | None = None) -> list[Path]:
-    """bands.csv, reduction_probability.csv, provenance.json and headline-bands.png/.svg in ``out`` (default RESULTS/headline)."""
+    """bands.csv, reduction_probability.csv, provenance.json, dependence.csv (over a posterior) and
+    headline-bands.png/.svg in ``out`` (default RESULTS/headline)."""
     import json
 
     from sim.viz.sweeps import save
@@ -181,6 +215,10 @@ def write_headline(results_path: str | Path, out: str | Path | None = None) -> l
     written = [folder / "bands.csv", folder / "reduction_probability.csv", folder / "provenance.json"]
     table.to_csv(written[0], index=False, float_format="%.6g")
     prob.to_csv(written[1], index=False, float_format="%.6g")
+    if results.manifest.get("posterior"):
+        dep = dependence(results.wide(), list(results.parameters) or ["point"])
+        written.append(folder / "dependence.csv")
+        dep.to_csv(written[-1], index=False, float_format="%.6g")
     written[2].write_text(json.dumps(provenance(results), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if {"policy.raid_frequency", "policy.type"} <= set(table.columns):
         post = results.manifest.get("posterior") or {}
