@@ -492,3 +492,27 @@ def test_bad_screening_or_marginalised_keys_are_named(tmp_path, add, expected):
     with pytest.raises(SpecError) as exc:
         load_spec(path)
     assert any(expected in p and str(path) in p for p in exc.value.problems), exc.value.problems
+
+
+def test_screening_runs_through_the_cli_and_partitions_the_candidates(tmp_path, capsys):
+    """scamsim calibrate --screen on the tiny spec: the folder is written whole, the design has (k + 2) runs per
+    trajectory, selected and marginalised partition the candidates, the same spec gives the same effects twice, and a
+    bad [screening] key is a named error with no folder."""
+    pytest.importorskip("SALib")
+    from sim.cli.main import main
+
+    path = tiny_spec(tmp_path)
+    path.write_text(path.read_text().replace("[statistics.held]", "[screening]\ntrajectories = 3\n\n[statistics.held]"))
+    outs = [tmp_path / "screen1", tmp_path / "screen2"]
+    for out in outs:
+        assert main(["calibrate", str(path), "--screen", "--out", str(out), "--workers", "1"]) == 0
+    assert sorted(p.name for p in outs[0].iterdir()) == ["design.csv", "effects.csv", "manifest.json"]
+    manifest = json.loads((outs[0] / "manifest.json").read_text())
+    assert len(pd.read_csv(outs[0] / "design.csv")) == 3 * (2 + 2) == manifest["runs"]
+    assert sorted(manifest["selected"] + manifest["marginalised"]) == sorted(manifest["candidates"])
+    assert (outs[0] / "effects.csv").read_bytes() == (outs[1] / "effects.csv").read_bytes()
+    path.write_text(path.read_text().replace("trajectories = 3", "trajectories = 1"))
+    bad = tmp_path / "bad"
+    assert main(["calibrate", str(path), "--screen", "--out", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "trajectories = 1 must be a whole number of at least 2" in err and "Traceback" not in err and not bad.exists()
