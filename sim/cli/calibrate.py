@@ -36,9 +36,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     except LibraryMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    command = ["scamsim", "calibrate", str(args.spec), "--out", str(args.out), *(["--small"] if args.small else []),
-               *(["--workers", str(args.workers)] if args.workers is not None else [])]
-    write_posterior(out, post, manifest, command)
+    write_posterior(out, post, manifest, _command(args))
     names = [p["key"] for p in manifest["parameters"]]
     print(f"{manifest['mode']} calibration: {post.simulations} simulations in {post.seconds:.0f} s, "
           f"{len(post.generations)} generations, final tolerance {manifest['final_epsilon']:.3g}")
@@ -57,6 +55,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command(args: argparse.Namespace) -> list[str]:
+    """The command line that rebuilds the folder, as its manifest records it."""
+    return ["scamsim", "calibrate", str(args.spec), *(["--screen"] if args.screen else []), "--out", str(args.out),
+            *(["--small"] if args.small else []), *(["--workers", str(args.workers)] if args.workers is not None else [])]
+
+
 def _screen(args: argparse.Namespace) -> int:
     from sim.analysis.inference.output import screen_spec, write_screening
     from sim.analysis.inference.spec import load_spec
@@ -68,11 +72,10 @@ def _screen(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         return print_errors(list(exc.problems))
     except ImportError as exc:
-        print(f"error: the screening needs SALib ({exc}); pip install -e '.[calibrate]'", file=sys.stderr)
+        print(f"error: the screening needs SALib ({exc}): pip install -e '.[calibrate]' (the optional 'calibrate' extra)",
+              file=sys.stderr)
         return EXIT_FAILURE
-    command = ["scamsim", "calibrate", str(args.spec), "--screen", "--out", str(args.out), *(["--small"] if args.small else []),
-               *(["--workers", str(args.workers)] if args.workers is not None else [])]
-    write_screening(Path(args.out), result, manifest, command)
+    write_screening(Path(args.out), result, manifest, _command(args))
     sc = spec.screening
     print(f"screening: {manifest['runs']} runs in {result.seconds:.0f} s ({sc.trajectories} trajectories, {sc.levels} levels)")
     t = result.table[result.table["parameter"] != "(seed)"].copy()
