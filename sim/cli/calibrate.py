@@ -71,10 +71,6 @@ def _screen(args: argparse.Namespace) -> int:
         result, manifest = screen_spec(spec, small=args.small, workers=args.workers)
     except ScenarioError as exc:
         return print_errors(list(exc.problems))
-    except ImportError as exc:
-        print(f"error: the screening needs SALib ({exc}): pip install -e '.[calibrate]' (the optional 'calibrate' extra)",
-              file=sys.stderr)
-        return EXIT_FAILURE
     write_screening(Path(args.out), result, manifest, _command(args))
     sc = spec.screening
     print(f"screening: {manifest['runs']} runs in {result.seconds:.0f} s ({sc.trajectories} trajectories, {sc.levels} levels)")
