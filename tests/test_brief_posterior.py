@@ -63,6 +63,32 @@ def test_the_douglas_table_and_sentence_quote_the_csv() -> None:
     assert f"{region['probability']:.3f} [{region['low']:.2f}, {region['high']:.2f}]" in rows[rates.index(rate)]
 
 
+def _with_dependence(tmp_path, rows) -> posterior.PosteriorHeadline:
+    rate = posterior.status_quo_rate()
+    frame = pd.DataFrame([{"policy.type": pt, "policy.raid_frequency": f, "parameter": name, "measure": posterior.REGION,
+                           "replications": 40, "spearman": r, "low": lo, "high": hi} for pt, f, name, r, lo, hi in rows])
+    frame["policy.raid_frequency"] = frame["policy.raid_frequency"].fillna(rate)
+    frame.to_csv(tmp_path / "dependence.csv", index=False)
+    return posterior.PosteriorHeadline("synthetic", pd.DataFrame(), pd.DataFrame(), tmp_path, {})
+
+
+def test_the_dependence_sentence_names_the_clear_correlations_strongest_first(tmp_path) -> None:
+    """Only the status quo's rows of case-by-case count; a parameter is named when its interval excludes 0, by |r|;
+    the chance count is a tenth of the parameters (90% intervals); none clear and no file are said, not errors."""
+    rows = [("case_by_case", None, "a", 0.30, 0.02, 0.55), ("case_by_case", None, "b", -0.60, -0.75, -0.38),
+            ("case_by_case", None, "c", 0.10, -0.18, 0.36), ("case_by_case", 12.0, "d", 0.90, 0.80, 0.95),
+            ("network", None, "e", 0.90, 0.80, 0.95)]
+    sentence = posterior.dependence_sentence(_with_dependence(tmp_path, rows))
+    assert "`b` -0.60 [-0.75, -0.38]; `a` +0.30 [+0.02, +0.55]" in sentence
+    assert "`c`" not in sentence and "`d`" not in sentence and "`e`" not in sentence
+    assert "of 3 parameters about 0.3 would clear 0 by chance" in sentence
+    none = posterior.dependence_sentence(_with_dependence(tmp_path, rows[2:3]))
+    assert none.startswith("no drawn parameter") and "(1 parameter," in none
+    (tmp_path / "dependence.csv").unlink()
+    bare = posterior.PosteriorHeadline("x", pd.DataFrame(), pd.DataFrame(), tmp_path, {})
+    assert "no dependence.csv" in posterior.dependence_sentence(bare)
+
+
 def test_the_phase_sentence_follows_from_the_table() -> None:
     h = posterior.posterior_headline("phase")
     p = pd.read_csv(FOLDER / "phase" / "reduction_probability.csv")

@@ -112,6 +112,28 @@ def douglas_sentence(h: PosteriorHeadline, policy: str = "case_by_case") -> str:
             f"({int(region['replications'])} posterior draws)")
 
 
+def dependence_sentence(h: PosteriorHeadline, policy: str = "case_by_case") -> str:
+    """Which drawn parameters the answer at the status quo tracks (``dependence.csv``): those whose 90% interval of the
+    rank correlation with the regional persistence excludes 0, strongest first, with how many would do so by chance."""
+    path = h.folder / "dependence.csv"
+    if not path.is_file():
+        return "the tables do not say which parameters the answer depends on (no dependence.csv)"
+    dep = pd.read_csv(path)
+    at = _at(dep, policy, status_quo_rate())
+    rows = dep[(dep["measure"] == REGION) & (dep["policy.type"] == at["policy.type"])
+               & (dep["policy.raid_frequency"] == at["policy.raid_frequency"])]
+    clear = rows[(rows["low"] > 0) | (rows["high"] < 0)].copy()
+    clear = clear.reindex(clear["spearman"].abs().sort_values(ascending=False).index)
+    chance = 0.1 * len(rows)
+    if clear.empty:
+        return (f"no drawn parameter's rank correlation with the regional result is clear of 0 at the status quo "
+                f"({len(rows)} parameter{'s' if len(rows) != 1 else ''}, 90% intervals)")
+    named = "; ".join(f"`{r.parameter}` {r.spearman:+.2f} [{r.low:+.2f}, {r.high:+.2f}]" for r in clear.itertuples())
+    return (f"at the status quo the regional result tracks {named} (Spearman rank correlation with the share of people "
+            f"held that persists, 90% interval; a negative value means raids cut more where the parameter is higher); "
+            f"of {len(rows)} parameters about {chance:.1f} would clear 0 by chance alone")
+
+
 def phase_table(h: PosteriorHeadline) -> str:
     """Markdown: P(region cut > 10%) [95% interval] for each moving cost (rows) and raid frequency (columns)."""
     p = h.probability[h.probability["measure"] == REGION]
