@@ -63,6 +63,7 @@ def _command(args: argparse.Namespace) -> list[str]:
 
 def _screen(args: argparse.Namespace) -> int:
     from sim.analysis.inference.output import screen_spec, write_screening
+    from sim.analysis.inference.screening import SEED_FACTOR
     from sim.analysis.inference.spec import load_spec
     from sim.scenario.loader import ScenarioError
 
@@ -74,7 +75,7 @@ def _screen(args: argparse.Namespace) -> int:
     write_screening(Path(args.out), result, manifest, _command(args))
     sc = spec.screening
     print(f"screening: {manifest['runs']} runs in {result.seconds:.0f} s ({sc.trajectories} trajectories, {sc.levels} levels)")
-    t = result.table[result.table["parameter"] != "(seed)"].copy()
+    t = result.table[result.table["parameter"] != SEED_FACTOR].copy()
     t["signal"] = t["mu_star_scaled"] / t["noise_scaled"]  # the statistic where the parameter stands out most from noise
     for row in t.sort_values("signal", ascending=False).groupby("parameter", sort=False).head(1).itertuples():
         mark = "calibrate" if row.parameter in result.selected else "marginalise"

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.inference.prior import Prior
 from sim.analysis.inference.simulator import NUISANCE, Simulator
 from sim.analysis.inference.spec import SPACES, TRANSITIONS
 
@@ -207,12 +208,11 @@ def infer(simulator: Simulator, observed: dict[str, float], scales: dict[str, fl
     u = frame[[f"p{k}" for k in range(len(names))]].to_numpy(float)
     if logit:
         u = to_unit(u)
-    all_names = list(names)
     if simulator.nuisance is not None:
         u = np.hstack([u, nuisance])
-        all_names += simulator.nuisance.names
-    priors = simulator.prior.ranges + (simulator.nuisance.ranges if simulator.nuisance is not None else ())
-    values = [{r.key: r.value(min(max(float(x), 0.0), 1.0)) for r, x in zip(priors, row, strict=True)} for row in u]
+    every = Prior(simulator.ranges)
+    all_names = every.names
+    values = [every.values(dict(zip(all_names, row, strict=True))) for row in u]
     samples = pd.DataFrame(values, columns=all_names)
     for k, name in enumerate(all_names):
         samples[f"u:{name}"] = u[:, k]

@@ -68,7 +68,7 @@ def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) 
         "seed": budget.seed, "reproducible": n_workers <= 1,
         "parameters": [{"key": r.key, "lo": r.lo, "hi": r.hi, "scale": r.scale, "integer": r.integer, "source": r.source,
                         "calibrated": r in sim.prior.ranges}
-                       for r in sim.prior.ranges + (sim.nuisance.ranges if sim.nuisance is not None else ())],
+                       for r in sim.ranges],
         "statistics": [asdict(s) for s in spec.statistics],
         "method": "ABC-SMC (pyabc), Euclidean distance of (simulated - observed) / scale, median epsilon",
         "simulations": post.simulations, "generations": len(post.generations),

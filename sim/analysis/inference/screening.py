@@ -33,10 +33,15 @@ SEED_FACTOR = "(seed)"
 
 @dataclass(frozen=True)
 class ScreeningResult:
-    table: pd.DataFrame  # parameter, statistic, mu_star, sigma, mu_star_scaled, noise_scaled, selected_here
+    table: pd.DataFrame  # parameter, statistic, mu_star, sigma, their scaled values, noise_scaled, passes
     design: pd.DataFrame  # one row per run: trajectory, the quantiles, the seed, the statistics
     selected: tuple[str, ...]
     seconds: float
+
+
+def _problem(names: Sequence[str]) -> dict:
+    """SALib's problem: the candidates' quantiles and the seed factor, each on [0, 1]."""
+    return {"num_vars": len(names) + 1, "names": [*names, SEED_FACTOR], "bounds": [[0.0, 1.0]] * (len(names) + 1)}
 
 
 def design(names: Sequence[str], screening: Screening) -> tuple[np.ndarray, np.ndarray]:
@@ -48,17 +53,12 @@ def design(names: Sequence[str], screening: Screening) -> tuple[np.ndarray, np.n
     """
     from SALib.sample import morris
 
-    problem = {"num_vars": len(names) + 1, "names": [*names, SEED_FACTOR], "bounds": [[0.0, 1.0]] * (len(names) + 1)}
-    X = morris.sample(problem, N=screening.trajectories, num_levels=screening.levels, seed=screening.seed)
+    X = morris.sample(_problem(names), N=screening.trajectories, num_levels=screening.levels, seed=screening.seed)
     rows = len(names) + 2
     base = np.random.default_rng(np.random.SeedSequence(screening.seed, spawn_key=(7,))).integers(
         0, 2**31 - 2, size=screening.trajectories)
     seeds = np.repeat(base, rows) + (X[:, -1] > 0.5).astype(np.int64)
     return X, seeds
-
-
-def _runs(simulator: Simulator, values: list[dict[str, float | int]], seeds: list[int]) -> list[dict[str, float]]:
-    return simulator.many(values, seeds)
 
 
 def screen(simulator: Simulator, candidates: Prior, screening: Screening, workers: int = 1) -> ScreeningResult:
@@ -74,13 +74,13 @@ def screen(simulator: Simulator, candidates: Prior, screening: Screening, worker
     rows = len(names) + 2
     chunks = [(values[i:i + rows], [int(s) for s in seeds[i:i + rows]]) for i in range(0, len(X), rows)]
     if workers <= 1:
-        results = [r for v, s in chunks for r in _runs(simulator, v, s)]
+        results = [r for v, s in chunks for r in simulator.many(v, s)]
     else:
         from sim.analysis.validation.runner import process_pool
 
         with process_pool(workers) as pool:
-            results = [r for out in pool.map(_runs, [simulator] * len(chunks), *zip(*chunks, strict=True)) for r in out]
-    problem = {"num_vars": len(names) + 1, "names": [*names, SEED_FACTOR], "bounds": [[0.0, 1.0]] * (len(names) + 1)}
+            results = [r for out in pool.map(simulator.many, *zip(*chunks, strict=True)) for r in out]
+    problem = _problem(names)
     records = []
     for s in simulator.statistics:
         y = np.array([r[s.name] for r in results], float)
@@ -95,7 +95,7 @@ def screen(simulator: Simulator, candidates: Prior, screening: Screening, worker
     table["mu_star_scaled"] = table["mu_star"] / table["statistic"].map(scales)
     table["sigma_scaled"] = table["sigma"] / table["statistic"].map(scales)
     table = with_rule(table, screening)
-    chosen = selected(table, screening)
+    chosen = _passing(table)
     frame = pd.DataFrame(X, columns=[f"u:{n}" for n in problem["names"]])
     frame.insert(0, "trajectory", np.repeat(np.arange(screening.trajectories), rows))
     frame["seed"] = seeds
@@ -117,6 +117,10 @@ def with_rule(table: pd.DataFrame, screening: Screening) -> pd.DataFrame:
 def selected(table: pd.DataFrame, screening: Screening) -> list[str]:
     """The declared rule: the parameters whose mu* on at least one statistic is at least ``threshold`` observation
     scales and at least ``noise_factor`` times the seed factor's mu* on that statistic (undefined rows never pass)."""
-    ruled = with_rule(table, screening)
-    keep = ruled[ruled["passes"]]["parameter"]
-    return [p for p in dict.fromkeys(table["parameter"]) if p in set(keep)]
+    return _passing(with_rule(table, screening))
+
+
+def _passing(ruled: pd.DataFrame) -> list[str]:
+    """The parameters with at least one row that passes the rule, in the table's order."""
+    keep = set(ruled.loc[ruled["passes"], "parameter"])
+    return [p for p in dict.fromkeys(ruled["parameter"]) if p in keep]

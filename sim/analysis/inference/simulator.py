@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.analysis.calibration import Range
 from sim.analysis.inference.prior import Prior
 from sim.analysis.inference.spec import Statistic
 from sim.params.declarations import Params
@@ -89,6 +90,11 @@ class Simulator:
     statistics: tuple[Statistic, ...]
     last_week: int
     nuisance: Prior | None = None  # marginalised parameters: drawn from their prior in every call
+
+    @property
+    def ranges(self) -> tuple[Range, ...]:
+        """Every parameter a run sets: the proposed ones, then the marginalised ones."""
+        return self.prior.ranges + (self.nuisance.ranges if self.nuisance is not None else ())
 
     def check(self) -> list[str]:
         """Problems that would make every simulation fail (unknown jurisdictions, a window past the run)."""
