@@ -8,13 +8,15 @@ plainly (as the code stood before the fast paths), on random layers that exercis
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from sitechoice_data import E, R, baseline_region, site_layers
 
 from sim.rules import kernels
 from sim.rules.enforcement import perceived_hazard, perceived_hazard_into, shield_factor
-from sim.rules.sitechoice import MILLION, SiteLayers, agglomeration_layer, choose_site, expected_net
+from sim.rules.sitechoice import MILLION, SiteLayers, agglomeration_layer, choose_site, expected_net, land_view
 from sim.world.space import Region, box_counts, box_sum
 
 
@@ -117,12 +119,16 @@ def test_distances_from_the_offset_table_are_the_hypot_of_the_grid(region):
             assert region.distance_between(origin, cell) == float(want[cell])
 
 
+@pytest.mark.parametrize("view", [False, True], ids=["every cell", "land view"])
 @pytest.mark.parametrize("loss_factor", [False, True])
-def test_choose_site_picks_the_same_cell_at_the_same_cost_as_the_plain_formula(region, loss_factor):
+def test_choose_site_picks_the_same_cell_at_the_same_cost_as_the_plain_formula(region, loss_factor, view):
     """Hundreds of choices over every branch: moves that may stay or must leave, new sites from a base
-    or from nowhere, a per-cell set-up cost, notoriety or none, capital that rules out far cells."""
+    or from nowhere, a per-cell set-up cost, notoriety or none, capital that rules out far cells; scoring
+    every cell or only the land cells (``LandLayers``)."""
     rng = np.random.default_rng(2024)
     lay = random_layers(region, rng, loss_factor, shield=True)
+    if view:
+        lay = dataclasses.replace(lay, land=land_view(lay, region.land_cells, region.land_position))
     land = np.flatnonzero(region.land.ravel())
     seen = set()
     for k in range(300):
@@ -135,7 +141,8 @@ def test_choose_site_picks_the_same_cell_at_the_same_cost_as_the_plain_formula(r
                   stay_allowed=stay, fixed_move_cost=fixed, leave_origin=origin >= 0 and not stay)
         seed = int(rng.integers(1 << 30))
         want = plain_choose_site(lay, region, np.random.default_rng(seed), **kw)
-        choice = choose_site(lay, region, np.random.default_rng(seed), r=R, e=E, **kw)
+        with kernels.forced(False):  # the numpy path (the compiled one reads every cell)
+            choice = choose_site(lay, region, np.random.default_rng(seed), r=R, e=E, **kw)
         assert (choice.cell, choice.move_cost, choice.expected_net) == want
         seen.add("none" if want[0] < 0 else "stay" if want[0] == origin else "move")
     assert seen == {"none", "stay", "move"}  # every outcome was exercised
@@ -179,3 +186,48 @@ def test_a_choice_that_cannot_be_worth_it_ends_early_with_the_same_draws(region)
             assert early.cell == full.cell or early.cell < 0
             outcomes.add("cut short" if early.cell < 0 <= full.cell else "not worth it")
     assert outcomes == {"worth it", "cut short", "not worth it"}
+
+
+def test_the_land_view_follows_the_week_as_cells_fill_and_raids_stamp_heat(region):
+    """``set_open`` and ``refresh_exposure`` keep the land view in step with the full layers: after cells fill
+    and empty and heat changes, choices through the view equal choices over every cell, draw for draw."""
+    rng = np.random.default_rng(9)
+    full = random_layers(region, rng, True, shield=True)
+    lay = dataclasses.replace(full, land=land_view(full, region.land_cells, region.land_position))
+    land = region.land_cells
+    for step in range(120):
+        cell = int(rng.choice(land))
+        lay.set_open(cell, bool(rng.random() < 0.5))
+        if step % 10 == 0:  # a raid: heat rises around a cell (the model stamps the grid that ``exposure`` views)
+            lay.exposure[max(cell - 30, 0) : cell + 30] += rng.exponential(1.0)
+            lay.refresh_exposure()
+        kw = dict(workers=float(rng.integers(10, 200)), notoriety=rng.exponential(0.3, region.n_jurisdictions),
+                  capital=float(rng.uniform(3e5, 5e6)), value_at_risk=float(rng.uniform(5e5, 3e6)), origin=cell,
+                  stay_allowed=bool(step % 2), fixed_move_cost=700_000.0, leave_origin=not step % 2)
+        seed = int(rng.integers(1 << 30))
+        with kernels.forced(False):
+            a = choose_site(dataclasses.replace(lay, land=None), region, np.random.default_rng(seed), r=R, e=E, **kw)
+            b = choose_site(lay, region, np.random.default_rng(seed), r=R, e=E, **kw)
+        assert (a.cell, a.move_cost, a.expected_net) == (b.cell, b.move_cost, b.expected_net)
+    assert np.array_equal(lay.land.layers.open_cell, lay.open_cell[land])
+    assert np.array_equal(lay.land.layers.exposure, lay.exposure[land])
+
+
+def test_a_run_through_the_land_view_is_the_run_over_every_cell(monkeypatch):
+    """The Mekong map is 72% sea, so its layers get a land view; a history run gives the same bytes without it."""
+    from conftest import SCENARIOS
+
+    from sim.core.model import ScamModel
+    from sim.rules import sitechoice
+    from sim.scenario.loader import load_scenario
+
+    params = load_scenario(SCENARIOS / "mekong_history.toml", ["run.burn_in_weeks=60", "run.weeks=60"]).params
+    with_view = ScamModel(params, rng=3)
+    assert with_view.layers.land is not None
+    with_view.run()
+    monkeypatch.setattr(sitechoice, "LAND_VIEW_MAX_SHARE", 0.0)
+    without = ScamModel(params, rng=3)
+    assert without.layers.land is None
+    without.run()
+    assert with_view.log.frame().equals(without.log.frame())
+    assert with_view.moves == without.moves and with_view.raid_log == without.raid_log

@@ -26,6 +26,8 @@ from sim.rules import premises as rules
 #: is ``SeedSequence(seed, spawn_key=(k,))``, so a fixed, high key never coincides with the model's own
 #: children (0-2) or with a few more that other mechanisms spawn after them.
 STREAM_KEY = 1301
+#: ``cost_layer`` results kept at once (one per set-up price asked since the savings last changed).
+COST_LAYERS_KEPT = 8
 #: Initial rows of the building table (it grows as needed).
 BUILDING_ROWS = 1024
 
@@ -43,11 +45,6 @@ BUILDING_COLUMNS: dict[str, tuple] = {
 
 #: The weekly counts, in the order of ``Premises.series`` rows.
 COUNTS = ("week", "standing", "occupied", "empty", "damaged", "seized", "raided", "built", "reoccupied", "lapsed", "demolished")
-
-
-#: No building on a cell (read-only, shared).
-_NO_BUILDINGS = np.zeros(0, dtype=np.intp)
-_NO_BUILDINGS.flags.writeable = False
 
 
 @dataclass
@@ -89,6 +86,10 @@ class Premises:
     demolition_spend: float = 0.0
     _next_uid: int = 0
     _on_cell: dict[int, list[int]] = field(default_factory=dict)  # cell -> its standing buildings' slots, ascending
+    _saving_by_condition: tuple[float, float] | None = None  # ``_savings``, computed once
+    _saving_changes: int = 0  # times a cell's saving has changed (the key of ``cost_layer``'s kept layers)
+    _any_saving: bool = False  # some cell has a saving
+    _cost_layers: dict[tuple[float, float, int], np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.table = SlotTable(BUILDING_COLUMNS, capacity=BUILDING_ROWS if self.p.enabled else 1)
@@ -106,9 +107,16 @@ class Premises:
         ``build`` is the part of ``fixed`` that is a building (a new compound's set-up, or what a move
         leaves behind and must rebuild). Off, or with nothing to save, it is ``fixed`` itself.
         """
-        if not self.on or build <= 0 or not self.saving.any():
+        if not self.on or build <= 0 or not self._any_saving:
             return fixed
-        return fixed - build * self.saving
+        key = (fixed, build, self._saving_changes)
+        kept = self._cost_layers.get(key)
+        if kept is None:  # kept until a saving changes: several choices a week read the same layer
+            if len(self._cost_layers) >= COST_LAYERS_KEPT or (self._cost_layers and next(iter(self._cost_layers))[2] != key[2]):
+                self._cost_layers.clear()
+            kept = self._cost_layers[key] = fixed - build * self.saving
+            kept.flags.writeable = False
+        return kept
 
     # ---- tenants --------------------------------------------------------------------------------
     def occupy(self, compound: int, cell: int, capacity: int, owner: int, week: int) -> None:
@@ -120,17 +128,13 @@ class Premises:
         if not self.on:
             return
         t = self.table
-        slots = self._empty_usable_on(cell)
-        if len(slots):
-            gain = rules.reuse_saving(t.condition[slots], self.p.reoccupy_share, self.p.repair_share)
-            best = int(np.argmax(gain))
-            if gain[best] > 0:
-                b = int(slots[best])
-                t.condition[b] = rules.INTACT  # repaired if it was damaged (paid in the set-up cost)
-                t.capacity[b] = max(int(t.capacity[b]), capacity)
-                self._enter(b, compound, week, "reoccupied")
-                self.tally.reoccupied += 1
-                return
+        b, gain = self._best_empty_on(cell)
+        if b >= 0 and gain > 0:
+            t.condition[b] = rules.INTACT  # repaired if it was damaged (paid in the set-up cost)
+            t.capacity[b] = max(int(t.capacity[b]), capacity)
+            self._enter(b, compound, week, "reoccupied")
+            self.tally.reoccupied += 1
+            return
         b = t.allocate()
         insort(self._on_cell.setdefault(cell, []), b)
         t.uid[b] = self._next_uid
@@ -236,13 +240,34 @@ class Premises:
         self.tally = WeekTally()
 
     # ---- internals ------------------------------------------------------------------------------
-    def _empty_usable_on(self, cell: int) -> np.ndarray:
-        """Slots of the empty usable buildings on ``cell``, ascending (read from the per-cell index, not a scan of the table)."""
+    def _best_empty_on(self, cell: int) -> tuple[int, float]:
+        """The empty usable building on ``cell`` with the largest reuse saving (the first such, by slot) and
+        that saving; ``(-1, 0.0)`` when there is none.
+
+        A cell holds a building or two, so a Python loop over its index beats array calls; the saving is one
+        of two numbers (``_savings``: intact or damaged), each ``rules.reuse_saving`` of that condition.
+        """
         here = self._on_cell.get(cell)
         if not here:
-            return _NO_BUILDINGS
-        cond, occ = self.table.condition, self.table.occupant  # a cell has a building or two: a Python loop beats array calls
-        return np.array([b for b in here if rules.usable(cond[b], occ[b])], dtype=np.intp)
+            return -1, 0.0
+        cond, occ, savings = self.table.condition, self.table.occupant, self._savings
+        best, most = -1, 0.0
+        for b in here:
+            c = int(cond[b])
+            if rules.usable(c, int(occ[b])):
+                gain = savings[c]
+                if best < 0 or gain > most:
+                    best, most = b, gain
+        return best, most
+
+    @property
+    def _savings(self) -> tuple[float, float]:
+        """``rules.reuse_saving`` of an intact and of a damaged building (indexed by the condition)."""
+        kept = self._saving_by_condition
+        if kept is None:
+            both = rules.reuse_saving(np.array([rules.INTACT, rules.DAMAGED]), self.p.reoccupy_share, self.p.repair_share)
+            kept = self._saving_by_condition = (float(both[0]), float(both[1]))
+        return kept
 
     def _release(self, b: int) -> None:
         """The building leaves the stock (demolished or lapsed): out of the table and of its cell's index."""
@@ -257,12 +282,11 @@ class Premises:
 
     def _refresh(self, cell: int) -> None:
         """Recompute one cell's reuse saving after a building on it changed."""
-        slots = self._empty_usable_on(cell)
-        if len(slots) == 0:  # the usual case after a move in: no rule to apply
-            self.saving[cell] = 0.0
-            return
-        gain = rules.reuse_saving(self.table.condition[slots], self.p.reoccupy_share, self.p.repair_share)
-        self.saving[cell] = float(gain.max())
+        value = self._best_empty_on(cell)[1]
+        if value != self.saving[cell]:
+            self.saving[cell] = value
+            self._saving_changes += 1
+            self._any_saving = bool(self.saving.any())
 
     def _event(self, week: int, event: str, b: int) -> None:
         t = self.table

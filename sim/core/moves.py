@@ -42,7 +42,13 @@ def count_site(m: ScamModel, cell: int, delta: int) -> None:
     m._site_changes += 1  # what best_return keeps depends on the counts
     counts = m._site_counts.reshape(-1)  # a flat view: cell i is [i // height, i % height]
     counts[cell] += delta
-    m._layers.open_cell[cell] = counts[cell] < m.params.compounds.cell_capacity
+    m._layers.set_open(cell, counts[cell] < m.params.compounds.cell_capacity)
+
+
+def heat_changed(m: ScamModel) -> None:
+    """A raid stamped heat: the week's site-choice layers see it (their land view holds a copy of it)."""
+    if m._layers is not None:
+        m._layers.refresh_exposure()
 
 
 def value_at_risk(m: ScamModel, op: Operator) -> float:

@@ -216,6 +216,7 @@ def raid(m: ScamModel, slot: int) -> None:
     stamp(fast, x, y, m.heat_kernel, e.heat_per_raid * (1 - e.residual_share))
     stamp(residual, x, y, m.heat_kernel, e.heat_per_raid * e.residual_share)
     stamp(heat, x, y, m.heat_kernel, e.heat_per_raid)  # seen by moves later this week
+    moves.heat_changed(m)
     m.raid_log.append((m.week, site, out.succeeded))
     m.operator_table.notoriety[op.slot, j] += NOTORIETY_RAID_SUCCEEDED if out.succeeded else NOTORIETY_RAID_FAILED
     if out.tipped_off:

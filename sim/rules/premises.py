@@ -30,8 +30,8 @@ def reuse_saving(condition: np.ndarray | int, reoccupy_share: float, repair_shar
     return np.maximum(0.0, 1.0 - cost)
 
 
-def usable(condition: np.ndarray, occupant: np.ndarray) -> np.ndarray:
-    """Buildings a compound could move into now: empty and not seized."""
+def usable(condition: np.ndarray | int, occupant: np.ndarray | int) -> np.ndarray | bool:
+    """Buildings a compound could move into now: empty and not seized (arrays, or one building's numbers)."""
     return (occupant < 0) & ((condition == INTACT) | (condition == DAMAGED))
 
 
