@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sim.core.model import ScamModel  # noqa: E402
-from sim.rules import kernels, sitechoice  # noqa: E402
+from sim.rules import kernels, sitelayers  # noqa: E402
 from sim.scenario.loader import load_scenario  # noqa: E402
 
 #: Scenario and overrides: the default map and the Mekong history's (208 recorded weeks after its 416-week burn-in).
@@ -38,7 +38,7 @@ CASES = {"baseline.toml": [], "mekong_history.toml": ["run.weeks=208"]}
 
 def cpu_of_run(params, seed: int, share: float) -> float:
     """Process CPU seconds of one whole run with ``LAND_VIEW_MAX_SHARE`` set to ``share``."""
-    sitechoice.LAND_VIEW_MAX_SHARE = share
+    sitelayers.LAND_VIEW_MAX_SHARE = share
     gc.collect()
     gc.disable()
     start = time.process_time()
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--rounds", type=int, default=2, help="runs of each seed and setting (the best is kept)")
     args = ap.parse_args(argv)
-    default = sitechoice.LAND_VIEW_MAX_SHARE
+    default = sitelayers.LAND_VIEW_MAX_SHARE
     with kernels.forced(False):  # the numpy path: the compiled kernels read every cell either way
         for scenario, overrides in CASES.items():
             params = load_scenario(ROOT / "scenarios" / scenario, overrides).params
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                 ratios.append(best[1.0] / best[0.0])
                 print(f"{scenario} seed {seed}: view {best[1.0]:.3f} s, every cell {best[0.0]:.3f} s, ratio {ratios[-1]:.3f}")
             print(f"{scenario}: median ratio view / every cell {statistics.median(ratios):.3f}")
-    sitechoice.LAND_VIEW_MAX_SHARE = default
+    sitelayers.LAND_VIEW_MAX_SHARE = default
     return 0
 
 

@@ -14,7 +14,7 @@ from conftest import BASELINE
 
 from sim.params.declarations import EnforcementParams, RelocationParams
 from sim.rules.enforcement import perceived_hazard, shield_factor
-from sim.rules.sitechoice import SiteLayers
+from sim.rules.sitelayers import SiteLayers
 from sim.scenario.loader import load_scenario
 from sim.world.space import Region, build_region
 

@@ -18,7 +18,8 @@ from sim.analysis.validation.catalogue import variant_params
 from sim.core.model import ScamModel
 from sim.params.declarations import EnforcementParams, RelocationParams
 from sim.rules.borders import escape_loss_layer, near_foreign
-from sim.rules.sitechoice import SiteLayers, choose_site, expected_net
+from sim.rules.sitechoice import choose_site, expected_net
+from sim.rules.sitelayers import SiteLayers
 from sim.scenario.loader import load_scenario
 
 MEKONG = mekong.DEFAULT_SCENARIO

@@ -16,7 +16,8 @@ from sitechoice_data import E, R, baseline_region, site_layers
 
 from sim.rules import kernels
 from sim.rules.enforcement import perceived_hazard, perceived_hazard_into, shield_factor
-from sim.rules.sitechoice import MILLION, SiteLayers, agglomeration_layer, choose_site, expected_net, land_view
+from sim.rules.sitechoice import MILLION, choose_site, expected_net
+from sim.rules.sitelayers import SiteLayers, agglomeration_layer, land_view
 from sim.world.space import Region, box_counts, box_sum
 
 
@@ -128,7 +129,7 @@ def test_choose_site_picks_the_same_cell_at_the_same_cost_as_the_plain_formula(r
     rng = np.random.default_rng(2024)
     lay = random_layers(region, rng, loss_factor, shield=True)
     if view:
-        lay = dataclasses.replace(lay, land=land_view(lay, region.land_cells, region.land_position))
+        lay = dataclasses.replace(lay, land=land_view(lay, region.land_index.cells, region.land_index.position))
     land = np.flatnonzero(region.land.ravel())
     seen = set()
     for k in range(300):
@@ -193,8 +194,8 @@ def test_the_land_view_follows_the_week_as_cells_fill_and_raids_stamp_heat(regio
     and empty and heat changes, choices through the view equal choices over every cell, draw for draw."""
     rng = np.random.default_rng(9)
     full = random_layers(region, rng, True, shield=True)
-    lay = dataclasses.replace(full, land=land_view(full, region.land_cells, region.land_position))
-    land = region.land_cells
+    lay = dataclasses.replace(full, land=land_view(full, region.land_index.cells, region.land_index.position))
+    land = region.land_index.cells
     for step in range(120):
         cell = int(rng.choice(land))
         lay.set_open(cell, bool(rng.random() < 0.5))
@@ -218,14 +219,14 @@ def test_a_run_through_the_land_view_is_the_run_over_every_cell(monkeypatch):
     from conftest import SCENARIOS
 
     from sim.core.model import ScamModel
-    from sim.rules import sitechoice
+    from sim.rules import sitelayers
     from sim.scenario.loader import load_scenario
 
     params = load_scenario(SCENARIOS / "mekong_history.toml", ["run.burn_in_weeks=60", "run.weeks=60"]).params
     with_view = ScamModel(params, rng=3)
     assert with_view.layers.land is not None
     with_view.run()
-    monkeypatch.setattr(sitechoice, "LAND_VIEW_MAX_SHARE", 0.0)
+    monkeypatch.setattr(sitelayers, "LAND_VIEW_MAX_SHARE", 0.0)
     without = ScamModel(params, rng=3)
     assert without.layers.land is None
     without.run()

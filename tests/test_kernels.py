@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from sitechoice_data import E, R, baseline_region, site_layers
 
 from sim.rules import kernels
-from sim.rules.sitechoice import Choice, OutsideOption, SiteLayers, choose_site
+from sim.rules.sitechoice import Choice, OutsideOption, choose_site
+from sim.rules.sitelayers import SiteLayers
 
 ROOT = Path(__file__).resolve().parent.parent
 

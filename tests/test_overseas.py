@@ -16,7 +16,8 @@ from sim.core.model import ScamModel
 from sim.params.declarations import EnforcementParams, OverseasParams, RelocationParams
 from sim.rules import overseas as ledger
 from sim.rules.market import prices
-from sim.rules.sitechoice import MILLION, NO_SITE, OutsideOption, SiteLayers, choose_site
+from sim.rules.sitechoice import MILLION, NO_SITE, OutsideOption, choose_site
+from sim.rules.sitelayers import SiteLayers
 from sim.scenario.loader import load_scenario
 from sim.world.space import Region, build_region
 

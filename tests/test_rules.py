@@ -22,7 +22,8 @@ from sim.params.declarations import EnforcementParams, RelocationParams
 from sim.rules import enforcement
 from sim.rules.enforcement import decay_factor, decay_heat, perceived_hazard, raid_budget, resolve_raid
 from sim.rules.labour import allocate_hires, vacancies
-from sim.rules.sitechoice import NO_SITE, SiteLayers, choose_site
+from sim.rules.sitechoice import NO_SITE, choose_site
+from sim.rules.sitelayers import SiteLayers
 from sim.world.space import Region, box_sum, build_region
 
 # ---- labour ------------------------------------------------------------------------------------

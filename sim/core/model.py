@@ -29,7 +29,8 @@ from sim.policies.types import Levers
 from sim.rules import beliefs, enforcement, market, recruitment, victims
 from sim.rules.borders import escape_loss_layer
 from sim.rules.overseas import Ledger, outside_option
-from sim.rules.sitechoice import OutsideOption, SiteLayers, site_layers
+from sim.rules.sitechoice import OutsideOption
+from sim.rules.sitelayers import SiteLayers, site_layers
 from sim.world.space import Region, build_region, gaussian_kernel
 
 #: Log-normal spread (sigma of the log) of an operator's starting capital around its mean (an assumption).

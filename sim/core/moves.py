@@ -17,7 +17,8 @@ from sim.common.constants import WEEKS_PER_YEAR
 from sim.core import hooks
 from sim.core.agents import Compound, Operator
 from sim.rules import labour
-from sim.rules.sitechoice import Choice, SiteLayers, choose_site, expected_net
+from sim.rules.sitechoice import Choice, choose_site, expected_net
+from sim.rules.sitelayers import SiteLayers
 
 if TYPE_CHECKING:
     from sim.core.model import ScamModel

@@ -9,159 +9,27 @@ of neighbouring compounds (agglomeration). It picks a cell with logit probabilit
 draws. Cells it cannot afford, full cells and cells that would lose money are never chosen. A
 moving compound may also be offered a destination off the map (``OutsideOption``, priced by
 ``sim.rules.overseas``): scored the same way, with its Gumbel noise from a stream of its own.
+
+The per-cell terms every mover shares are the week's layers (``sim.rules.sitelayers``). On a map that is
+mostly sea they come with a land view, and a choice scores the land cells only: the same arithmetic on each
+of them and the same draws, so the same cell.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.params.declarations import EnforcementParams, RelocationParams
-from sim.rules.enforcement import perceived_hazard_into, shield_factor
+from sim.rules.enforcement import shield_factor
 from sim.rules.kernels import numba_kernels
-from sim.rules.market import Prices, gross_revenue, operating_margin, running_cost
-from sim.world.space import Region, box_counts, box_sum, outside_last
+from sim.rules.sitelayers import SiteLayers
+from sim.world.space import Region, outside_last
 
 #: Utilities are in US$ millions, so ``logit_beta`` and ``agglomeration`` have readable magnitudes.
 MILLION = 1.0e6
-
-
-@dataclass(frozen=True, slots=True)
-class SiteLayers:
-    """This week's flat (one value per cell) inputs to site choice, shared by every mover."""
-
-    net_per_worker: np.ndarray  # US$/week a worker nets the operator at each cell
-    fixed_cost: np.ndarray  # US$/week running cost of a compound at each cell
-    climate: np.ndarray  # raid hazard per compound operators believe for each cell's jurisdiction (enforcement.risk_belief)
-    exposure: np.ndarray  # heat at each cell
-    protection: np.ndarray
-    labour_access: np.ndarray
-    jurisdiction: np.ndarray  # int, -1 outside the region
-    open_cell: np.ndarray  # land cell with room for another compound
-    agglomeration: np.ndarray  # utility (US$M) of the compounds around each cell
-    base_hazard: np.ndarray  # perceived weekly raid hazard for an operator with no notoriety
-    loss_factor: np.ndarray | None = None  # factor on the expected raid loss at each cell (None: 1; borders.escape_valued)
-    shield: np.ndarray | None = None  # 1 - protection_shield * protection (None: computed when needed); saves work per mover
-    neg_shield: np.ndarray | None = None  # -shield (None: computed when needed); spares a negation per mover with a notoriety
-    jurisdiction_or_last: np.ndarray | None = None  # ``jurisdiction`` with -1 replaced by the number of jurisdictions (None: when needed)
-    land: LandLayers | None = None  # the same layers on land cells only (None: choices score every cell)
-
-    def set_open(self, cell: int, is_open: bool) -> None:
-        """Mark ``cell`` open or full, in the land view too (the one way the week's layers change)."""
-        self.open_cell[cell] = is_open
-        if self.land is not None:
-            self.land.layers.open_cell[self.land.position[cell]] = is_open
-
-    def refresh_exposure(self) -> None:
-        """Raid heat changed during the week: copy it into the land view (``exposure`` itself is a view of the heat grid)."""
-        if self.land is not None:
-            np.take(self.exposure, self.land.cells, out=self.land.layers.exposure)
-
-
-@dataclass(frozen=True, slots=True)
-class LandLayers:
-    """The week's layers restricted to land cells, which a map with much sea holds only a fraction of.
-
-    Sea and land outside the region are never open, so a choice can never land there; scoring only the
-    land cells does the same arithmetic on each of them (every operation is element by element) and
-    picks the same cell, while a map that is 72% sea (the Mekong's) spares most of the work. The Gumbel
-    draws still cover the whole grid, so the random stream advances exactly as before.
-    """
-
-    cells: np.ndarray  # flat index of each land cell, ascending
-    position: np.ndarray  # for each flat cell, its index in ``cells`` (-1: not land)
-    layers: SiteLayers  # every per-cell layer at ``cells``, in that order; kept current by ``set_open`` and ``refresh_exposure``
-
-
-#: A map whose land is at most this share of its cells gets a land view (``LandLayers``). Measured by
-#: benchmarks/bench_land.py (whole runs, CPU): the Mekong's map (28% land) runs 5% faster with it, the baseline's
-#: (90% land) 11% slower, so the break-even lies near half (linear between the two). The choices are the same either way.
-LAND_VIEW_MAX_SHARE = 0.5
-
-
-def site_layers(
-    region: Region,
-    p: Prices,
-    infrastructure: np.ndarray,
-    protection: np.ndarray,
-    concession: np.ndarray,
-    heat: np.ndarray,
-    climate: np.ndarray,
-    compound_counts: np.ndarray,
-    cell_capacity: int,
-    r: RelocationParams,
-    e: EnforcementParams,
-    loss_factor: np.ndarray | None = None,
-) -> SiteLayers:
-    """Precompute the per-cell terms once a week, so each mover only adds its own.
-
-    ``loss_factor`` (flat, or None for 1 everywhere) scales the raid loss expected at each cell: an
-    escape route across a border (``sim.rules.borders.escape_loss_layer``) makes a raid cost less.
-    """
-    net_per_worker = operating_margin(gross_revenue(1.0, infrastructure, p), 1.0, protection, p)  # exactly the books' formula
-    jurisdiction_or_last = region.jurisdiction_index
-    climate_cells = np.append(climate, 0.0).take(jurisdiction_or_last)  # cells outside the region pick the 0
-    exposure = heat.ravel()
-    shield = shield_factor(protection.ravel(), e)
-    # perceived_hazard(climate_cells, exposure, protection, e) with the shield computed once for both (same bits)
-    base_hazard = perceived_hazard_into(climate_cells, exposure, shield, e, out=np.empty_like(exposure))
-    layers = SiteLayers(
-        net_per_worker=net_per_worker.ravel(),
-        fixed_cost=running_cost(concession, p).ravel(),
-        climate=climate_cells,
-        exposure=exposure,
-        protection=protection.ravel(),
-        labour_access=region.labour_access.ravel(),
-        jurisdiction=region.flat_jurisdiction_int64,
-        open_cell=(region.land & (compound_counts < cell_capacity)).ravel(),
-        agglomeration=agglomeration_layer(compound_counts, r.agglomeration, r.agglomeration_radius),
-        base_hazard=base_hazard,
-        loss_factor=loss_factor,
-        shield=shield,
-        neg_shield=np.negative(shield),
-        jurisdiction_or_last=jurisdiction_or_last,
-    )
-    cells = region.land_cells
-    if len(cells) > LAND_VIEW_MAX_SHARE * region.n_cells:
-        return layers
-    return dataclasses.replace(layers, land=land_view(layers, cells, region.land_position))
-
-
-def land_view(layers: SiteLayers, cells: np.ndarray, position: np.ndarray) -> LandLayers:
-    """``layers`` at ``cells`` only (copies: the view's open cells are then kept current by ``SiteLayers.set_open``)."""
-    fields = {f.name: getattr(layers, f.name) for f in dataclasses.fields(SiteLayers) if f.name != "land"}
-    return LandLayers(cells, position, SiteLayers(**{k: None if v is None else v.take(cells) for k, v in fields.items()}))
-
-
-def agglomeration_layer(compound_counts: np.ndarray, strength: float, radius: int) -> np.ndarray:
-    """``strength * log1p(box_sum(compound_counts, radius))``, flat: the utility of the compounds around each cell.
-
-    Whole-number counts (the model's) take the same values from a table: ``log1p`` of each whole number
-    (numpy's ``log1p``, element by element, as over the grid) times ``strength``, picked by the box counts;
-    any other counts, the formula itself.
-    """
-    if not np.issubdtype(compound_counts.dtype, np.integer):
-        return (strength * np.log1p(box_sum(compound_counts, radius))).ravel()
-    box = box_counts(compound_counts, radius).ravel()
-    table = _agglomeration_table(strength, _table_size(int(box.max()) + 1 if box.size else 1))
-    return table.take(box)
-
-
-def _table_size(n: int) -> int:
-    """The next power of two from ``n`` (at least 64): few table sizes, each built once."""
-    return max(64, 1 << (n - 1).bit_length())
-
-
-@functools.lru_cache(maxsize=64)
-def _agglomeration_table(strength: float, size: int) -> np.ndarray:
-    """``strength * log1p(k)`` for the whole numbers ``k < size`` (read-only)."""
-    table = strength * np.log1p(np.arange(size, dtype=float))
-    table.flags.writeable = False
-    return table
 
 
 @dataclass(slots=True)
@@ -299,14 +167,14 @@ def choose_site(
     net = expected_net(view, workers, notoriety, value_at_risk, e)
     free_origin = stay_allowed and origin >= 0
     if origin >= 0 and isinstance(fixed_move_cost, float):  # the usual case: one cached vector per origin and price
-        costs = region.move_cost_and_max if cells is None else region.land_move_cost_and_max
+        costs = region.move_cost_and_max if cells is None else region.land_index.move_cost_and_max
         move, move_max = costs(origin, fixed_move_cost, r.cost_per_km, r.border_cost, free_origin)  # (read-only)
     else:
         if origin >= 0:
             if cells is None:
                 distance, abroad = region.distance_km(origin), region.abroad(origin)
             else:
-                distance, abroad = region.land_distance_km(origin), region.land_abroad(origin)
+                distance, abroad = region.land_index.distance_km(origin), region.land_index.abroad(origin)
             move = fixed_move_cost + r.cost_per_km * distance + r.border_cost * abroad
             if stay_allowed:
                 move[at] = 0.0

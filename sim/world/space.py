@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.params.declarations import MapSpec
+from sim.world.land import LandIndex
 
 SEA = -1
 #: Characters that mark cells outside every jurisdiction (sea, or land outside the region).
@@ -61,9 +62,6 @@ class Region:
     _border_cache: dict[tuple, np.ndarray] = field(init=False, default_factory=dict, repr=False)
     _per_km_cache: dict[float, np.ndarray] = field(init=False, default_factory=dict, repr=False)
     _move_cache: dict[tuple, tuple[np.ndarray, float]] = field(init=False, default_factory=dict, repr=False)
-    _land_move_cache: dict[tuple, tuple[np.ndarray, float]] = field(init=False, default_factory=dict, repr=False)
-    _land_distance_cache: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
-    _land_abroad_cache: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.adjacency, self.border_cell = _borders(self.jurisdiction, len(self.jurisdiction_names))
@@ -179,53 +177,10 @@ class Region:
                 self._move_cache[key] = hit
         return hit
 
-    def land_move_cost_and_max(self, origin: int, fixed: float, per_km: float, per_border: float,
-                               free_origin: bool) -> tuple[np.ndarray, float]:
-        """``move_cost_and_max`` on the land cells only (``land_cells``, in order), cached apart: the same entries."""
-        key = (origin, fixed, per_km, per_border, free_origin)
-        hit = self._land_move_cache.get(key)
-        if hit is None:
-            move = self.move_cost_and_max(origin, fixed, per_km, per_border, free_origin)[0].take(self.land_cells)
-            move.flags.writeable = False
-            hit = (move, float(move.max()) if move.size else 0.0)
-            if len(self._land_move_cache) < MOVE_COST_CACHE_ENTRIES:
-                self._land_move_cache[key] = hit
-        return hit
-
-    def land_distance_km(self, origin: int) -> np.ndarray:
-        """``distance_km(origin)`` on the land cells only, cached per origin (read-only; a land-only map of
-        ``L`` cells holds at most ``L`` of them)."""
-        hit = self._land_distance_cache.get(origin)
-        if hit is None:
-            hit = self.distance_km(origin).take(self.land_cells)
-            hit.flags.writeable = False
-            self._land_distance_cache[origin] = hit
-        return hit
-
-    def land_abroad(self, origin: int) -> np.ndarray:
-        """``abroad(origin)`` on the land cells only, one vector per country (read-only)."""
-        c = int(self.flat_country[origin])
-        hit = self._land_abroad_cache.get(c)
-        if hit is None:
-            hit = self.abroad(origin).take(self.land_cells)
-            hit.flags.writeable = False
-            self._land_abroad_cache[c] = hit
-        return hit
-
     @functools.cached_property
-    def land_cells(self) -> np.ndarray:
-        """Flat indices of the cells inside the region (every cell a compound can stand on), ascending (read-only)."""
-        cells = np.flatnonzero(self.land.ravel())
-        cells.flags.writeable = False
-        return cells
-
-    @functools.cached_property
-    def land_position(self) -> np.ndarray:
-        """For each flat cell, its index in ``land_cells`` (-1 for sea and land outside the region; read-only)."""
-        position = np.full(self.n_cells, -1, dtype=np.intp)
-        position[self.land_cells] = np.arange(len(self.land_cells))
-        position.flags.writeable = False
-        return position
+    def land_index(self) -> LandIndex:
+        """The land cells and the move-cost terms on them (``sim.world.land``), built on first use."""
+        return LandIndex(self)
 
     def _border_term(self, origin: int, per_border: float) -> np.ndarray:
         """``per_border * abroad(origin)``, one vector per country and price."""
