@@ -16,7 +16,7 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from sim.analysis.headline_posterior import HELD, LOSSES, bands, dependence, reduction_probability
+from sim.analysis.headline_posterior import HELD, LOSSES, bands, conditional, dependence, jeffreys, reduction_probability
 from sim.experiments import load_experiment, load_results, run_sweep
 from sim.experiments.plan import plan
 from sim.scenario.loader import ScenarioError
@@ -167,6 +167,28 @@ def test_dependence_is_the_rank_correlation_of_each_draw_with_the_answer():
     half = 1.6449 * 1.06 / np.sqrt(n - 3)  # Fisher z, 90%
     assert np.arctanh(out.loc["b", "high"]) - np.arctanh(out.loc["b", "spearman"]) == pytest.approx(half, rel=1e-3)
     assert np.isnan(out.loc["c", "spearman"])
+
+
+def test_conditional_splits_the_draws_at_each_parameters_median():
+    """Reductions exactly where a draw is large: the upper half holds every reduction and the lower none, with the
+    Jeffreys intervals of 0 and 1 of its size; a parameter unrelated to the answer has about the overall share in both
+    halves; ties at the median go up; a constant draw is undefined."""
+    n = 40
+    a = np.arange(n, dtype=float)
+    held = np.where(a >= 20, 0.8, 1.0)  # a reduction (below 0.9) in exactly the upper half of a
+    wide = results_table(list(held), [1.0] * n)
+    wide["posterior.a"] = a
+    wide["posterior.b"] = np.tile([0.0, 1.0], n // 2)  # alternating: half the reductions in each half
+    wide["posterior.c"] = 3.0
+    wide["posterior.t"] = np.where(a < 10, 0.0, 1.0)  # median 1: the 30 tied draws are the upper half
+    out = conditional(wide, ["policy.type", "policy.raid_frequency"]).set_index("parameter")
+    assert (out.loc["a", "lower_probability"], out.loc["a", "upper_probability"]) == (0.0, 1.0)
+    assert out.loc["a", "lower_replications"] == out.loc["a", "upper_replications"] == 20
+    assert (out.loc["a", "upper_low"], out.loc["a", "upper_high"]) == pytest.approx(jeffreys(20, 20))
+    assert out.loc["b", "lower_probability"] == out.loc["b", "upper_probability"] == 0.5
+    assert (out.loc["t", "lower_replications"], out.loc["t", "upper_replications"]) == (10, 30)
+    assert out.loc["t", "upper_probability"] == pytest.approx(20 / 30) and out.loc["t", "lower_probability"] == 0.0
+    assert np.isnan(out.loc["c", "lower_probability"]) and out.loc["c", "upper_replications"] == 0
 
 
 @pytest.mark.parametrize(("name", "points"), [("douglas_posterior.toml", 28), ("phase_posterior.toml", 20)])

@@ -22,9 +22,12 @@ replications, of each drawn parameter (calibrated or marginalised) with the pers
 Hartley & Pearson 1957). That is the sensitivity analysis of the answer over the posterior: a parameter the 2022
 record left open (marginalised, or wide) and that the answer tracks is where the answer is least sure.
 
-``python -m sim.analysis.headline_posterior RESULTS [--out DIR]`` writes bands.csv,
-reduction_probability.csv, dependence.csv, provenance.json (the experiment, posterior and commits the tables come from) and the
-figure (bands against raid frequency per policy type).
+``conditional`` then says by how much: the probability of a reduction in the lower and the upper half of each drawn
+parameter's values.
+
+``python -m sim.analysis.headline_posterior RESULTS [--out DIR]`` writes bands.csv, reduction_probability.csv,
+dependence.csv, conditional.csv, provenance.json (the experiment, posterior and commits the tables come from) and
+the figure (bands against raid frequency per policy type).
 """
 
 from __future__ import annotations
@@ -126,6 +129,35 @@ def dependence(wide: pd.DataFrame, by: list[str], measure: str = HELD, level: fl
     return pd.DataFrame(rows)
 
 
+def conditional(wide: pd.DataFrame, by: list[str], measure: str = HELD, threshold: float = THRESHOLD,
+                level: float = LEVEL) -> pd.DataFrame:
+    """Per design point and drawn parameter: the probability of a reduction by more than ``1 - threshold`` among the
+    replications whose draw of the parameter is below its median there (``lower``) and among the rest (``upper``),
+    each with its Jeffreys interval. Where ``dependence`` says the answer tracks a parameter, this says by how much:
+    the answer in the two halves of what the posterior allows for it. Undefined (NaN) for a parameter that does not
+    vary; a parameter whose draws tie at the median puts the ties in the upper half, so the halves may differ in size.
+    Read with ``dependence``: fifteen parameters give fifteen splits a point, and some differ by chance."""
+    cols = [c for c in wide.columns if c.startswith(DRAW_PREFIX)]
+    rows = []
+    for key, frame in _policy_rows(wide).groupby(by, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        y = frame[measure].to_numpy(float) if measure in frame else np.full(len(frame), np.nan)
+        for c in cols:
+            x = frame[c].to_numpy(float)
+            ok = np.isfinite(x) & np.isfinite(y)
+            row = {**dict(zip(by, key, strict=True)), "parameter": c[len(DRAW_PREFIX):], "measure": measure}
+            split = float(np.median(x[ok])) if ok.any() and np.ptp(x[ok]) > 0 else float("nan")
+            row["median"] = split
+            for half, mask in (("lower", ok & (x < split)), ("upper", ok & (x >= split))):
+                n, k = int(mask.sum()), int((y[mask] < threshold).sum())
+                low, high = jeffreys(k, n, level) if split == split else (float("nan"), float("nan"))
+                row.update({f"{half}_replications": n if split == split else 0,
+                            f"{half}_probability": k / n if n and split == split else float("nan"),
+                            f"{half}_low": low, f"{half}_high": high})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def summarise_headline(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(bands, reduction probabilities) of a sweep, per design point (its varied parameters)."""
     missing = [m for m in MEASURES if m not in results.measure_names]
@@ -202,7 +234,7 @@ def provenance(results: Results) -> dict:
 
 
 def write_headline(results_path: str | Path, out: str | Path | None = None) -> list[Path]:
-    """bands.csv, reduction_probability.csv, provenance.json, dependence.csv (over a posterior) and
+    """bands.csv, reduction_probability.csv, provenance.json, dependence.csv and conditional.csv (over a posterior) and
     headline-bands.png/.svg in ``out`` (default RESULTS/headline)."""
     import json
 
@@ -216,9 +248,10 @@ def write_headline(results_path: str | Path, out: str | Path | None = None) -> l
     table.to_csv(written[0], index=False, float_format="%.6g")
     prob.to_csv(written[1], index=False, float_format="%.6g")
     if results.manifest.get("posterior"):
-        dep = dependence(results.wide(), list(results.parameters) or ["point"])
-        written.append(folder / "dependence.csv")
-        dep.to_csv(written[-1], index=False, float_format="%.6g")
+        wide, by = results.wide(), list(results.parameters) or ["point"]
+        written += [folder / "dependence.csv", folder / "conditional.csv"]
+        dependence(wide, by).to_csv(written[-2], index=False, float_format="%.6g")
+        conditional(wide, by).to_csv(written[-1], index=False, float_format="%.6g")
     written[2].write_text(json.dumps(provenance(results), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if {"policy.raid_frequency", "policy.type"} <= set(table.columns):
         post = results.manifest.get("posterior") or {}
