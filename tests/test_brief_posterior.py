@@ -82,6 +82,17 @@ def test_the_dependence_sentence_names_the_clear_correlations_strongest_first(tm
     assert "`b` -0.60 [-0.75, -0.38]; `a` +0.30 [+0.02, +0.55]" in sentence
     assert "`c`" not in sentence and "`d`" not in sentence and "`e`" not in sentence
     assert "of 3 parameters about 0.3 would clear 0 by chance" in sentence
+    assert "of the draws below its median" not in sentence  # no conditional.csv: the correlations alone
+    rate = posterior.status_quo_rate()
+    halves = [{"policy.type": "case_by_case", "policy.raid_frequency": f, "parameter": name, "measure": posterior.REGION,
+               "median": 0.5, "lower_replications": 60, "lower_probability": lo, "lower_low": lo - 0.1, "lower_high": lo + 0.1,
+               "upper_replications": 60, "upper_probability": up, "upper_low": up - 0.1, "upper_high": up + 0.1}
+              for f, name, lo, up in ((rate, "b", 0.8, 0.3), (12.0, "b", 0.0, 1.0), (rate, "a", 0.45, 0.6))]
+    pd.DataFrame(halves).to_csv(tmp_path / "conditional.csv", index=False)
+    sentence = posterior.dependence_sentence(posterior.PosteriorHeadline("synthetic", pd.DataFrame(), pd.DataFrame(), tmp_path, {}))
+    assert ("`b` -0.60 [-0.75, -0.38] (a cut beyond 10% in 0.80 [0.70, 0.90] of the draws below its median, 0.30 "
+            "[0.20, 0.40] of the rest); `a` +0.30 [+0.02, +0.55] (a cut beyond 10% in 0.45") in sentence
+    (tmp_path / "conditional.csv").unlink()
     none = posterior.dependence_sentence(_with_dependence(tmp_path, rows[2:3]))
     assert none.startswith("no drawn parameter") and "(1 parameter," in none
     (tmp_path / "dependence.csv").unlink()

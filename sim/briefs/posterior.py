@@ -114,7 +114,8 @@ def douglas_sentence(h: PosteriorHeadline, policy: str = "case_by_case") -> str:
 
 def dependence_sentence(h: PosteriorHeadline, policy: str = "case_by_case") -> str:
     """Which drawn parameters the answer at the status quo tracks (``dependence.csv``): those whose 90% interval of the
-    rank correlation with the regional persistence excludes 0, strongest first, with how many would do so by chance."""
+    rank correlation with the regional persistence excludes 0, strongest first, with how many would do so by chance,
+    and (``conditional.csv``, when shipped) the chance of a cut in the lower and upper half of each one's draws."""
     path = h.folder / "dependence.csv"
     if not path.is_file():
         return "the tables do not say which parameters the answer depends on (no dependence.csv)"
@@ -128,10 +129,28 @@ def dependence_sentence(h: PosteriorHeadline, policy: str = "case_by_case") -> s
     if clear.empty:
         return (f"no drawn parameter's rank correlation with the regional result is clear of 0 at the status quo "
                 f"({len(rows)} parameter{'s' if len(rows) != 1 else ''}, 90% intervals)")
-    named = "; ".join(f"`{r.parameter}` {r.spearman:+.2f} [{r.low:+.2f}, {r.high:+.2f}]" for r in clear.itertuples())
+    halves = _halves(h, at)
+    named = "; ".join(f"`{r.parameter}` {r.spearman:+.2f} [{r.low:+.2f}, {r.high:+.2f}]{halves.get(r.parameter, '')}"
+                      for r in clear.itertuples())
     return (f"at the status quo the regional result tracks {named} (Spearman rank correlation with the share of people "
             f"held that persists, 90% interval; a negative value means raids cut more where the parameter is higher); "
             f"of {len(rows)} parameters about {chance:.1f} would clear 0 by chance alone")
+
+
+def _halves(h: PosteriorHeadline, at: dict) -> dict[str, str]:
+    """Per parameter, the chance of a regional cut beyond 10% in the lower and upper half of its draws at ``at``
+    (``conditional.csv``), worded for the dependence sentence; empty when the tables have no such file."""
+    path = h.folder / "conditional.csv"
+    if not path.is_file():
+        return {}
+    con = pd.read_csv(path)
+    rows = con[con["measure"] == REGION]
+    for key, value in at.items():
+        rows = rows[rows[key] == value]
+    return {r.parameter: (f" (a cut beyond 10% in {r.lower_probability:.2f} [{r.lower_low:.2f}, {r.lower_high:.2f}] of the "
+                          f"draws below its median, {r.upper_probability:.2f} [{r.upper_low:.2f}, {r.upper_high:.2f}] of "
+                          f"the rest)")
+            for r in rows.itertuples() if r.lower_probability == r.lower_probability}
 
 
 def phase_table(h: PosteriorHeadline) -> str:
