@@ -158,13 +158,17 @@ class Protectors:
             held = self.cells_of(m, ~self.state.relocate) & (self.owner == p)
             if calm_by_owner is not None:
                 calm_by_owner[p] = held
-        calm = held & m.layers.open_cell
+        layers = m.layers
+        calm = held & layers.open_cell
         before = op.capital
         if calm.any():
             e, r = m.params.enforcement, m.params.relocation
-            net = expected_net(m.layers, comp.workers, m.policy.notoriety_map(m.operator_table.notoriety[op.slot], m.week),
-                               moves.value_at_risk(m, op), e)
-            cell = int(np.flatnonzero(calm)[np.argmax(net[calm])])
+            land = layers.land  # open cells are land: the land view holds them, in the same order (same argmax)
+            net = expected_net(layers if land is None else land.layers, comp.workers,
+                               m.policy.notoriety_map(m.operator_table.notoriety[op.slot], m.week), moves.value_at_risk(m, op), e)
+            mask = calm if land is None else calm.take(land.cells)
+            pick = int(np.flatnonzero(mask)[np.argmax(net[mask])])
+            cell = pick if land is None else int(land.cells[pick])
             cost = (r.base_cost + r.sunk_share * m.params.compounds.open_cost
                     + r.cost_per_km * float(m.region.distance_km(comp.site)[cell])
                     + r.border_cost * float(m.region.abroad(comp.site)[cell]))
