@@ -85,7 +85,7 @@ class Premises:
     demolished: int = 0
     demolition_spend: float = 0.0
     _next_uid: int = 0
-    _on_cell: dict[int, list[int]] = field(default_factory=dict)  # cell -> its standing buildings' slots, ascending
+    _empty_on: dict[int, list[int]] = field(default_factory=dict)  # cell -> its standing empty buildings' slots, ascending
     _saving_by_condition: tuple[float, float] | None = None  # ``_savings``, computed once
     _saving_changes: int = 0  # times a cell's saving has changed (the key of ``cost_layer``'s kept layers)
     _any_saving: bool = False  # some cell has a saving
@@ -130,13 +130,13 @@ class Premises:
         t = self.table
         b, gain = self._best_empty_on(cell)
         if b >= 0 and gain > 0:
+            self._empty_on[cell].remove(b)
             t.condition[b] = rules.INTACT  # repaired if it was damaged (paid in the set-up cost)
             t.capacity[b] = max(int(t.capacity[b]), capacity)
             self._enter(b, compound, week, "reoccupied")
             self.tally.reoccupied += 1
             return
         b = t.allocate()
-        insort(self._on_cell.setdefault(cell, []), b)
         t.uid[b] = self._next_uid
         self._next_uid += 1
         t.cell[b], t.capacity[b], t.owner[b], t.built_week[b] = cell, capacity, owner, week
@@ -151,6 +151,7 @@ class Premises:
         if b >= 0:
             self.table.occupant[b] = -1
             self.table.vacant_since[b] = week
+            insort(self._empty_on.setdefault(int(self.table.cell[b]), []), b)
             self._event(week, "vacated", b)
             self._refresh(int(self.table.cell[b]))
         return b
@@ -244,10 +245,11 @@ class Premises:
         """The empty usable building on ``cell`` with the largest reuse saving (the first such, by slot) and
         that saving; ``(-1, 0.0)`` when there is none.
 
-        A cell holds a building or two, so a Python loop over its index beats array calls; the saving is one
-        of two numbers (``_savings``: intact or damaged), each ``rules.reuse_saving`` of that condition.
+        A cell holds an empty building or two, so a Python loop over its index of empty buildings beats array
+        calls; the saving is one of two numbers (``_savings``: intact or damaged), each ``rules.reuse_saving`` of
+        that condition.
         """
-        here = self._on_cell.get(cell)
+        here = self._empty_on.get(cell)
         if not here:
             return -1, 0.0
         cond, occ, savings = self.table.condition, self.table.occupant, self._savings
@@ -270,8 +272,8 @@ class Premises:
         return kept
 
     def _release(self, b: int) -> None:
-        """The building leaves the stock (demolished or lapsed): out of the table and of its cell's index."""
-        self._on_cell[int(self.table.cell[b])].remove(b)
+        """The building leaves the stock (demolished or lapsed, so empty): out of the table and of its cell's index."""
+        self._empty_on[int(self.table.cell[b])].remove(b)
         self.table.release(b)
 
     def _enter(self, b: int, compound: int, week: int, event: str) -> None:
