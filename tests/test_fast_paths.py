@@ -232,3 +232,23 @@ def test_a_run_through_the_land_view_is_the_run_over_every_cell(monkeypatch):
     without.run()
     assert with_view.log.frame().equals(without.log.frame())
     assert with_view.moves == without.moves and with_view.raid_log == without.raid_log
+
+
+def test_the_land_index_holds_the_regions_vectors_at_its_land_cells(region):
+    """``LandIndex``: the land cells in order, each cell's position among them, and move costs, distances and border terms
+    that are the region's own entries there (read-only, cached), with the largest land move cost."""
+    land = region.land_index
+    assert np.array_equal(land.cells, np.flatnonzero(region.land.ravel()))
+    assert (land.position[land.cells] == np.arange(len(land.cells))).all() and (land.position[~region.land.ravel()] == -1).all()
+    assert land.share == pytest.approx(region.land.mean())
+    for origin in (int(land.cells[0]), int(land.cells[len(land.cells) // 2]), int(land.cells[-1])):
+        for free in (False, True):
+            move, most = land.move_cost_and_max(origin, 900_000.0, R.cost_per_km, R.border_cost, free)
+            full = region.move_cost(origin, 900_000.0, R.cost_per_km, R.border_cost, free)
+            assert np.array_equal(move, full[land.cells]) and most == full[land.cells].max()
+            assert land.move_cost_and_max(origin, 900_000.0, R.cost_per_km, R.border_cost, free)[0] is move  # cached
+        assert np.array_equal(land.distance_km(origin).view(np.int64), region.distance_km(origin)[land.cells].view(np.int64))
+        assert np.array_equal(land.abroad(origin), region.abroad(origin)[land.cells])
+        for vector in (move, land.distance_km(origin), land.abroad(origin), land.cells, land.position):
+            with pytest.raises(ValueError):
+                vector[0] = 1
