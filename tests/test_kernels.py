@@ -10,6 +10,7 @@ numba is not installed (CI installs ``.[test,calibrate]``, not the ``fast`` extr
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import struct
 import subprocess
@@ -25,7 +26,7 @@ from sitechoice_data import E, R, baseline_region, site_layers
 
 from sim.rules import kernels
 from sim.rules.sitechoice import Choice, OutsideOption, choose_site
-from sim.rules.sitelayers import SiteLayers
+from sim.rules.sitelayers import SiteLayers, land_view
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,12 +77,17 @@ def choose_both(layers: SiteLayers, seed: int, outside: tuple | None, **kw) -> t
     capital=st.sampled_from([0.0, 4e5, 1.5e6, 3e6, 1e12]),
     value_at_risk=st.sampled_from([0.0, 2e5, 3e6]),
     outside=st.sampled_from([None, "cheap", "dear", "losing"]),
+    view=st.booleans(),
 )
 def test_both_paths_choose_the_same_on_random_inputs(seed, loss_factor, shield, losing_share, notoriety, origin, stay, workers, fixed,
-                                                      capital, value_at_risk, outside):
+                                                      capital, value_at_risk, outside, view):
+    """``view``: the layers carry a land view (``LandLayers``), which both paths then score through (an origin off land
+    falls back to every cell)."""
     pytest.importorskip("numba")
     reg = baseline_region()
     layers = layers_from(seed, loss_factor, shield, losing_share)
+    if view:
+        layers = dataclasses.replace(layers, land=land_view(layers, reg.land_index.cells, reg.land_index.position))
     rng = np.random.default_rng(seed + 2)
     land = np.flatnonzero(reg.land.ravel())
     cell = -1 if origin == "none" else int(rng.choice(land)) if origin == "land" else int(rng.integers(reg.n_cells))
@@ -158,21 +164,23 @@ from pathlib import Path
 from sim.core.model import ScamModel
 from sim.rules import kernels
 from sim.scenario.loader import load_scenario
-params = load_scenario(Path(sys.argv[1]), ["run.weeks=30", "run.burn_in_weeks=30"]).params
+params = load_scenario(Path(sys.argv[1]), ["run.weeks=30", f"run.burn_in_weeks={sys.argv[3]}"]).params
 ScamModel(params, rng=5).run().log.frame().to_pickle(sys.argv[2])
 print(kernels._STATE[0] is not None)
 """
 
 
-def test_whole_runs_are_identical_with_and_without_numba(tmp_path):
-    """A short actors run: numpy throughout, numba from the first choice, and numba from the 400th (a switch mid-run)."""
+@pytest.mark.parametrize(("scenario", "burn_in"), [("baseline_actors.toml", 30), ("mekong_history.toml", 60)])
+def test_whole_runs_are_identical_with_and_without_numba(tmp_path, scenario, burn_in):
+    """A short actors run, and a history run on the Mekong map (scored through its land view): numpy throughout, numba
+    from the first choice, and numba from the 400th (a switch mid-run)."""
     pytest.importorskip("numba")
     frames, used = {}, {}
     for name, env in {"numpy": {kernels.DISABLE_ENV: "1"}, "numba": {kernels.AFTER_ENV: "0"}, "switch": {kernels.AFTER_ENV: "400"}}.items():
         environ = {k: v for k, v in os.environ.items() if k not in (kernels.DISABLE_ENV, kernels.AFTER_ENV)}
         environ.update(env, PYTHONPATH=str(ROOT))
         out = tmp_path / f"{name}.pkl"
-        done = subprocess.run([sys.executable, "-c", RUN, str(ROOT / "scenarios" / "baseline_actors.toml"), str(out)], env=environ,
+        done = subprocess.run([sys.executable, "-c", RUN, str(ROOT / "scenarios" / scenario), str(out), str(burn_in)], env=environ,
                               capture_output=True, text=True, check=True)
         used[name] = done.stdout.strip() == "True"
         frames[name] = pd.read_pickle(out)

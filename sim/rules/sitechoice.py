@@ -154,16 +154,8 @@ def choose_site(
     if kernels is not None:
         return _choose_compiled(kernels, layers, region, rng, workers, notoriety, capital, value_at_risk, origin, stay_allowed,
                                 fixed_move_cost, leave_origin, r, e, outside)
-    land = layers.land
     n = layers.net_per_worker.shape[0]
-    if land is not None and (origin < 0 or land.position[origin] >= 0):  # the land view (a compound stands on land)
-        cells, at, view = land.cells, int(land.position[origin]) if origin >= 0 else -1, land.layers
-        if isinstance(workers, np.ndarray) and workers.ndim != 0:
-            workers = workers.take(cells)
-        if isinstance(fixed_move_cost, np.ndarray) and fixed_move_cost.ndim != 0:
-            fixed_move_cost = fixed_move_cost.take(cells)
-    else:
-        cells, at, view = None, origin, layers
+    view, cells, at, workers, fixed_move_cost = _on_view(layers, origin, workers, fixed_move_cost)
     net = expected_net(view, workers, notoriety, value_at_risk, e)
     free_origin = stay_allowed and origin >= 0
     if origin >= 0 and isinstance(fixed_move_cost, float):  # the usual case: one cached vector per origin and price
@@ -230,34 +222,39 @@ def _choose_compiled(kernels: tuple, layers: SiteLayers, region: Region, rng: np
                      outside: OutsideOption | None) -> Choice:
     """``choose_site`` through the numba kernels: numpy's draws, logarithm and expm1, the rest fused (same bits)."""
     hazard_argument, score_cells = kernels
-    n = layers.net_per_worker.shape[0]
-    minus_gumbel = rng.standard_exponential(size=n)  # the same draws, in the same order, as the numpy path
+    minus_gumbel = rng.standard_exponential(size=layers.net_per_worker.shape[0])  # the numpy path's draws, in its order
+    view, cells, at, workers, fixed_move_cost = _on_view(layers, origin, workers, fixed_move_cost)
+    if cells is not None:
+        minus_gumbel = minus_gumbel.take(cells)
     np.log(minus_gumbel, out=minus_gumbel)
+    n = view.net_per_worker.shape[0]
     if any(notoriety.tolist()):
-        neg_shield = _neg_shield(layers, e)
+        neg_shield = _neg_shield(view, e)
         loss_base = np.empty(n)
-        hazard_argument(layers.exposure, np.asarray(notoriety, dtype=float), layers.jurisdiction, float(e.risk_perception),
-                        layers.climate, neg_shield, loss_base)
+        hazard_argument(view.exposure, np.asarray(notoriety, dtype=float), view.jurisdiction, float(e.risk_perception),
+                        view.climate, neg_shield, loss_base)
         np.expm1(loss_base, out=loss_base)
         loss_scale = -value_at_risk
     else:
-        loss_base, loss_scale = layers.base_hazard, value_at_risk
+        loss_base, loss_scale = view.base_hazard, value_at_risk
     per_cell = isinstance(workers, np.ndarray) and workers.ndim != 0
     free_origin = stay_allowed and origin >= 0
     move, move_fixed, distance, abroad, move_const = _EMPTY, _EMPTY, _EMPTY, _EMPTY, 0.0
     if origin >= 0 and isinstance(fixed_move_cost, float):
-        mode, move = 0, region.move_cost(origin, fixed_move_cost, r.cost_per_km, r.border_cost, free_origin)
+        costs = region.move_cost_and_max if cells is None else region.land_index.move_cost_and_max
+        mode, move = 0, costs(origin, fixed_move_cost, r.cost_per_km, r.border_cost, free_origin)[0]
     elif origin >= 0:
-        mode, move_fixed, distance, abroad = 1, _per_cell(fixed_move_cost, n), region.distance_km(origin), region.abroad(origin)
+        terms = region if cells is None else region.land_index
+        mode, move_fixed, distance, abroad = 1, _per_cell(fixed_move_cost, n), terms.distance_km(origin), terms.abroad(origin)
     elif isinstance(fixed_move_cost, np.ndarray) and fixed_move_cost.ndim != 0:
         mode, move = 0, _per_cell(fixed_move_cost, n)
     else:
         mode, move_const = 2, float(fixed_move_cost)
     cell, best, net, move_cost, any_feasible = score_cells(
-        layers.net_per_worker, workers if per_cell else _EMPTY, 0.0 if per_cell else float(workers), layers.fixed_cost,
-        loss_base, float(loss_scale), _EMPTY if layers.loss_factor is None else layers.loss_factor,
+        view.net_per_worker, workers if per_cell else _EMPTY, 0.0 if per_cell else float(workers), view.fixed_cost,
+        loss_base, float(loss_scale), _EMPTY if view.loss_factor is None else view.loss_factor,
         move, move_fixed, distance, abroad, move_const, mode, float(r.cost_per_km), float(r.border_cost),
-        origin, stay_allowed, free_origin, leave_origin, float(capital), layers.open_cell, layers.agglomeration, minus_gumbel,
+        at, stay_allowed, free_origin, leave_origin, float(capital), view.open_cell, view.agglomeration, minus_gumbel,
         float(r.horizon_weeks), MILLION, float(r.logit_beta),
     )
     away = outside_score(outside, workers, capital, value_at_risk, r)
@@ -265,7 +262,22 @@ def _choose_compiled(kernels: tuple, layers: SiteLayers, region: Region, rng: np
         return NO_SITE if away is None else away[1]
     if away is not None and away[0] > best:
         return away[1]
-    return Choice(int(cell), float(move_cost), float(net))
+    return Choice(int(cell) if cells is None else int(cells[cell]), float(move_cost), float(net))
+
+
+def _on_view(layers: SiteLayers, origin: int, workers: float | np.ndarray, fixed_move_cost: float | np.ndarray) -> tuple:
+    """What a choice scores: ``(layers, None, origin, workers, fixed_move_cost)`` over every cell, or, when the layers
+    have a land view and the origin (if any) is on land, the view's layers, its cells, the origin's position among
+    them, and per-cell ``workers`` and ``fixed_move_cost`` taken at its cells."""
+    land = layers.land
+    if land is None or (origin >= 0 and land.position[origin] < 0):
+        return layers, None, origin, workers, fixed_move_cost
+    cells = land.cells
+    if isinstance(workers, np.ndarray) and workers.ndim != 0:
+        workers = workers.take(cells)
+    if isinstance(fixed_move_cost, np.ndarray) and fixed_move_cost.ndim != 0:
+        fixed_move_cost = fixed_move_cost.take(cells)
+    return land.layers, cells, int(land.position[origin]) if origin >= 0 else -1, workers, fixed_move_cost
 
 
 _EMPTY = np.empty(0)
