@@ -16,7 +16,17 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from sim.analysis.headline_posterior import HELD, LOSSES, bands, conditional, dependence, jeffreys, reduction_probability
+from sim.analysis.headline_posterior import (
+    HELD,
+    LOSSES,
+    bands,
+    conditional,
+    conditional_figure,
+    dependence,
+    jeffreys,
+    reduction_probability,
+    strongest_parameter,
+)
 from sim.experiments import load_experiment, load_results, run_sweep
 from sim.experiments.plan import plan
 from sim.scenario.loader import ScenarioError
@@ -191,6 +201,29 @@ def test_conditional_splits_the_draws_at_each_parameters_median():
     assert np.isnan(out.loc["c", "lower_probability"]) and out.loc["c", "upper_replications"] == 0
 
 
+def test_the_conditional_figure_draws_the_tables_and_the_strongest_parameter_is_the_largest_mean_correlation():
+    """The figure's three lines are the tables' probabilities (all draws, lower and upper half) in raid-rate order; the
+    default parameter is the one with the largest mean |rank correlation| over the policy's points."""
+    import matplotlib.pyplot as plt
+
+    frames = []
+    for rate, shift in ((12.0, 0.3), (48.0, 0.0)):
+        held = np.where(np.arange(40) >= 20, 0.8 + shift, 1.0)
+        wide = results_table(list(held), [1.0] * 40).assign(**{"policy.raid_frequency": rate})
+        frames.append(wide.assign(**{"posterior.a": np.arange(40.0), "posterior.b": np.tile([0.0, 1.0], 20)}))
+    wide = pd.concat(frames, ignore_index=True)
+    by = ["policy.type", "policy.raid_frequency"]
+    con, prob, dep = conditional(wide, by), reduction_probability(wide, by), dependence(wide, by)
+    assert strongest_parameter(dep) == "a"
+    fig = conditional_figure(con, prob, "a")
+    try:
+        lines = fig.axes[0].get_lines()[:3]
+        assert [list(line.get_xdata()) for line in lines] == [[12.0, 48.0]] * 3
+        assert [list(line.get_ydata()) for line in lines] == [[0.0, 0.5], [0.0, 0.0], [0.0, 1.0]]
+    finally:
+        plt.close(fig)
+
+
 @pytest.mark.parametrize(("name", "points"), [("douglas_posterior.toml", 28), ("phase_posterior.toml", 20)])
 def test_shipped_posterior_experiments_read_with_a_posterior_next_to_them(tmp_path, name, points):
     """The shipped files on scenarios/mekong_actors.toml, with the fake posterior where the real one will be."""
@@ -212,3 +245,24 @@ def load_experiment_base(scenario: str):
     from sim.scenario.loader import load_scenario
 
     return load_scenario(ROOT / "scenarios" / scenario).params
+
+
+def test_the_headline_command_writes_every_table_and_refuses_an_unknown_figure_parameter(tmp_path, capsys):
+    """``python -m sim.analysis.headline_posterior``: the tables and both figures from a small sweep over a posterior; an
+    unknown ``--figure-parameter`` is a named error (exit 2) and nothing is written."""
+    from sim.analysis import headline_posterior
+
+    path = experiment(tmp_path, reps=4)
+    run_sweep(path, out=tmp_path / "sweep", workers=1, progress=False)
+    bad = tmp_path / "bad"
+    assert headline_posterior.main([str(tmp_path / "sweep"), "--out", str(bad), "--figure-parameter", "labour.nope"]) == 2
+    err = capsys.readouterr().err
+    assert "--figure-parameter 'labour.nope' is not a drawn parameter" in err and INFLOW in err and GOV in err
+    assert not bad.exists()
+    good = tmp_path / "good"
+    assert headline_posterior.main([str(tmp_path / "sweep"), "--out", str(good), "--figure-parameter", GOV]) == 0
+    names = {p.name for p in good.iterdir()}
+    assert {"bands.csv", "reduction_probability.csv", "dependence.csv", "conditional.csv", "provenance.json",
+            "headline-bands.png", "conditional.png"} <= names
+    con = pd.read_csv(good / "conditional.csv")
+    assert set(con["parameter"]) == {INFLOW, GOV} and set(con["policy.type"]) == {"none", "case_by_case"}

@@ -201,6 +201,49 @@ def band_figure(table: pd.DataFrame, x: str = "policy.raid_frequency", hue: str 
     return fig
 
 
+def strongest_parameter(dep: pd.DataFrame, policy: str = "case_by_case") -> str | None:
+    """The drawn parameter whose rank correlation with the answer under ``policy`` is largest on average (in absolute
+    value) over that policy's design points; None when no correlation is defined."""
+    rows = dep[dep["policy.type"] == policy] if "policy.type" in dep else dep
+    strength = rows.assign(size=rows["spearman"].abs()).groupby("parameter")["size"].mean().dropna()
+    return None if strength.empty else str(strength.idxmax())
+
+
+def conditional_figure(con: pd.DataFrame, prob: pd.DataFrame, parameter: str, policy: str = "case_by_case",
+                       x: str = "policy.raid_frequency") -> object:
+    """P(regional cut > 10%) against ``x`` under ``policy``: over all draws, and in the lower and upper half of
+    ``parameter``'s draws (``conditional``), each with its Jeffreys interval."""
+    import matplotlib.pyplot as plt
+
+    from sim.viz.sweeps import STYLE, param_label
+
+    def under(table: pd.DataFrame) -> pd.DataFrame:
+        return (table[table["policy.type"] == policy] if "policy.type" in table else table).sort_values(x)
+
+    every = under(prob[prob["measure"] == HELD])
+    halves = under(con[(con["measure"] == HELD) & (con["parameter"] == parameter)])
+    lines = [("all draws", every, "probability", "low", "high", "0.3"),
+             (f"{param_label(parameter)}: lower half", halves, "lower_probability", "lower_low", "lower_high", "tab:orange"),
+             (f"{param_label(parameter)}: upper half", halves, "upper_probability", "upper_low", "upper_high", "tab:blue")]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7.5, 4.4))
+        for label, t, mid, low, high, color in lines:
+            ax.plot(t[x], t[mid], marker="o", color=color, label=label)
+            ax.fill_between(t[x], t[low], t[high], color=color, alpha=0.15, linewidth=0)
+        ax.axhline(0.5, color="0.6", linestyle=":", linewidth=0.8)
+        ax.set_xscale("log")
+        ticks = sorted(every[x].dropna().unique())
+        ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
+        ax.xaxis.set_minor_locator(plt.NullLocator())
+        ax.set_ylim(0, 1)
+        ax.set_xlabel(param_label(x))
+        ax.set_ylabel("P(people held in the region cut by more than 10%)")
+        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        ax.set_title(f"{policy}: in each half of the draws of {parameter} (90% Jeffreys intervals)", fontsize=10)
+        fig.tight_layout()
+    return fig
+
+
 def distinct_draws(results: Results) -> int:
     """How many different parameter sets the replications drew from the posterior.
 
@@ -233,14 +276,20 @@ def provenance(results: Results) -> dict:
     }
 
 
-def write_headline(results_path: str | Path, out: str | Path | None = None) -> list[Path]:
-    """bands.csv, reduction_probability.csv, provenance.json, dependence.csv and conditional.csv (over a posterior) and
-    headline-bands.png/.svg in ``out`` (default RESULTS/headline)."""
+def write_headline(results_path: str | Path, out: str | Path | None = None, parameter: str | None = None) -> list[Path]:
+    """bands.csv, reduction_probability.csv, provenance.json, dependence.csv and conditional.csv (over a posterior),
+    headline-bands.png/.svg and, over a posterior with policy types, conditional.png/.svg (the answer in each half of
+    ``parameter``, by default the one case-by-case raids track most on average) in ``out`` (default RESULTS/headline)."""
     import json
 
     from sim.viz.sweeps import save
 
     results = load_results(results_path)
+    if parameter is not None:  # checked before anything is written
+        drawn = sorted(c[len(DRAW_PREFIX):] for c in results.wide().columns if c.startswith(DRAW_PREFIX))
+        if parameter not in drawn:
+            raise StoreError(f"{results.path}: --figure-parameter {parameter!r} is not a drawn parameter; the draws hold "
+                             f"{', '.join(drawn) or 'none (the sweep ran without a posterior)'}")
     table, prob = summarise_headline(results)
     folder = Path(out) if out is not None else results.path / "headline"
     folder.mkdir(parents=True, exist_ok=True)
@@ -250,8 +299,12 @@ def write_headline(results_path: str | Path, out: str | Path | None = None) -> l
     if results.manifest.get("posterior"):
         wide, by = results.wide(), list(results.parameters) or ["point"]
         written += [folder / "dependence.csv", folder / "conditional.csv"]
-        dependence(wide, by).to_csv(written[-2], index=False, float_format="%.6g")
-        conditional(wide, by).to_csv(written[-1], index=False, float_format="%.6g")
+        dep, con = dependence(wide, by), conditional(wide, by)
+        dep.to_csv(written[-2], index=False, float_format="%.6g")
+        con.to_csv(written[-1], index=False, float_format="%.6g")
+        top = parameter or strongest_parameter(dep)
+        if top is not None and {"policy.raid_frequency", "policy.type"} <= set(by):
+            written += save(conditional_figure(con, prob, top), folder / "conditional")
     written[2].write_text(json.dumps(provenance(results), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if {"policy.raid_frequency", "policy.type"} <= set(table.columns):
         post = results.manifest.get("posterior") or {}
@@ -265,9 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.analysis.headline_posterior", description=__doc__.split("\n")[0])
     parser.add_argument("results", help="a results folder of a sweep with counterfactual = true (e.g. results/douglas_posterior)")
     parser.add_argument("--out", help="folder for the tables and figure (default RESULTS/headline)")
+    parser.add_argument("--figure-parameter", metavar="NAME",
+                        help="the drawn parameter of conditional.png (default: the one case-by-case raids track most on average)")
     args = parser.parse_args(argv)
     try:
-        for p in write_headline(args.results, args.out):
+        for p in write_headline(args.results, args.out, args.figure_parameter):
             print(p)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
