@@ -108,24 +108,17 @@ def dependence(wide: pd.DataFrame, by: list[str], measure: str = HELD, level: fl
     than four defined replications or a parameter (or measure) that does not vary."""
     from scipy.stats import norm, spearmanr
 
-    cols = [c for c in wide.columns if c.startswith(DRAW_PREFIX)]
     z = float(norm.ppf(0.5 + level / 2))
     rows = []
-    for key, frame in _policy_rows(wide).groupby(by, sort=True, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        y = frame[measure].to_numpy(float) if measure in frame else np.full(len(frame), np.nan)
-        for c in cols:
-            x = frame[c].to_numpy(float)
-            ok = np.isfinite(x) & np.isfinite(y)
-            n = int(ok.sum())
-            r = low = high = float("nan")
-            if n >= 4 and np.ptp(x[ok]) > 0 and np.ptp(y[ok]) > 0:
-                r = float(spearmanr(x[ok], y[ok]).statistic)
-                half = z * 1.06 / np.sqrt(n - 3)
-                centre = np.arctanh(np.clip(r, -0.999999, 0.999999))
-                low, high = float(np.tanh(centre - half)), float(np.tanh(centre + half))
-            rows.append({**dict(zip(by, key, strict=True)), "parameter": c[len(DRAW_PREFIX):], "measure": measure,
-                         "replications": n, "spearman": r, "low": low, "high": high})
+    for point, name, x, y, ok in _draws_against(wide, by, measure):
+        n = int(ok.sum())
+        r = low = high = float("nan")
+        if n >= 4 and np.ptp(x[ok]) > 0 and np.ptp(y[ok]) > 0:
+            r = float(spearmanr(x[ok], y[ok]).statistic)
+            half = z * 1.06 / np.sqrt(n - 3)
+            centre = np.arctanh(np.clip(r, -0.999999, 0.999999))
+            low, high = float(np.tanh(centre - half)), float(np.tanh(centre + half))
+        rows.append({**point, "parameter": name, "measure": measure, "replications": n, "spearman": r, "low": low, "high": high})
     return pd.DataFrame(rows)
 
 
@@ -137,25 +130,30 @@ def conditional(wide: pd.DataFrame, by: list[str], measure: str = HELD, threshol
     the answer in the two halves of what the posterior allows for it. Undefined (NaN) for a parameter that does not
     vary; a parameter whose draws tie at the median puts the ties in the upper half, so the halves may differ in size.
     Read with ``dependence``: fifteen parameters give fifteen splits a point, and some differ by chance."""
-    cols = [c for c in wide.columns if c.startswith(DRAW_PREFIX)]
     rows = []
+    for point, name, x, y, ok in _draws_against(wide, by, measure):
+        # the median of the defined draws; NaN for a constant parameter, which leaves both halves empty (NaN, n = 0)
+        split = float(np.median(x[ok])) if ok.any() and np.ptp(x[ok]) > 0 else float("nan")
+        row = {**point, "parameter": name, "measure": measure, "median": split}
+        for half, mask in (("lower", ok & (x < split)), ("upper", ok & (x >= split))):
+            n, k = int(mask.sum()), int((y[mask] < threshold).sum())
+            low, high = jeffreys(k, n, level)
+            row.update({f"{half}_replications": n, f"{half}_probability": k / n if n else float("nan"),
+                        f"{half}_low": low, f"{half}_high": high})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _draws_against(wide: pd.DataFrame, by: list[str], measure: str):
+    """Per design point (``by``) and drawn parameter (``posterior.NAME`` column): ``(the point's keys, NAME, the
+    parameter's draws, the measure, where both are finite)`` across the point's replications."""
+    cols = [c for c in wide.columns if c.startswith(DRAW_PREFIX)]
     for key, frame in _policy_rows(wide).groupby(by, sort=True, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
+        point = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True))
         y = frame[measure].to_numpy(float) if measure in frame else np.full(len(frame), np.nan)
         for c in cols:
             x = frame[c].to_numpy(float)
-            ok = np.isfinite(x) & np.isfinite(y)
-            row = {**dict(zip(by, key, strict=True)), "parameter": c[len(DRAW_PREFIX):], "measure": measure}
-            split = float(np.median(x[ok])) if ok.any() and np.ptp(x[ok]) > 0 else float("nan")
-            row["median"] = split
-            for half, mask in (("lower", ok & (x < split)), ("upper", ok & (x >= split))):
-                n, k = int(mask.sum()), int((y[mask] < threshold).sum())
-                low, high = jeffreys(k, n, level) if split == split else (float("nan"), float("nan"))
-                row.update({f"{half}_replications": n if split == split else 0,
-                            f"{half}_probability": k / n if n and split == split else float("nan"),
-                            f"{half}_low": low, f"{half}_high": high})
-            rows.append(row)
-    return pd.DataFrame(rows)
+            yield point, c[len(DRAW_PREFIX):], x, y, np.isfinite(x) & np.isfinite(y)
 
 
 def summarise_headline(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -87,9 +87,10 @@ class Premises:
     _next_uid: int = 0
     _empty_on: dict[int, list[int]] = field(default_factory=dict)  # cell -> its standing empty buildings' slots, ascending
     _saving_by_condition: tuple[float, float] | None = None  # ``_savings``, computed once
-    _saving_changes: int = 0  # times a cell's saving has changed (the key of ``cost_layer``'s kept layers)
+    _saving_changes: int = 0  # times a cell's saving has changed
     _any_saving: bool = False  # some cell has a saving
-    _cost_layers: dict[tuple[float, float, int], np.ndarray] = field(default_factory=dict)
+    _cost_layers: dict[tuple[float, float], np.ndarray] = field(default_factory=dict)  # ``cost_layer`` by (fixed, build)
+    _cost_layers_at: int = 0  # the ``_saving_changes`` the kept layers were computed at
 
     def __post_init__(self) -> None:
         self.table = SlotTable(BUILDING_COLUMNS, capacity=BUILDING_ROWS if self.p.enabled else 1)
@@ -109,12 +110,14 @@ class Premises:
         """
         if not self.on or build <= 0 or not self._any_saving:
             return fixed
-        key = (fixed, build, self._saving_changes)
-        kept = self._cost_layers.get(key)
-        if kept is None:  # kept until a saving changes: several choices a week read the same layer
-            if len(self._cost_layers) >= COST_LAYERS_KEPT or (self._cost_layers and next(iter(self._cost_layers))[2] != key[2]):
+        if self._cost_layers_at != self._saving_changes:  # kept until a saving changes: many choices read the same layer
+            self._cost_layers.clear()
+            self._cost_layers_at = self._saving_changes
+        kept = self._cost_layers.get((fixed, build))
+        if kept is None:
+            if len(self._cost_layers) >= COST_LAYERS_KEPT:
                 self._cost_layers.clear()
-            kept = self._cost_layers[key] = fixed - build * self.saving
+            kept = self._cost_layers[(fixed, build)] = fixed - build * self.saving
             kept.flags.writeable = False
         return kept
 

@@ -155,19 +155,14 @@ def choose_site(
         return _choose_compiled(kernels, layers, region, rng, workers, notoriety, capital, value_at_risk, origin, stay_allowed,
                                 fixed_move_cost, leave_origin, r, e, outside)
     n = layers.net_per_worker.shape[0]
-    view, cells, at, workers, fixed_move_cost = _on_view(layers, origin, workers, fixed_move_cost)
+    view, terms, cells, at, workers, fixed_move_cost = _on_view(layers, region, origin, workers, fixed_move_cost)
     net = expected_net(view, workers, notoriety, value_at_risk, e)
     free_origin = stay_allowed and origin >= 0
     if origin >= 0 and isinstance(fixed_move_cost, float):  # the usual case: one cached vector per origin and price
-        costs = region.move_cost_and_max if cells is None else region.land_index.move_cost_and_max
-        move, move_max = costs(origin, fixed_move_cost, r.cost_per_km, r.border_cost, free_origin)  # (read-only)
+        move, move_max = terms.move_cost_and_max(origin, fixed_move_cost, r.cost_per_km, r.border_cost, free_origin)  # (read-only)
     else:
         if origin >= 0:
-            if cells is None:
-                distance, abroad = region.distance_km(origin), region.abroad(origin)
-            else:
-                distance, abroad = region.land_index.distance_km(origin), region.land_index.abroad(origin)
-            move = fixed_move_cost + r.cost_per_km * distance + r.border_cost * abroad
+            move = fixed_move_cost + r.cost_per_km * terms.distance_km(origin) + r.border_cost * terms.abroad(origin)
             if stay_allowed:
                 move[at] = 0.0
         else:
@@ -223,7 +218,7 @@ def _choose_compiled(kernels: tuple, layers: SiteLayers, region: Region, rng: np
     """``choose_site`` through the numba kernels: numpy's draws, logarithm and expm1, the rest fused (same bits)."""
     hazard_argument, score_cells = kernels
     minus_gumbel = rng.standard_exponential(size=layers.net_per_worker.shape[0])  # the numpy path's draws, in its order
-    view, cells, at, workers, fixed_move_cost = _on_view(layers, origin, workers, fixed_move_cost)
+    view, terms, cells, at, workers, fixed_move_cost = _on_view(layers, region, origin, workers, fixed_move_cost)
     if cells is not None:
         minus_gumbel = minus_gumbel.take(cells)
     np.log(minus_gumbel, out=minus_gumbel)
@@ -241,10 +236,8 @@ def _choose_compiled(kernels: tuple, layers: SiteLayers, region: Region, rng: np
     free_origin = stay_allowed and origin >= 0
     move, move_fixed, distance, abroad, move_const = _EMPTY, _EMPTY, _EMPTY, _EMPTY, 0.0
     if origin >= 0 and isinstance(fixed_move_cost, float):
-        costs = region.move_cost_and_max if cells is None else region.land_index.move_cost_and_max
-        mode, move = 0, costs(origin, fixed_move_cost, r.cost_per_km, r.border_cost, free_origin)[0]
+        mode, move = 0, terms.move_cost_and_max(origin, fixed_move_cost, r.cost_per_km, r.border_cost, free_origin)[0]
     elif origin >= 0:
-        terms = region if cells is None else region.land_index
         mode, move_fixed, distance, abroad = 1, _per_cell(fixed_move_cost, n), terms.distance_km(origin), terms.abroad(origin)
     elif isinstance(fixed_move_cost, np.ndarray) and fixed_move_cost.ndim != 0:
         mode, move = 0, _per_cell(fixed_move_cost, n)
@@ -265,19 +258,21 @@ def _choose_compiled(kernels: tuple, layers: SiteLayers, region: Region, rng: np
     return Choice(int(cell) if cells is None else int(cells[cell]), float(move_cost), float(net))
 
 
-def _on_view(layers: SiteLayers, origin: int, workers: float | np.ndarray, fixed_move_cost: float | np.ndarray) -> tuple:
-    """What a choice scores: ``(layers, None, origin, workers, fixed_move_cost)`` over every cell, or, when the layers
-    have a land view and the origin (if any) is on land, the view's layers, its cells, the origin's position among
-    them, and per-cell ``workers`` and ``fixed_move_cost`` taken at its cells."""
+def _on_view(layers: SiteLayers, region: Region, origin: int, workers: float | np.ndarray,
+             fixed_move_cost: float | np.ndarray) -> tuple:
+    """What a choice scores: ``(layers, region, None, origin, workers, fixed_move_cost)`` over every cell, or, when the
+    layers have a land view and the origin (if any) is on land, the view's layers, the region's land index (whose
+    move costs, distances and border terms are the region's at the land cells), the view's cells, the origin's
+    position among them, and per-cell ``workers`` and ``fixed_move_cost`` taken at its cells."""
     land = layers.land
     if land is None or (origin >= 0 and land.position[origin] < 0):
-        return layers, None, origin, workers, fixed_move_cost
+        return layers, region, None, origin, workers, fixed_move_cost
     cells = land.cells
     if isinstance(workers, np.ndarray) and workers.ndim != 0:
         workers = workers.take(cells)
     if isinstance(fixed_move_cost, np.ndarray) and fixed_move_cost.ndim != 0:
         fixed_move_cost = fixed_move_cost.take(cells)
-    return land.layers, cells, int(land.position[origin]) if origin >= 0 else -1, workers, fixed_move_cost
+    return land.layers, region.land_index, cells, int(land.position[origin]) if origin >= 0 else -1, workers, fixed_move_cost
 
 
 _EMPTY = np.empty(0)
