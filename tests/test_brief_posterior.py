@@ -180,3 +180,27 @@ def test_the_hosts_sentence_gives_the_range_of_both_readings_over_every_case() -
     assert sentence.startswith(f"across {cases} cases")
     assert f"from {region.min():.2f} to {region.max():.2f} in the region" in sentence
     assert f"from {world.min():.2f} to {world.max():.2f} counting the operations overseas" in sentence
+
+
+def test_the_chance_sentence_quotes_the_status_quo_row_of_variance_csv(tmp_path) -> None:
+    """The share of the spread that is chance, its interval and the sd with parameters known, at case-by-case's status
+    quo (the shipped table, read here independently); an undefined share and a missing file are said, not errors."""
+    h = posterior.posterior_headline("douglas")
+    table = pd.read_csv(h.folder / "variance.csv")
+    rate = posterior.status_quo_rate()
+    row = table[(table["measure"] == posterior.REGION) & (table["policy.type"] == "case_by_case")
+                & (table["policy.raid_frequency"] == rate)].iloc[0]
+    sentence = posterior.chance_sentence(h)
+    assert sentence.startswith(f"about {row['noise_share']:.0%} [{row['noise_share_low']:.0%}, {row['noise_share_high']:.0%}]")
+    assert f"standard deviation of {row['noise_sd']:.2f}" in sentence and f"about {1 - row['noise_share']:.0%}" in sentence
+    assert f"{int(row['repeated_sets'])} of {int(row['parameter_sets'])} parameter sets" in sentence
+    flat = {"policy.type": "case_by_case", "policy.raid_frequency": rate, "measure": posterior.REGION, "replications": 3,
+            "parameter_sets": 3, "repeated_sets": 0, "df_within": 0.0, "predictive_variance": 0.01,
+            "noise_variance": float("nan"), "noise_sd": float("nan"), "noise_share": float("nan"),
+            "noise_share_low": float("nan"), "noise_share_high": float("nan")}
+    pd.DataFrame([flat]).to_csv(tmp_path / "variance.csv", index=False)
+    synthetic = posterior.PosteriorHeadline("synthetic", pd.DataFrame(), pd.DataFrame(), tmp_path, {})
+    undefined = posterior.chance_sentence(synthetic)
+    assert undefined.startswith("the spread cannot be split") and "0 of 3" in undefined
+    (tmp_path / "variance.csv").unlink()
+    assert "no variance.csv" in posterior.chance_sentence(synthetic)

@@ -262,7 +262,7 @@ def test_the_headline_command_writes_every_table_and_refuses_an_unknown_figure_p
     good = tmp_path / "good"
     assert headline_posterior.main([str(tmp_path / "sweep"), "--out", str(good), "--figure-parameter", GOV]) == 0
     names = {p.name for p in good.iterdir()}
-    assert {"bands.csv", "reduction_probability.csv", "dependence.csv", "conditional.csv", "provenance.json",
+    assert {"bands.csv", "reduction_probability.csv", "dependence.csv", "conditional.csv", "variance.csv", "provenance.json",
             "headline-bands.png", "conditional.png"} <= names
     con = pd.read_csv(good / "conditional.csv")
     assert set(con["parameter"]) == {INFLOW, GOV} and set(con["policy.type"]) == {"none", "case_by_case"}

@@ -23,11 +23,13 @@ Hartley & Pearson 1957). That is the sensitivity analysis of the answer over the
 record left open (marginalised, or wide) and that the answer tracks is where the answer is least sure.
 
 ``conditional`` then says by how much: the probability of a reduction in the lower and the upper half of each drawn
-parameter's values.
+parameter's values. ``sim.analysis.variance_parts`` says how much of the spread is chance: the share of the predictive
+variance that is the model's own randomness (runs of the same parameter set with other seeds), which no better
+measurement of the parameters would remove.
 
 ``python -m sim.analysis.headline_posterior RESULTS [--out DIR]`` writes bands.csv, reduction_probability.csv,
-dependence.csv, conditional.csv, provenance.json (the experiment, posterior and commits the tables come from) and
-the figure (bands against raid frequency per policy type).
+dependence.csv, conditional.csv, variance.csv, provenance.json (the experiment, posterior and commits the tables come
+from) and the figure (bands against raid frequency per policy type).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.variance_parts import variance_parts
 from sim.experiments.posterior import DRAW_PREFIX
 from sim.experiments.store import Results, StoreError, load_results
 
@@ -275,7 +278,7 @@ def provenance(results: Results) -> dict:
 
 
 def write_headline(results_path: str | Path, out: str | Path | None = None, parameter: str | None = None) -> list[Path]:
-    """bands.csv, reduction_probability.csv, provenance.json, dependence.csv and conditional.csv (over a posterior),
+    """bands.csv, reduction_probability.csv, provenance.json, dependence.csv, conditional.csv and variance.csv (over a posterior),
     headline-bands.png/.svg and, over a posterior with policy types, conditional.png/.svg (the answer in each half of
     ``parameter``, by default the one case-by-case raids track most on average) in ``out`` (default RESULTS/headline)."""
     import json
@@ -296,10 +299,13 @@ def write_headline(results_path: str | Path, out: str | Path | None = None, para
     prob.to_csv(written[1], index=False, float_format="%.6g")
     if results.manifest.get("posterior"):
         wide, by = results.wide(), list(results.parameters) or ["point"]
-        written += [folder / "dependence.csv", folder / "conditional.csv"]
+        written += [folder / "dependence.csv", folder / "conditional.csv", folder / "variance.csv"]
         dep, con = dependence(wide, by), conditional(wide, by)
-        dep.to_csv(written[-2], index=False, float_format="%.6g")
-        con.to_csv(written[-1], index=False, float_format="%.6g")
+        held = [m for m in (HELD, GLOBAL_HELD) if m in results.measure_names]
+        parts = pd.concat([variance_parts(wide, by, m) for m in held], ignore_index=True)
+        dep.to_csv(written[-3], index=False, float_format="%.6g")
+        con.to_csv(written[-2], index=False, float_format="%.6g")
+        parts.to_csv(written[-1], index=False, float_format="%.6g")
         top = parameter or strongest_parameter(dep)
         if top is not None and {"policy.raid_frequency", "policy.type"} <= set(by):
             written += save(conditional_figure(con, prob, top), folder / "conditional")

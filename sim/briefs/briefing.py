@@ -247,6 +247,7 @@ from sim.briefs.helpers import (  # noqa: E402, F401  (re-exported for the noteb
 )
 from sim.briefs.posterior import (  # noqa: E402, F401  (re-exported for the notebooks)
     belief_abroad_sentence,
+    chance_sentence,
     dependence_sentence,
     douglas_sentence,
     douglas_table,

@@ -137,6 +137,27 @@ def dependence_sentence(h: PosteriorHeadline, policy: str = "case_by_case") -> s
             f"of {len(rows)} parameters about {chance:.1f} would clear 0 by chance alone")
 
 
+def chance_sentence(h: PosteriorHeadline, policy: str = "case_by_case") -> str:
+    """How much of the spread of the status-quo answer is chance (``variance.csv``, ``sim.analysis.variance_parts``): the
+    share of the regional result's predictive variance that is the model's own randomness, its interval, and the spread
+    that would remain with the parameters known; said, not an error, when the tables lack it or it is undefined."""
+    path = h.folder / "variance.csv"
+    if not path.is_file():
+        return "the tables do not split the spread into chance and the parameters (no variance.csv)"
+    parts = pd.read_csv(path)
+    row = _point(parts, REGION, **_at(parts, policy, status_quo_rate()))
+    if pd.isna(row["noise_share"]):
+        return (f"the spread cannot be split into chance and the parameters here: {int(row['repeated_sets'])} of "
+                f"{int(row['parameter_sets'])} parameter sets ran more than once, and runs that do not vary have no spread to split")
+    return (f"about {row['noise_share']:.0%} [{row['noise_share_low']:.0%}, {row['noise_share_high']:.0%}] of the spread of this "
+            f"answer across the posterior is the model's own randomness: runs of the same parameter set with other seeds "
+            f"differ with a standard deviation of {row['noise_sd']:.2f} in the share of people held that persists, so even "
+            f"exact knowledge of the parameters would leave a cut of 10% uncertain; the rest, about "
+            f"{1 - row['noise_share']:.0%}, is what the calibration leaves open (variance of the share persisting, "
+            f"{int(row['repeated_sets'])} of {int(row['parameter_sets'])} parameter sets drawn more than once, "
+            f"{row['df_within']:.0f} degrees of freedom within sets, 90% cluster-bootstrap interval)")
+
+
 def _halves(h: PosteriorHeadline, at: dict) -> dict[str, str]:
     """Per parameter, the chance of a regional cut beyond 10% in the lower and upper half of its draws at ``at``
     (``conditional.csv``), worded for the dependence sentence; empty when the tables have no such file."""
