@@ -99,3 +99,58 @@ def test_a_run_s_set_is_all_its_drawn_values_and_the_table_is_the_same_bytes_eve
     assert set(one["parameter_sets"]) == {40} and set(one["repeated_sets"]) == {20} and set(one["df_within"]) == {20.0}
     with pytest.raises(ValueError, match="without a posterior"):
         variance_parts(wide.drop(columns=["posterior.a", "posterior.b"]), ["policy.raid_frequency"], MEASURE)
+
+
+def test_the_ranked_share_does_not_hang_on_the_tails():
+    """On normal scores the share is the same for any increasing transformation of the measure; on variances it is not
+    (a few extreme runs of a ratio can carry it)."""
+    rng = np.random.default_rng(8)
+    values, groups = synthetic(rng, 150, 0.1, 0.08)
+    from sim.analysis.variance_parts import split_both
+
+    plain, stretched = split_both(values, groups, boot=200), split_both(np.exp(12 * values), groups, boot=200)
+    for key in ("noise_share_ranked", "noise_share_ranked_low", "noise_share_ranked_high"):
+        assert plain[key] == pytest.approx(stretched[key], rel=1e-12)
+    assert abs(plain["noise_share"] - stretched["noise_share"]) > 0.01
+    # on normal data the two shares estimate about the same thing
+    assert abs(plain["noise_share"] - plain["noise_share_ranked"]) < 0.15
+
+
+def test_the_split_of_each_recorded_prediction_and_its_named_errors(tmp_path, capsys):
+    """One row per observation of the record, in its order (NaN for one with no measure); a replay without draws.csv
+    is a named error, and the command exits 2 and writes nothing."""
+    import json
+    import tomllib
+
+    from sim.analysis import variance_parts as vp
+    from sim.analysis.prediction import RECORD, PredictionError
+
+    entries = {e["id"]: e for e in tomllib.loads(RECORD.read_text(encoding="utf-8"))["observation"]}
+    none_id = next(k for k, e in entries.items() if e["measure"] == "none")
+    record = tmp_path / "rec.toml"
+    record.write_text("".join("[[observation]]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in entries[i].items())
+                              for i in ("summer_operation_detained", none_id)), encoding="utf-8")
+    replay = tmp_path / "replay"
+    replay.mkdir()
+    rng = np.random.default_rng(2)
+    values, groups = synthetic(rng, 60, 0.02, 0.01)
+    runs = np.arange(1, len(values) + 1)
+    measured = pd.DataFrame({"replication": runs, "seed": 0, "shock": "china_summer_operation", "measure": "detained_rescued_13w",
+                             "value": values})
+    other = pd.DataFrame({"replication": runs, "seed": 0, "shock": entries[none_id]["shock"], "measure": "held_before",
+                          "value": 1.0})  # the no-measure entry's shock must be in the replay, as for compare
+    pd.concat([measured, other]).to_csv(replay / "per_replication.csv", index=False)
+    out = tmp_path / "chance.csv"
+    assert vp.main([str(replay), "--record", str(record), "--out", str(out)]) == 2
+    assert "draws.csv: missing" in capsys.readouterr().err and not out.exists()
+    pd.DataFrame({"replication": np.arange(1, len(values) + 1), "seed": 0, "a": groups % 7, "b": groups}).to_csv(
+        replay / "draws.csv", index=False)
+    assert vp.main([str(replay), "--record", str(record), "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table["id"]) == ["summer_operation_detained", none_id]
+    expected = split_variance(values, groups, np.random.default_rng(vp.BOOTSTRAP_SEED))
+    assert table["noise_share"].iloc[0] == pytest.approx(expected["noise_share"], rel=1e-5)
+    assert table["parameter_sets"].iloc[0] == 60 and np.isnan(table["noise_share"].iloc[1])
+    pd.DataFrame({"replication": [1], "seed": [0], "a": [1.0]}).to_csv(replay / "draws.csv", index=False)
+    with pytest.raises(PredictionError, match=r"replication 2 of per_replication\.csv has no parameter set"):
+        vp.prediction_parts(replay, record)

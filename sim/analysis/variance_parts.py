@@ -22,9 +22,17 @@ with replacement, each with all its runs, and the share recomputed; percentile i
 table is the same bytes every time. The share is undefined (NaN) when no set ran twice, and unstable when few did:
 ``df_within`` (the within-set degrees of freedom) says how much it rests on; the relative standard error of a
 variance from ``d`` degrees of freedom is about ``sqrt(2 / d)`` (0.22 at 41).
+
+Variances follow the tails: a ratio measure with a few extreme runs (people held after a shock over before, where
+"before" is small) can show a share far above 1 that says more about two runs than about chance. So the same split is
+also made on the runs' normal scores (Blom's ``(rank - 3/8) / (n + 1/4)`` quantiles of the standard normal; ties take
+their mean rank), which any increasing transformation of the measure leaves unchanged: ``noise_share_ranked`` and its
+interval. Where the two agree the split does not hang on the tails.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -87,8 +95,25 @@ def split_variance(values: np.ndarray, groups: np.ndarray, rng: np.random.Genera
             "noise_share": share, "noise_share_low": low, "noise_share_high": high}
 
 
+def normal_scores(values: np.ndarray) -> np.ndarray:
+    """Blom's normal scores of ``values`` (ties get their mean rank): the same for any increasing transformation of them."""
+    from scipy.stats import norm, rankdata
+
+    return norm.ppf((rankdata(values) - 0.375) / (len(values) + 0.25)) if len(values) else np.asarray(values, dtype=float)
+
+
+def split_both(values: np.ndarray, groups: np.ndarray, boot: int = BOOTSTRAP, level: float = LEVEL) -> dict[str, float]:
+    """``split_variance`` of the values, and its share on their normal scores (``noise_share_ranked`` and interval),
+    each bootstrap from a generator started at ``BOOTSTRAP_SEED``."""
+    ok = np.isfinite(values)
+    out = split_variance(values[ok], groups[ok], np.random.default_rng(BOOTSTRAP_SEED), boot, level)
+    ranked = split_variance(normal_scores(values[ok]), groups[ok], np.random.default_rng(BOOTSTRAP_SEED), boot, level)
+    return {**out, **{f"noise_share_ranked{k[len('noise_share'):]}": ranked[k]
+                      for k in ("noise_share", "noise_share_low", "noise_share_high")}}
+
+
 def variance_parts(wide: pd.DataFrame, by: list[str], measure: str, boot: int = BOOTSTRAP, level: float = LEVEL) -> pd.DataFrame:
-    """``split_variance`` of ``measure`` at every design point (``by``) of a sweep over a posterior (``wide`` results).
+    """``split_both`` of ``measure`` at every design point (``by``) of a sweep over a posterior (``wide`` results).
 
     A run's parameter set is its drawn values (every ``posterior.NAME`` column, calibrated and marginalised): two runs
     share a set when every drawn value is the same. Each point's bootstrap starts a generator from the same fixed seed,
@@ -104,6 +129,75 @@ def variance_parts(wide: pd.DataFrame, by: list[str], measure: str, boot: int = 
         point = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True))
         groups = pd.MultiIndex.from_frame(frame[cols]).factorize()[0]
         values = frame[measure].to_numpy(float) if measure in frame else np.full(len(frame), np.nan)
-        rng = np.random.default_rng(BOOTSTRAP_SEED)
-        out.append({**point, "measure": measure, **split_variance(values, groups, rng, boot, level)})
+        out.append({**point, "measure": measure, **split_both(values, groups, boot, level)})
     return pd.DataFrame(out)
+
+
+def prediction_parts(replay_dir: str | Path, record_path: str | Path | None = None, boot: int = BOOTSTRAP,
+                     level: float = LEVEL) -> pd.DataFrame:
+    """``split_both`` of every recorded observation's measure over a replay's replications (``scamsim replay`` with a
+    posterior: ``per_replication.csv`` and ``draws.csv``), one row per observation of the record, in its order.
+
+    It says which predictions could tell parameter sets apart: where the predictive spread is mostly chance, a better
+    fit of the parameters barely moves the prediction, and the observation tests the mechanisms and their randomness,
+    not the calibration. Observations with no measure (kind ``none``) get NaN.
+    """
+    from sim.analysis.prediction import RECORD, PredictionError, check_against, load_record, read_replications
+
+    folder = Path(replay_dir)
+    frame = read_replications(folder)
+    draws_path = folder / "draws.csv"
+    if not draws_path.is_file():
+        raise PredictionError([f"{draws_path}: missing; the replay ran without a posterior, so every replication has "
+                               "the same parameters and there is nothing to split"])
+    draws = pd.read_csv(draws_path)
+    drawn = [c for c in draws.columns if c not in ("replication", "seed")]
+    if "replication" not in draws.columns or not drawn:
+        raise PredictionError([f"{draws_path}: needs a 'replication' column and one column per drawn parameter"])
+    set_of = dict(zip(draws["replication"], pd.MultiIndex.from_frame(draws[drawn]).factorize()[0], strict=True))
+    record = load_record(record_path if record_path is not None else RECORD)
+    check_against(record, frame, str(folder / "per_replication.csv"))
+    rows = []
+    for obs in record:
+        sel = frame[(frame["shock"] == obs.shock) & (frame["measure"] == obs.measure)].sort_values("replication")
+        unknown = sorted(set(sel["replication"]) - set(set_of))
+        if unknown:
+            raise PredictionError([f"{draws_path}: replication {unknown[0]} of per_replication.csv has no parameter set"])
+        groups = np.array([set_of[r] for r in sel["replication"]], dtype=np.int64)
+        parts = split_both(sel["value"].to_numpy(float), groups, boot, level)
+        rows.append({"id": obs.id, "shock": obs.shock, "measure": obs.measure, **parts})
+    return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sim.analysis.variance_parts REPLAY [--record FILE] [--out FILE]``: the split of every recorded
+    prediction (the headline's split is written by ``python -m sim.analysis.headline_posterior``)."""
+    import argparse
+    import sys
+
+    from sim.analysis.prediction import PredictionError
+    from sim.common.files import atomic_write
+
+    parser = argparse.ArgumentParser(prog="python -m sim.analysis.variance_parts",
+                                     description="How much of each prediction's spread is chance (a replay over a posterior)")
+    parser.add_argument("replay", help="a folder written by scamsim replay --posterior (per_replication.csv, draws.csv)")
+    parser.add_argument("--record", help="the observations (default: the shipped experiments/observed_2023_2026.toml)")
+    parser.add_argument("--out", help="CSV to write (default: print the table)")
+    args = parser.parse_args(argv)
+    try:
+        table = prediction_parts(args.replay, args.record)
+    except PredictionError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    text = table.to_csv(index=False, float_format="%.6g")
+    if args.out:
+        atomic_write(Path(args.out), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        print(args.out)
+    else:
+        print(text, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
