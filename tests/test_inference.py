@@ -516,3 +516,40 @@ def test_screening_runs_through_the_cli_and_partitions_the_candidates(tmp_path, 
     assert main(["calibrate", str(path), "--screen", "--out", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "trajectories = 1 must be a whole number of at least 2" in err and "Traceback" not in err and not bad.exists()
+
+
+# --- the prior as a reference ------------------------------------------------------------------------------------
+
+def test_the_prior_folder_reads_as_a_posterior_of_every_spec_parameter_with_equal_weights(tmp_path, capsys):
+    """``scamsim calibrate SPEC --prior N``: N draws of every calibrated and marginalised parameter from the ranges file's
+    priors (inside each range, on its scale), equal weights, no simulation; the same command gives the same bytes, and a
+    bad N is a named error with nothing written."""
+    from sim.cli.main import main
+    from sim.experiments.posterior import read_posterior
+
+    spec = load_spec(SPEC)
+    wanted = [*spec.budget.parameters, *spec.budget.marginalised]
+    out = tmp_path / "prior"
+    assert main(["calibrate", str(SPEC), "--prior", "400", "--out", str(out)]) == 0
+    post = read_posterior(out)
+    assert list(post.names) == wanted and post.values.shape == (400, len(wanted))
+    assert np.allclose(post.weights, 1 / 400)
+    samples = pd.read_csv(out / "posterior.csv")
+    by_key = {r.key: r for r in load_ranges(spec.ranges)}
+    for name in wanted:
+        r = by_key[name]
+        x, u = samples[name].to_numpy(float), samples[f"u:{name}"].to_numpy(float)
+        assert (x >= r.lo * (1 - 1e-9)).all() and (x <= r.hi * (1 + 1e-9)).all()
+        assert np.allclose(x, [r.value(q) for q in u], rtol=1e-5)  # the values are the quantiles' (6 significant digits)
+        # uniform quantiles: Kolmogorov-Smirnov, Bonferroni over the parameters so that all of them together raise a
+        # false alarm with probability 1% (one test at 1% each would fail a correct prior one time in seven)
+        from scipy.stats import kstest
+        assert kstest(u, "uniform").pvalue > 0.01 / len(wanted), name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["simulations"] == 0 and "--prior 400" in manifest["command"] and "the prior" in manifest["method"]
+    again = tmp_path / "again"
+    assert main(["calibrate", str(SPEC), "--prior", "400", "--out", str(again)]) == 0
+    assert (again / "posterior.csv").read_bytes() == (out / "posterior.csv").read_bytes()
+    capsys.readouterr()
+    assert main(["calibrate", str(SPEC), "--prior", "0", "--out", str(tmp_path / "bad")]) == 2
+    assert "--prior = 0" in capsys.readouterr().err and not (tmp_path / "bad").exists()

@@ -28,6 +28,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return print_errors([f"--workers = {args.workers}: must be at least 1"])
     if args.screen:
         return _screen(args)
+    if args.prior is not None:
+        return _prior(args)
     try:
         spec = load_spec(args.spec)
         post, manifest = calibrate_spec(spec, small=args.small, workers=args.workers)
@@ -57,8 +59,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def _command(args: argparse.Namespace) -> list[str]:
     """The command line that rebuilds the folder, as its manifest records it."""
-    return ["scamsim", "calibrate", str(args.spec), *(["--screen"] if args.screen else []), "--out", str(args.out),
+    return ["scamsim", "calibrate", str(args.spec), *(["--screen"] if args.screen else []),
+            *(["--prior", str(args.prior)] if args.prior is not None else []), "--out", str(args.out),
             *(["--small"] if args.small else []), *(["--workers", str(args.workers)] if args.workers is not None else [])]
+
+
+def _prior(args: argparse.Namespace) -> int:
+    from sim.analysis.inference.output import prior_spec, write_posterior
+    from sim.analysis.inference.spec import load_spec
+    from sim.scenario.loader import ScenarioError
+
+    if args.prior < 1:
+        return print_errors([f"--prior = {args.prior}: the number of prior draws must be at least 1"])
+    try:
+        post, manifest = prior_spec(load_spec(args.spec), args.prior, small=args.small)
+    except ScenarioError as exc:
+        return print_errors(list(exc.problems))
+    write_posterior(Path(args.out), post, manifest, _command(args))
+    print(f"the prior of {args.spec}: {args.prior} draws of {len(manifest['parameters'])} parameters, equal weights, "
+          f"no simulation (a reference for --posterior, not a calibration)")
+    print(f"wrote {args.out}/posterior.csv, generations.csv, summary.csv, manifest.json")
+    return 0
 
 
 def _screen(args: argparse.Namespace) -> int:
@@ -98,5 +119,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--screen", action="store_true",
                    help="instead of calibrating, screen the candidate parameters (Morris elementary effects, the spec's "
                         "[screening] table) and write which ones the statistics can inform")
+    p.add_argument("--prior", type=int, default=None, metavar="N",
+                   help="instead of calibrating, write N draws from the prior of every parameter the spec calibrates or "
+                        "marginalises, with equal weights, as a folder --posterior reads: the reference a calibration must beat")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: the spec's)")
     p.set_defaults(func=cmd_calibrate)

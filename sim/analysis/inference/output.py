@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.analysis.inference.engine import Posterior, infer
@@ -28,6 +29,8 @@ from sim.common.provenance import git_commit, versions
 from sim.scenario.loader import load_scenario, params_hash
 
 LIBRARIES = ("pyabc", "scipy", "scikit-learn", "dask", "distributed")
+#: The generator stream of ``prior_spec`` (beside the budget's seed), apart from the calibration's own draws.
+PRIOR_STREAM = 7
 
 
 def simulator_for(spec: Spec, small: bool = False) -> Simulator:
@@ -53,35 +56,75 @@ def calibrate_spec(spec: Spec, small: bool = False, workers: int | None = None) 
     post = infer(sim, observed, scales, budget.population, budget.generations, budget.seed, n_workers, budget.sampler,
                  max_simulations=budget.max_simulations, transition=budget.transition,
                  min_effective_share=budget.min_effective_share, space=budget.space)
-    libs = {}
-    for name in LIBRARIES:
-        try:
-            libs[name] = version(name)
-        except PackageNotFoundError:
-            libs[name] = "not installed"
     manifest = {
-        "spec": _where(spec.path), "spec_sha256": hashlib.sha256(spec.path.read_bytes()).hexdigest(),
-        "scenario": _where(spec.scenario), "scenario_sha256": hashlib.sha256(spec.scenario.read_bytes()).hexdigest(),
-        "params_hash": params_hash(sim.params), "ranges": _where(spec.ranges),
-        "ranges_sha256": hashlib.sha256(spec.ranges.read_bytes()).hexdigest(),
-        "mode": "small" if small else "full", "budget": {**asdict(budget), "workers": n_workers},
-        "seed": budget.seed, "reproducible": n_workers <= 1,
-        "parameters": [{"key": r.key, "lo": r.lo, "hi": r.hi, "scale": r.scale, "integer": r.integer, "source": r.source,
-                        "calibrated": r in sim.prior.ranges}
-                       for r in sim.ranges],
-        "statistics": [asdict(s) for s in spec.statistics],
+        **_provenance(spec, sim, small),
+        "budget": {**asdict(budget), "workers": n_workers}, "seed": budget.seed, "reproducible": n_workers <= 1,
         "method": "ABC-SMC (pyabc), Euclidean distance of (simulated - observed) / scale, median epsilon",
         "simulations": post.simulations, "generations": len(post.generations),
         "particles": len(post.samples), "effective_sample_size": round(post.effective_sample_size, 2),
         "final_epsilon": float(post.generations["epsilon"].iloc[-1]) if len(post.generations) else None,
         "posterior_generation": post.generation, "posterior_epsilon": post.epsilon,
         "seconds": round(post.seconds, 1), "cpu_seconds_main_process": round(post.cpu_seconds, 1),
-        "code_version": code_at_start, "versions": {**versions(), **libs},
-        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "code_version": code_at_start, "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     at_end = git_commit()
     if at_end != code_at_start:  # the checkout changed under the run: say so rather than name one of the two
         manifest["code_version_at_end"] = at_end
+    return post, manifest
+
+
+def _provenance(spec: Spec, sim: Simulator, small: bool) -> dict[str, Any]:
+    """What a posterior folder's manifest says of its inputs: spec, scenario and ranges with their hashes, the mode,
+    the parameters (calibrated or marginalised) with their ranges, the statistics, and the library versions."""
+    libs = {}
+    for name in LIBRARIES:
+        try:
+            libs[name] = version(name)
+        except PackageNotFoundError:
+            libs[name] = "not installed"
+    return {
+        "spec": _where(spec.path), "spec_sha256": hashlib.sha256(spec.path.read_bytes()).hexdigest(),
+        "scenario": _where(spec.scenario), "scenario_sha256": hashlib.sha256(spec.scenario.read_bytes()).hexdigest(),
+        "params_hash": params_hash(sim.params), "ranges": _where(spec.ranges),
+        "ranges_sha256": hashlib.sha256(spec.ranges.read_bytes()).hexdigest(),
+        "mode": "small" if small else "full",
+        "parameters": [{"key": r.key, "lo": r.lo, "hi": r.hi, "scale": r.scale, "integer": r.integer, "source": r.source,
+                        "calibrated": r in sim.prior.ranges}
+                       for r in sim.ranges],
+        "statistics": [asdict(s) for s in spec.statistics],
+        "versions": {**versions(), **libs},
+    }
+
+
+def prior_spec(spec: Spec, draws: int, small: bool = False) -> tuple[Posterior, dict[str, Any]]:
+    """The spec's prior as a folder a study reads like a posterior: ``draws`` independent draws of every parameter the
+    spec calibrates or marginalises, from the ranges file's priors, with equal weights, and no simulation.
+
+    Why: the predictive distribution under the prior is the reference a calibration has to beat. A replay or a sweep
+    over this folder (``--posterior``) gives what the model predicts knowing only the ranges, so comparing its score on
+    the record with the posterior's says what the calibration added (docs/predictions.md). Drawn from the budget's seed,
+    so the same spec and ``draws`` give the same folder.
+    """
+    budget = spec.budget_for(small)
+    sim = simulator_for(spec, small)
+    prior = prior_for(spec.ranges, [r.key for r in sim.ranges])
+    u = np.random.default_rng([budget.seed, PRIOR_STREAM]).random((draws, len(prior.ranges)))
+    values = [prior.values(dict(zip(prior.names, row, strict=True))) for row in u]
+    samples = pd.DataFrame(values, columns=prior.names)
+    for j, name in enumerate(prior.names):
+        samples[f"u:{name}"] = u[:, j]
+    samples["weight"] = 1.0 / draws
+    post = Posterior(samples, pd.DataFrame(columns=["t", "epsilon", "simulations", "particles", "effective_sample_size"]),
+                     simulations=0, seconds=0.0, cpu_seconds=0.0)
+    manifest = {
+        **_provenance(spec, sim, small),
+        "budget": {"prior_draws": draws}, "seed": budget.seed, "reproducible": True,
+        "method": "the prior: independent draws from the ranges file's priors (uniform on each range, log-uniform where "
+                  "it says scale = log), equal weights, no simulation and no observed statistic used",
+        "simulations": 0, "generations": 0, "particles": draws, "effective_sample_size": float(draws),
+        "final_epsilon": None, "posterior_generation": -1, "posterior_epsilon": None, "seconds": 0.0,
+        "cpu_seconds_main_process": 0.0, "code_version": git_commit(),
+    }
     return post, manifest
 
 
