@@ -224,7 +224,7 @@ def test_the_conditional_figure_draws_the_tables_and_the_strongest_parameter_is_
         plt.close(fig)
 
 
-@pytest.mark.parametrize(("name", "points"), [("douglas_posterior.toml", 28), ("phase_posterior.toml", 20)])
+@pytest.mark.parametrize(("name", "points"), [("douglas_posterior.toml", 28), ("phase_posterior.toml", 20), ("douglas_prior.toml", 8)])
 def test_shipped_posterior_experiments_read_with_a_posterior_next_to_them(tmp_path, name, points):
     """The shipped files on scenarios/mekong_actors.toml, with the fake posterior where the real one will be."""
     text = (ROOT / "experiments" / name).read_text()
