@@ -204,3 +204,26 @@ def test_the_chance_sentence_quotes_the_status_quo_row_of_variance_csv(tmp_path)
     assert undefined.startswith("the spread cannot be split") and "0 of 3" in undefined
     (tmp_path / "variance.csv").unlink()
     assert "no variance.csv" in posterior.chance_sentence(synthetic)
+
+
+def test_the_prior_sentence_says_what_the_calibration_changed(tmp_path) -> None:
+    """The status quo's probability under the prior and the posterior, the direction worded from them, and the raid
+    rate where they differ most (from synthetic tables, and the shipped ones read independently)."""
+    rate = posterior.status_quo_rate()
+
+    def table(probabilities: dict[float, float]) -> posterior.PosteriorHeadline:
+        rows = [{"policy.type": "case_by_case", "policy.raid_frequency": f, "measure": posterior.REGION, "replications": 40,
+                 "reductions": round(40 * p), "probability": p, "low": p - 0.1, "high": p + 0.1} for f, p in probabilities.items()]
+        return posterior.PosteriorHeadline("t", pd.DataFrame(), pd.DataFrame(rows), tmp_path, {})
+
+    post, prior = table({12.0: 0.2, rate: 0.5, 400.0: 0.9}), table({12.0: 0.3, rate: 0.4, 400.0: 0.5})
+    sentence = posterior.prior_sentence(post, prior)
+    assert "at the status quo with probability 0.400 [0.30, 0.50], against 0.500 [0.40, 0.60]" in sentence
+    assert "the 2022 record raises the answer there" in sentence and "most at 400 raids" in sentence
+    shipped_post, shipped_prior = posterior.posterior_headline("douglas"), posterior.posterior_headline("douglas_prior")
+    sentence = posterior.prior_sentence(shipped_post, shipped_prior)
+    sq = [h.probability[(h.probability["measure"] == posterior.REGION) & (h.probability["policy.type"] == "case_by_case")
+                        & (h.probability["policy.raid_frequency"] == rate)]["probability"].iloc[0]
+          for h in (shipped_prior, shipped_post)]
+    assert f"probability {sq[0]:.3f}" in sentence and f"against {sq[1]:.3f}" in sentence
+    assert ("lowers" if sq[0] > sq[1] else "raises") in sentence

@@ -255,6 +255,7 @@ from sim.briefs.posterior import (  # noqa: E402, F401  (re-exported for the not
     phase_sentence,
     phase_table,
     posterior_headline,
+    prior_sentence,
     raid_rate_decides,
     source_note,
 )
