@@ -1,4 +1,7 @@
-"""How much of the headline's spread is chance: its predictive variance split into the model's randomness and the posterior's.
+"""How much of a predictive spread is chance: the variance split into the model's randomness and the posterior's.
+
+Used for the headline over a posterior (``variance.csv``, written by ``sim.analysis.headline_posterior``) and for each
+recorded prediction of a replay over a posterior (``python -m sim.analysis.variance_parts REPLAY``).
 
 Over the posterior (``sim.analysis.headline_posterior``), replication ``r`` of a design point runs the ``r``-th
 parameter set drawn from the posterior by weight with the ``r``-th seed. Draws are made with replacement, so the
