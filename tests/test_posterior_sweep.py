@@ -266,3 +266,27 @@ def test_the_headline_command_writes_every_table_and_refuses_an_unknown_figure_p
             "headline-bands.png", "conditional.png"} <= names
     con = pd.read_csv(good / "conditional.csv")
     assert set(con["parameter"]) == {INFLOW, GOV} and set(con["policy.type"]) == {"none", "case_by_case"}
+    # --against: both probability curves in one figure; a folder without the tables is a named error, nothing written
+    assert headline_posterior.main([str(tmp_path / "sweep"), "--out", str(bad), "--against", str(tmp_path / "nowhere")]) == 2
+    assert "--against" in capsys.readouterr().err and not bad.exists()
+    again = tmp_path / "again"
+    assert headline_posterior.main([str(tmp_path / "sweep"), "--out", str(again), "--against", str(good)]) == 0
+    assert (again / "against.png").is_file()
+
+
+def test_the_against_figure_draws_both_tables():
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.headline_posterior import HELD, against_figure
+
+    def table(probabilities: list[float]) -> pd.DataFrame:
+        return pd.DataFrame({"policy.type": "case_by_case", "policy.raid_frequency": [12.0, 48.0], "measure": HELD,
+                             "probability": probabilities, "low": [0.0, 0.0], "high": [1.0, 1.0]})
+
+    fig = against_figure(table([0.6, 0.7]), table([0.3, 0.5]), ("prior", "posterior"))
+    try:
+        lines = fig.axes[0].get_lines()[:2]
+        assert [list(line.get_ydata()) for line in lines] == [[0.6, 0.7], [0.3, 0.5]]
+        assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["prior", "posterior"]
+    finally:
+        plt.close(fig)

@@ -214,18 +214,36 @@ def conditional_figure(con: pd.DataFrame, prob: pd.DataFrame, parameter: str, po
                        x: str = "policy.raid_frequency") -> object:
     """P(regional cut > 10%) against ``x`` under ``policy``: over all draws, and in the lower and upper half of
     ``parameter``'s draws (``conditional``), each with its Jeffreys interval."""
+    from sim.viz.sweeps import param_label
+
+    every = _under(prob[prob["measure"] == HELD], policy, x)
+    halves = _under(con[(con["measure"] == HELD) & (con["parameter"] == parameter)], policy, x)
+    lines = [("all draws", every, "probability", "low", "high", "0.3"),
+             (f"{param_label(parameter)}: lower half", halves, "lower_probability", "lower_low", "lower_high", "tab:orange"),
+             (f"{param_label(parameter)}: upper half", halves, "upper_probability", "upper_low", "upper_high", "tab:blue")]
+    return _probability_figure(lines, every, x, f"{policy}: in each half of the draws of {parameter} (90% Jeffreys intervals)")
+
+
+def against_figure(prob: pd.DataFrame, other: pd.DataFrame, labels: tuple[str, str], policy: str = "case_by_case",
+                   x: str = "policy.raid_frequency") -> object:
+    """P(regional cut > 10%) against ``x`` under ``policy`` from two sets of tables (``reduction_probability``), e.g. the
+    same experiment over the prior and over the posterior, each with its Jeffreys interval: what the calibration changed."""
+    mine, theirs = (_under(t[t["measure"] == HELD], policy, x) for t in (prob, other))
+    lines = [(labels[0], mine, "probability", "low", "high", "tab:orange"),
+             (labels[1], theirs, "probability", "low", "high", "tab:blue")]
+    return _probability_figure(lines, mine, x, f"{policy}: the probability under each set of draws (90% Jeffreys intervals)")
+
+
+def _under(table: pd.DataFrame, policy: str, x: str) -> pd.DataFrame:
+    return (table[table["policy.type"] == policy] if "policy.type" in table else table).sort_values(x)
+
+
+def _probability_figure(lines: list[tuple], ticks_from: pd.DataFrame, x: str, title: str) -> object:
+    """Probability curves (label, table, column, low column, high column, colour) with their bands against ``x`` (log)."""
     import matplotlib.pyplot as plt
 
     from sim.viz.sweeps import STYLE, param_label
 
-    def under(table: pd.DataFrame) -> pd.DataFrame:
-        return (table[table["policy.type"] == policy] if "policy.type" in table else table).sort_values(x)
-
-    every = under(prob[prob["measure"] == HELD])
-    halves = under(con[(con["measure"] == HELD) & (con["parameter"] == parameter)])
-    lines = [("all draws", every, "probability", "low", "high", "0.3"),
-             (f"{param_label(parameter)}: lower half", halves, "lower_probability", "lower_low", "lower_high", "tab:orange"),
-             (f"{param_label(parameter)}: upper half", halves, "upper_probability", "upper_low", "upper_high", "tab:blue")]
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7.5, 4.4))
         for label, t, mid, low, high, color in lines:
@@ -233,14 +251,14 @@ def conditional_figure(con: pd.DataFrame, prob: pd.DataFrame, parameter: str, po
             ax.fill_between(t[x], t[low], t[high], color=color, alpha=0.15, linewidth=0)
         ax.axhline(0.5, color="0.6", linestyle=":", linewidth=0.8)
         ax.set_xscale("log")
-        ticks = sorted(every[x].dropna().unique())
+        ticks = sorted(ticks_from[x].dropna().unique())
         ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
         ax.xaxis.set_minor_locator(plt.NullLocator())
         ax.set_ylim(0, 1)
         ax.set_xlabel(param_label(x))
         ax.set_ylabel("P(people held in the region cut by more than 10%)")
         ax.legend(fontsize=8, frameon=False, loc="lower right")
-        ax.set_title(f"{policy}: in each half of the draws of {parameter} (90% Jeffreys intervals)", fontsize=10)
+        ax.set_title(title, fontsize=10)
         fig.tight_layout()
     return fig
 
@@ -277,15 +295,20 @@ def provenance(results: Results) -> dict:
     }
 
 
-def write_headline(results_path: str | Path, out: str | Path | None = None, parameter: str | None = None) -> list[Path]:
+def write_headline(results_path: str | Path, out: str | Path | None = None, parameter: str | None = None,
+                   against: str | Path | None = None) -> list[Path]:
     """bands.csv, reduction_probability.csv, provenance.json, dependence.csv, conditional.csv and variance.csv (over a posterior),
     headline-bands.png/.svg and, over a posterior with policy types, conditional.png/.svg (the answer in each half of
-    ``parameter``, by default the one case-by-case raids track most on average) in ``out`` (default RESULTS/headline)."""
+    ``parameter``, by default the one case-by-case raids track most on average) in ``out`` (default RESULTS/headline).
+
+    ``against``: a folder of tables this command wrote for another sweep of the same design (e.g. the posterior's, for
+    a sweep over the prior); against.png/.svg then draws both probability curves, labelled by their posteriors."""
     import json
 
     from sim.viz.sweeps import save
 
     results = load_results(results_path)
+    other = _other_tables(results, against) if against is not None else None
     if parameter is not None:  # checked before anything is written
         drawn = sorted(c[len(DRAW_PREFIX):] for c in results.wide().columns if c.startswith(DRAW_PREFIX))
         if parameter not in drawn:
@@ -310,6 +333,9 @@ def write_headline(results_path: str | Path, out: str | Path | None = None, para
         if top is not None and {"policy.raid_frequency", "policy.type"} <= set(by):
             written += save(conditional_figure(con, prob, top), folder / "conditional")
     written[2].write_text(json.dumps(provenance(results), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if other is not None:
+        mine = (results.manifest.get("posterior") or {}).get("path") or "no posterior"
+        written += save(against_figure(prob, other[0], (mine, other[1])), folder / "against")
     if {"policy.raid_frequency", "policy.type"} <= set(table.columns):
         post = results.manifest.get("posterior") or {}
         title = f"{results.manifest.get('experiment', {}).get('name', '')}: " + (
@@ -318,15 +344,35 @@ def write_headline(results_path: str | Path, out: str | Path | None = None, para
     return written
 
 
+def _other_tables(results: Results, folder: str | Path) -> tuple[pd.DataFrame, str]:
+    """The probability table and the posterior's name of another headline folder, checked before anything is written."""
+    import json
+
+    folder = Path(folder)
+    files = folder / "reduction_probability.csv", folder / "provenance.json"
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise StoreError(f"--against {folder}: {', '.join(missing)} not found; give a folder this command wrote")
+    other = pd.read_csv(files[0])
+    keys = [k for k in ("policy.type", "policy.raid_frequency") if k in results.parameters]
+    if not set(keys) <= set(other.columns) or "probability" not in other:
+        raise StoreError(f"--against {folder}: its tables are not of the same design ({', '.join(keys)})")
+    post = (json.loads(files[1].read_text(encoding="utf-8")).get("posterior") or {}).get("path") or "no posterior"
+    return other, post
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.analysis.headline_posterior", description=__doc__.split("\n")[0])
     parser.add_argument("results", help="a results folder of a sweep with counterfactual = true (e.g. results/douglas_posterior)")
     parser.add_argument("--out", help="folder for the tables and figure (default RESULTS/headline)")
     parser.add_argument("--figure-parameter", metavar="NAME",
                         help="the drawn parameter of conditional.png (default: the one case-by-case raids track most on average)")
+    parser.add_argument("--against", metavar="DIR",
+                        help="the tables of another sweep of the same design (e.g. the posterior's headline folder, for a "
+                             "sweep over the prior): against.png draws both probabilities of a regional cut")
     args = parser.parse_args(argv)
     try:
-        for p in write_headline(args.results, args.out, args.figure_parameter):
+        for p in write_headline(args.results, args.out, args.figure_parameter, args.against):
             print(p)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
