@@ -68,6 +68,13 @@ def cmd_patterns(args: argparse.Namespace) -> int:
         runs = all_lives(scenario.params, seeds, args.lifetimes, args.workers)
         print(format_hazards(str(args.scenario), hazard_by_age(runs), runs))
         return 0
+    if args.sizes is not None:
+        if args.sizes < 2:
+            return print_errors([f"--sizes: {args.sizes} is too few years; allowed: a whole number of years, at least 2"])
+        from sim.analysis.validation.sizes import all_sizes, format_sizes
+
+        print(format_sizes(str(args.scenario), all_sizes(scenario.params, seeds, args.sizes, args.workers)))
+        return 0
     if args.steady_state or args.steady_state_only:
         drifts = steady_state(scenario.params, seeds, args.workers)
         print(format_drift(str(args.scenario), drifts, scenario.params.run.weeks))
@@ -106,6 +113,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--lifetimes", type=int, metavar="YEARS",
                    help="only the operators' exit hazard by age in the no-policy run from the initial state, over YEARS years "
                         "(why the burn-in relaxes slowly)")
+    p.add_argument("--sizes", type=int, metavar="YEARS",
+                   help="only the standing compounds' number, mean capacity and people held, and the operators, at each year's "
+                        "end of the no-policy run from the initial state, over YEARS years, with their drift per decade "
+                        "(what the compounds' slow variable is)")
     p.set_defaults(func=cmd_patterns)
 
 
