@@ -136,7 +136,7 @@ class ScamModel(mesa.Model):
         for _ in range(o.initial):
             op = self.new_operator(o.capital_mean)
             for _k in range(o.initial_compounds):
-                cap = self.draw_capacity()
+                cap = self.draw_capacity(c.capacity_mean * c.initial_size_share)  # x * 1.0 is x: the default draws as before
                 workers = round(cap * c.initial_fill)
                 choice = moves.choose_new_site(self, op, workers=workers, fixed_cost=0.0, capital=math.inf)
                 if choice.cell < 0:
@@ -166,10 +166,10 @@ class ScamModel(mesa.Model):
         self.overseas.rows.clear()  # operations overseas stay; their record starts at week 1
         self.recruitment.opening = recruitment.ledger_total(self.people)
 
-    def draw_capacity(self) -> int:
-        """Capacity of a new compound: log-normal with mean ``compounds.capacity_mean``."""
+    def draw_capacity(self, mean: float | None = None) -> int:
+        """Capacity of a new compound: log-normal with mean ``compounds.capacity_mean`` (or ``mean``: the week-0 compounds')."""
         c = self.params.compounds
-        mu = math.log(c.capacity_mean) - c.capacity_sigma**2 / 2
+        mu = math.log(c.capacity_mean if mean is None else mean) - c.capacity_sigma**2 / 2
         return max(1, round(float(self.rng.lognormal(mu, c.capacity_sigma))))
 
     def new_operator(self, capital_mean: float) -> Operator:

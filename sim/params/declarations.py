@@ -108,6 +108,11 @@ class CompoundParams:
     open_cost: float = param(1.0e7, "US$", "cost of setting up a new compound: buildings, equipment, fixers", 0, 1e12)
     cell_capacity: int = param(4, "compounds", "most compounds one grid cell can hold", 1, 1000)
     initial_fill: float = param(0.8, "share", "share of capacity filled at week 0", 0, 1)
+    initial_size_share: float = param(1.0, "share", "mean capacity of the week-0 compounds as a share of capacity_mean (1: drawn "
+                                      "like new compounds; below 1: closer to a standing population that size-selective raids "
+                                      "have thinned of large compounds, docs/validation.md)", 0.01, 10,
+                                      source="assumption; measured standing/new ratio about 0.74 after 32 years of the Mekong "
+                                             "history without policy (scamsim patterns --sizes)")
 
 
 @dataclass(frozen=True, slots=True)
