@@ -61,3 +61,18 @@ def test_the_command_refuses_too_few_years(capsys):
 
     assert main(["patterns", str(BASELINE), "--sizes", "1"]) == 2
     assert "--sizes: 1 is too few years" in capsys.readouterr().err
+
+
+def test_the_initial_size_share_scales_the_week_0_compounds_only():
+    """At share 0.5 the week-0 compounds' mean capacity is about half of capacity_mean (log-normal sigma 0.5 over about
+    400 compounds: a relative standard error near 3%, so +-12% is four of them), and compounds opened later are drawn
+    as before (draw_capacity without a mean)."""
+    params = load_scenario(BASELINE, ["run.burn_in_weeks=0", "compounds.initial_size_share=0.5"]).params
+    model = ScamModel(params, rng=5)
+    t = model.compound_table
+    caps = t.capacity[t.slots].astype(float)
+    assert len(caps) > 300
+    mean = params.compounds.capacity_mean
+    assert caps.mean() / mean == pytest.approx(0.5, rel=0.12)
+    later = np.array([model.draw_capacity() for _ in range(2000)], dtype=float)
+    assert later.mean() / mean == pytest.approx(1.0, rel=0.05)  # 2,000 draws: relative standard error about 1.2%
