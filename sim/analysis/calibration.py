@@ -42,7 +42,7 @@ from sim.analysis.validation.criteria import pattern_metrics
 from sim.analysis.validation.geography import Geo
 from sim.analysis.validation.mekong import CATALOGUE, DEFAULT_SCENARIO
 from sim.analysis.validation.observe import observe
-from sim.analysis.validation.runner import process_pool
+from sim.analysis.validation.runner import map_runs
 from sim.common.stats import latin_hypercube, t_interval
 from sim.measures.run import summarise
 from sim.params.declarations import Params
@@ -134,11 +134,7 @@ def calibrate(params: Params, ranges: list[Range], n: int = 32, replications: in
     seeds = list(range(first_seed, first_seed + replications))
     jobs = [(i, s) for i in range(n) for s in seeds]
     args = [(built[i], s) for i, s in jobs]
-    if workers > 1:
-        with process_pool(workers) as pool:
-            results = list(pool.map(_evaluate_set, args, chunksize=1))
-    else:
-        results = [_evaluate_set(a) for a in args]
+    results = map_runs(_evaluate_set, args, workers)
     by_set: dict[int, list[dict[str, Any]]] = {i: [] for i in range(n)}
     for (i, _s), res in zip(jobs, results, strict=True):
         by_set[i].append(res)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.inference.engine import Posterior, infer
-from sim.analysis.inference.prior import prior_for
+from sim.analysis.inference.prior import Prior, prior_for
 from sim.analysis.inference.simulator import Simulator
 from sim.analysis.inference.spec import Spec, SpecError
 from sim.common.files import write_csv, write_folder, write_json
@@ -107,7 +107,7 @@ def prior_spec(spec: Spec, draws: int, small: bool = False) -> tuple[Posterior, 
     """
     budget = spec.budget_for(small)
     sim = simulator_for(spec, small)
-    prior = prior_for(spec.ranges, [r.key for r in sim.ranges])
+    prior = Prior(sim.ranges)  # the proposed parameters, then the marginalised ones, as the simulator holds them
     u = np.random.default_rng([budget.seed, PRIOR_STREAM]).random((draws, len(prior.ranges)))
     values = [prior.values(dict(zip(prior.names, row, strict=True))) for row in u]
     samples = pd.DataFrame(values, columns=prior.names)

@@ -86,13 +86,9 @@ def _job(args: tuple[Params, int, int]) -> tuple[list[Life], int]:
 
 def all_lives(params: Params, seeds: list[int], years: int, workers: int = 1) -> list[tuple[list[Life], int]]:
     """``operator_lives`` for every seed (in a process pool when ``workers`` > 1)."""
-    from sim.analysis.validation.runner import process_pool
+    from sim.analysis.validation.runner import map_runs
 
-    args = [(params, seed, years) for seed in seeds]
-    if workers > 1 and len(args) > 1:
-        with process_pool(workers) as pool:
-            return list(pool.map(_job, args, chunksize=1))
-    return [_job(a) for a in args]
+    return map_runs(_job, [(params, seed, years) for seed in seeds], workers)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,15 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
+def map_runs(job: Callable[[Any], Any], args: list[Any], workers: int = 1) -> list[Any]:
+    """``[job(a) for a in args]``, in order, on a pool of ``workers`` processes when there are several workers and runs
+    (``job`` must be a module-level function, so the pool can send it)."""
+    if workers > 1 and len(args) > 1:
+        with process_pool(workers) as pool:
+            return list(pool.map(job, args, chunksize=1))
+    return [job(a) for a in args]
+
+
 def _job(args: tuple[Params, int]) -> Observation:
     params, seed = args
     return observe(params, seed)
@@ -52,11 +61,7 @@ def observe_all(runs: Mapping[str, Params], seeds: list[int], workers: int = 1) 
     """Observe every named parameter set for every seed: {seed: {name: Observation}}."""
     jobs = [(name, seed) for seed in seeds for name in runs]
     args = [(runs[name], seed) for name, seed in jobs]
-    if workers > 1 and len(args) > 1:
-        with process_pool(workers) as pool:
-            results = list(pool.map(_job, args, chunksize=1))
-    else:
-        results = [_job(a) for a in args]
+    results = map_runs(_job, args, workers)
     out: dict[int, dict[str, Observation]] = {s: {} for s in seeds}
     for (name, seed), res in zip(jobs, results, strict=True):
         out[seed][name] = res

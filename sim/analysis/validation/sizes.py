@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from sim.analysis.validation.steady import WEEKS_PER_YEAR
+from sim.analysis.validation.steady import WEEKS_PER_YEAR, decade_share
 from sim.common.stats import t_interval
 from sim.core.model import ScamModel
 from sim.measures.run import counterfactual_params
@@ -58,23 +58,16 @@ def _job(args: tuple[Params, int, int]) -> np.ndarray:
 
 def all_sizes(params: Params, seeds: list[int], years: int, workers: int = 1) -> np.ndarray:
     """``yearly_sizes`` for every seed (seeds x years x 4), in a process pool when ``workers`` > 1."""
-    from sim.analysis.validation.runner import process_pool
+    from sim.analysis.validation.runner import map_runs
 
-    args = [(params, seed, years) for seed in seeds]
-    if workers > 1 and len(args) > 1:
-        with process_pool(workers) as pool:
-            return np.array(list(pool.map(_job, args, chunksize=1)))
-    return np.array([_job(a) for a in args])
+    return np.array(map_runs(_job, [(params, seed, years) for seed in seeds], workers))
 
 
 def window_drift(values: np.ndarray, first: int, last: int) -> float:
     """Slope of yearly values over years ``first``..``last`` (1-based, inclusive), per decade, as a share of their mean."""
     y = np.asarray(values[first - 1:last], dtype=float)
     ok = np.isfinite(y)
-    if ok.sum() < 2 or y[ok].mean() == 0:
-        return math.nan
-    x = np.arange(first, last + 1, dtype=float)[: len(y)]
-    return 10.0 * float(np.polyfit(x[ok], y[ok], 1)[0]) / float(y[ok].mean())
+    return decade_share(np.arange(first, last + 1, dtype=float)[: len(y)][ok], y[ok])
 
 
 def size_drifts(runs: np.ndarray, windows: tuple[tuple[int, int], ...]) -> dict[str, list[tuple[float, float, float]]]:

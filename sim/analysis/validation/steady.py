@@ -44,11 +44,15 @@ def drift_per_decade(series: np.ndarray) -> float:
     if years < 2:
         return math.nan
     yearly = s[: years * WEEKS_PER_YEAR].reshape(years, WEEKS_PER_YEAR).mean(axis=1)
-    mean = float(yearly.mean())
-    if mean == 0:
+    return decade_share(np.arange(years, dtype=float), yearly)
+
+
+def decade_share(years: np.ndarray, yearly: np.ndarray) -> float:
+    """Least-squares slope of ``yearly`` on ``years``, per decade, as a share of its mean (NaN under 2 years or at mean 0)."""
+    mean = float(yearly.mean()) if len(yearly) else 0.0
+    if len(yearly) < 2 or mean == 0:
         return math.nan
-    slope = float(np.polyfit(np.arange(years, dtype=float), yearly, 1)[0])
-    return 10.0 * slope / mean
+    return 10.0 * float(np.polyfit(years, yearly, 1)[0]) / mean
 
 
 @dataclass(frozen=True)
