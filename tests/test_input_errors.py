@@ -204,3 +204,48 @@ def test_a_run_stopped_while_it_writes_leaves_no_folder_or_a_whole_one(tmp_path,
         if out.exists():
             assert {p.name for p in out.iterdir()} == complete
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(f".run-{delay}")], "a partial folder was left behind"
+
+
+# Parameters each within its range can still, together, drive a run past what it can represent (found by a
+# random-combination fuzz of every declaration: a price elasticity of 8 on a margin 100 times its reference
+# asked numpy for a Poisson draw of 2e19 recruits). The run stops with a message naming the parameters, as
+# bad input does: exit 2, no traceback, nothing written.
+RUNAWAY = ["--set", "recruitment.price_elasticity=10", "--set", "recruitment.margin_reference=1"]
+
+
+def test_a_runaway_recruitment_market_is_named_not_a_traceback(tmp_path, capsys):
+    out = tmp_path / "o"
+    code = main(["run", str(BASELINE), "--out", str(out), "--weeks", "5", "--set", "run.burn_in_weeks=0", *RUNAWAY])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    assert "recruitment ran away" in err and "recruitment.price_elasticity" in err and "recruitment.margin_reference" in err
+    assert not out.exists()
+
+
+def test_the_runaway_bound_lets_the_neutral_market_through_and_stops_nan():
+    from sim.params.markets import RecruitmentParams
+    from sim.rules.recruitment import MAX_EXPECTED_RECRUITS, runaway
+
+    p = RecruitmentParams()
+    assert runaway(1200.0, 1200.0, p.margin_reference, p.demand_reference, p) is None
+    assert runaway(MAX_EXPECTED_RECRUITS, 1.0, 1.0, 1.0, p) is None  # the bound itself is drawn
+    assert runaway(MAX_EXPECTED_RECRUITS * 1.0001, 1.0, 1.0, 1.0, p) is not None
+    assert runaway(float("nan"), 1.0, 1.0, 1.0, p) is not None  # NaN is no expectation either
+
+
+def test_an_unexpected_error_is_one_line_and_exit_1_unless_debugging(tmp_path, capsys, monkeypatch):
+    """A bug anywhere in a command reaches the user as one line that says it is a bug, with exit 1."""
+    import sim.cli.run as run_cli
+
+    def broken(args):
+        raise ZeroDivisionError("a planted bug")
+
+    monkeypatch.setattr(run_cli, "cmd_run", broken)
+    monkeypatch.delenv("SCAMSIM_DEBUG", raising=False)
+    assert main(["run", str(BASELINE), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "ZeroDivisionError: a planted bug" in err and "SCAMSIM_DEBUG" in err
+    monkeypatch.setenv("SCAMSIM_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        main(["run", str(BASELINE), "--out", str(tmp_path / "o")])

@@ -8,11 +8,16 @@ success, 2 bad input (the message names the file and the key), 1 anything else.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from typing import Any
 
 from sim.cli.common import EXIT_INTERRUPTED
+from sim.common.errors import EXIT_BAD_INPUT, EXIT_FAILURE, SimulationError
+
+#: Environment variable: set (to anything) to let an unexpected error's traceback through.
+DEBUG_ENV = "SCAMSIM_DEBUG"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +54,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except SimulationError as exc:  # the parameters together drove the run past what it can represent
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # a bug: say so in one line, without the traceback unless asked for
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(f"error: scamsim stopped on an unexpected {type(exc).__name__}: {exc}\n"
+              f"This is a bug in scamsim; nothing was written. Set {DEBUG_ENV}=1 to see the traceback, and please report "
+              "it with the command that gave it.", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

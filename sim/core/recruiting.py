@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.common.errors import SimulationError
 from sim.rules import market, recruitment, victims
 
 if TYPE_CHECKING:
@@ -58,8 +59,11 @@ def recruit(m: ScamModel) -> int:
     screening = m.levers.screening_cost
     common, viable = recruitment.market_response(margin, s.signal, screening, p, lab.attrition)
     shares = recruitment.origin_shares(p)
-    lam, by_origin = recruitment.expected_recruits(lab.inflow_per_week * m.levers.inflow_factor, shares, common,
-                                                   recruitment.origin_factors(s))
+    base = lab.inflow_per_week * m.levers.inflow_factor
+    lam, by_origin = recruitment.expected_recruits(base, shares, common, recruitment.origin_factors(s))
+    problem = recruitment.runaway(lam, base, margin, s.signal, p)
+    if problem:
+        raise SimulationError(f"week {m.week}{' (burn-in)' if m.week < 0 else ''}: {problem}")
     drawn = int(m.rng.poisson(lam))
     recruits = recruitment.split(drawn, by_origin, s.stock)
     n = int(recruits.sum())

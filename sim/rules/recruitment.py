@@ -178,6 +178,28 @@ def expected_recruits(base: float, shares: np.ndarray, common: float, g: np.ndar
     return lam, np.array([scale * x / whole for x in weighted])
 
 
+#: Most recruits the model will draw in one week: an eighth of the world's population. An expectation above it
+#: is not a market but a runaway factor (elasticities well above 1 compounding a margin or a vacancy signal far
+#: from its reference), and numpy's Poisson draw itself fails near 9e18.
+MAX_EXPECTED_RECRUITS = 1e9
+
+
+def runaway(lam: float, base: float, margin: float, signal: float, p: RecruitmentParams) -> str | None:
+    """Why this week's expected recruits cannot be drawn, or None when they can (NaN cannot either).
+
+    The message names the parameters that make the expectation and the values they took, so a user can
+    see which way to move them.
+    """
+    if lam <= MAX_EXPECTED_RECRUITS:
+        return None
+    return (f"recruitment ran away: {lam:.3g} recruits expected in one week, above the {MAX_EXPECTED_RECRUITS:.0e} the model "
+            "draws (an eighth of the world's population). The expectation is labour.inflow_per_week (with its levers) x "
+            "(margin / recruitment.margin_reference) ** recruitment.price_elasticity x (vacancy signal / "
+            f"recruitment.demand_reference) ** recruitment.demand_elasticity, here {base:g} x ({margin:.4g} / "
+            f"{p.margin_reference:g}) ** {p.price_elasticity:g} x ({signal:.4g} / {p.demand_reference:g}) ** "
+            f"{p.demand_elasticity:g}; lower the elasticities or bring the references closer to what the market makes")
+
+
 def split(n: int, weights: np.ndarray, caps: np.ndarray | None = None) -> np.ndarray:
     """``n`` whole people shared in proportion to ``weights`` (largest remainders, ties to the first), within ``caps``."""
     w = [max(x, 0.0) for x in np.asarray(weights, dtype=float).tolist()]  # max(nan, 0.0) is nan, as np.maximum's
