@@ -228,10 +228,10 @@ def test_the_runaway_bound_lets_the_neutral_market_through_and_stops_nan():
     from sim.rules.recruitment import MAX_EXPECTED_RECRUITS, runaway
 
     p = RecruitmentParams()
-    assert runaway(1200.0, 1200.0, p.margin_reference, p.demand_reference, p) is None
-    assert runaway(MAX_EXPECTED_RECRUITS, 1.0, 1.0, 1.0, p) is None  # the bound itself is drawn
-    assert runaway(MAX_EXPECTED_RECRUITS * 1.0001, 1.0, 1.0, 1.0, p) is not None
-    assert runaway(float("nan"), 1.0, 1.0, 1.0, p) is not None  # NaN is no expectation either
+    assert runaway(1200.0, 1200.0, p.margin_reference, p.demand_reference, 1.0, p) is None
+    assert runaway(MAX_EXPECTED_RECRUITS, 1.0, 1.0, 1.0, 1.0, p) is None  # the bound itself is drawn
+    assert runaway(MAX_EXPECTED_RECRUITS * 1.0001, 1.0, 1.0, 1.0, 1.0, p) is not None
+    assert runaway(float("nan"), 1.0, 1.0, 1.0, 1.0, p) is not None  # NaN is no expectation either
 
 
 def test_an_unexpected_error_is_one_line_and_exit_1_unless_debugging(tmp_path, capsys, monkeypatch):

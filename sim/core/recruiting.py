@@ -61,7 +61,7 @@ def recruit(m: ScamModel) -> int:
     shares = recruitment.origin_shares(p)
     base = lab.inflow_per_week * m.levers.inflow_factor
     lam, by_origin = recruitment.expected_recruits(base, shares, common, recruitment.origin_factors(s))
-    problem = recruitment.runaway(lam, base, margin, s.signal, p)
+    problem = recruitment.runaway(lam, base, margin, s.signal, viable, p)
     if problem:
         raise SimulationError(f"week {m.week}{' (burn-in)' if m.week < 0 else ''}: {problem}")
     drawn = int(m.rng.poisson(lam))

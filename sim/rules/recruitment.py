@@ -184,7 +184,7 @@ def expected_recruits(base: float, shares: np.ndarray, common: float, g: np.ndar
 MAX_EXPECTED_RECRUITS = 1e9
 
 
-def runaway(lam: float, base: float, margin: float, signal: float, p: RecruitmentParams) -> str | None:
+def runaway(lam: float, base: float, margin: float, signal: float, viable: float, p: RecruitmentParams) -> str | None:
     """Why this week's expected recruits cannot be drawn, or None when they can (NaN cannot either).
 
     The message names the parameters that make the expectation and the values they took, so a user can
@@ -195,9 +195,12 @@ def runaway(lam: float, base: float, margin: float, signal: float, p: Recruitmen
     return (f"recruitment ran away: {lam:.3g} recruits expected in one week, above the {MAX_EXPECTED_RECRUITS:.0e} the model "
             "draws (an eighth of the world's population). The expectation is labour.inflow_per_week (with its levers) x "
             "(margin / recruitment.margin_reference) ** recruitment.price_elasticity x (vacancy signal / "
-            f"recruitment.demand_reference) ** recruitment.demand_elasticity, here {base:g} x ({margin:.4g} / "
+            "recruitment.demand_reference) ** recruitment.demand_elasticity x the share of would-be recruits whose cost the "
+            "broker's fee covers, relative to that share at the reference margin (recruitment.cost_per_recruit, "
+            f"recruitment.cost_spread, recruitment.broker_fee_share), here {base:g} x ({margin:.4g} / "
             f"{p.margin_reference:g}) ** {p.price_elasticity:g} x ({signal:.4g} / {p.demand_reference:g}) ** "
-            f"{p.demand_elasticity:g}; lower the elasticities or bring the references closer to what the market makes")
+            f"{p.demand_elasticity:g} x {viable:.4g}; lower the elasticities or bring the references closer to what the "
+            "market makes")
 
 
 def split(n: int, weights: np.ndarray, caps: np.ndarray | None = None) -> np.ndarray:
