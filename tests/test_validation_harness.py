@@ -203,6 +203,8 @@ def test_drift_per_decade_is_the_yearly_slope_over_the_mean() -> None:
     ([-0.06, -0.07, -0.065, -0.05], "drifting"),
     ([-0.03, 0.01, -0.05, 0.02], "inconclusive"),
     ([math.nan], "undefined"),
+    ([0.3], "undefined"),  # one seed: a mean, but no interval to judge it by
+    ([0.3, math.nan], "undefined"),
 ])
 def test_drift_verdicts_against_the_declared_tolerance(values, expected) -> None:
     assert steady.drift_verdict(values)[0] == expected
@@ -220,6 +222,24 @@ def test_the_command_refuses_bad_parameter_sets_before_running(tmp_path, monkeyp
         assert patterns_cli.main([str(SCENARIOS / "mekong.toml"), "--parameter-sets", str(path)]) == EXIT_BAD_INPUT
         err = capsys.readouterr().err
         assert str(path) in err and expected in err
+
+
+@pytest.mark.parametrize(("flags", "expected"), [
+    (["--replications", "0"], "--replications: 0 is out of range; allowed: 1 to 10000"),
+    (["--replications", "-1"], "--replications: -1 is out of range"),
+    (["--workers", "0"], "--workers: 0 is out of range; allowed: 1 to 256"),
+    (["--first-seed", "-3"], "--first-seed: -3 is negative"),
+    (["--steady-state-only", "--workers", "-2"], "--workers: -2 is out of range"),
+])
+def test_the_command_refuses_counts_it_cannot_run_before_running(monkeypatch, capsys, flags, expected) -> None:
+    """No replications once was an IndexError traceback, and no workers was run as one: both are named errors now."""
+    from sim.cli import patterns as patterns_cli
+    from sim.common.errors import EXIT_BAD_INPUT
+
+    monkeypatch.setattr(runner, "run_patterns", lambda *a, **k: pytest.fail("ran despite a bad count"))
+    monkeypatch.setattr(steady, "steady_state", lambda *a, **k: pytest.fail("ran despite a bad count"))
+    assert patterns_cli.main([str(SCENARIOS / "mekong.toml"), *flags]) == EXIT_BAD_INPUT
+    assert expected in capsys.readouterr().err
 
 
 def test_relaxation_follows_the_no_policy_run_from_its_initial_state_with_no_burn_in() -> None:

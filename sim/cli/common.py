@@ -7,7 +7,25 @@ from collections.abc import Callable
 
 from sim.common.errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_OK", "print_errors", "progress"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_OK", "MAX_REPLICATIONS", "MAX_WORKERS", "count_problems",
+           "print_errors", "progress"]
+
+
+#: The most replications one command accepts (a typo guard; a larger study is several commands).
+MAX_REPLICATIONS = 10000
+MAX_WORKERS = 256
+
+
+def count_problems(replications: int, workers: int, seed: int, seed_flag: str = "--seed") -> list[str]:
+    """What is wrong with a command's replications, workers and (first) seed, named by their flags."""
+    problems = []
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        problems.append(f"--replications: {replications} is out of range; allowed: 1 to {MAX_REPLICATIONS}")
+    if not 1 <= workers <= MAX_WORKERS:
+        problems.append(f"--workers: {workers} is out of range; allowed: 1 to {MAX_WORKERS}")
+    if seed < 0:
+        problems.append(f"{seed_flag}: {seed} is negative; allowed: a whole number of 0 or more")
+    return problems
 
 
 def print_errors(problems: list[str]) -> int:

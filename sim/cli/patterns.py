@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import print_errors
+from sim.cli.common import count_problems, print_errors
 from sim.common.resources import shipped
 
 DEFAULT_SCENARIO = shipped("scenarios") / "mekong.toml"  # = sim.analysis.validation.mekong.DEFAULT_SCENARIO
@@ -40,6 +40,9 @@ def cmd_patterns(args: argparse.Namespace) -> int:
     from sim.scenario.loader import ScenarioError, load_scenario
     from sim.scenario.values import apply_values
 
+    problems = count_problems(args.replications, args.workers, args.first_seed, "--first-seed")
+    if problems:
+        return print_errors(problems)
     try:
         scenario = load_scenario(args.scenario, list(args.set or []))
     except ScenarioError as exc:

@@ -11,22 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import print_errors
-
-#: The most replications one command accepts (a typo guard; a larger study is several commands).
-MAX_REPLICATIONS = 10000
-MAX_WORKERS = 256
+from sim.cli.common import count_problems, print_errors
 
 
 def _flag_problems(args: argparse.Namespace) -> list[str]:
-    problems = []
-    if not 1 <= args.replications <= MAX_REPLICATIONS:
-        problems.append(f"--replications: {args.replications} is out of range; allowed: 1 to {MAX_REPLICATIONS}")
-    if not 1 <= args.workers <= MAX_WORKERS:
-        problems.append(f"--workers: {args.workers} is out of range; allowed: 1 to {MAX_WORKERS}")
-    if args.seed < 0:
-        problems.append(f"--seed: {args.seed} is negative; allowed: a whole number of 0 or more")
-    return problems
+    return count_problems(args.replications, args.workers, args.seed)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

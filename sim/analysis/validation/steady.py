@@ -7,7 +7,8 @@ no-policy run's yearly means (people held, compounds) are regressed on the year;
 is divided by the mean level, and a Student-t 95% interval is taken over seeds.
 
 Verdict: **steady** when the whole interval lies within +-``DRIFT_TOLERANCE``, **drifting** when it
-lies wholly outside, **inconclusive** otherwise (more seeds could decide).
+lies wholly outside, **inconclusive** otherwise (more seeds could decide), **undefined** with fewer than two
+seeds whose drift is a number (a mean needs no spread, an interval does).
 
 ``relaxation`` shows why a burn-in passes or fails: the no-policy run from its initial state with no
 burn-in at all, as yearly means over seeds, so the slow modes (the number of compounds, of operators)
@@ -70,10 +71,8 @@ class Drift:
 def drift_verdict(values: list[float], tolerance: float = DRIFT_TOLERANCE) -> tuple[str, tuple[float, float, float, int]]:
     """steady / drifting / inconclusive / undefined for per-seed drifts (see the module docstring)."""
     mean, lo, hi, n = t_interval(values)
-    if n == 0:
+    if n < 2 or not math.isfinite(lo):  # no interval without two finite drifts: no verdict either
         return "undefined", (mean, lo, hi, n)
-    if n == 1 or not math.isfinite(lo):
-        lo = hi = mean
     if -tolerance <= lo and hi <= tolerance:
         return "steady", (mean, lo, hi, n)
     if hi < -tolerance or lo > tolerance:
