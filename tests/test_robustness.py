@@ -14,6 +14,7 @@ market that ``recruitment.runaway`` now names.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -145,3 +146,42 @@ def combinations(draw) -> list[str]:
 @given(combinations())
 def test_random_combinations_run_whole_or_stop_with_a_name(overrides):
     assert check_run(overrides) in {"ran", "stopped", "refused"}
+
+
+# ---- timelines: the history's events anywhere, overlapping, announced or not ---------------------------------
+
+HISTORY = load_scenario(SCENARIOS / "mekong_history.toml", ["run.burn_in_weeks=10", "run.weeks=120"]).params
+
+
+@st.composite
+def timelines(draw) -> tuple:
+    """The history's own events, each kept or dropped, moved to any week, given any end, announced or not, some twice."""
+    out = []
+    for k, ev in enumerate(HISTORY.timeline):
+        if not draw(st.booleans()):
+            continue
+        start = draw(st.integers(1, 120))
+        end = draw(st.one_of(st.just(-1), st.integers(start, start + 60)))
+        copies = draw(st.integers(1, 2))
+        for c in range(copies):
+            out.append(dataclasses.replace(ev, start_week=start + 7 * c, end_week=end if end < 0 else end + 7 * c,
+                                           announce_weeks=draw(st.sampled_from([0, 4, 26])), name=f"e{k}_{c}"))
+    return tuple(out)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(timelines())
+def test_random_timelines_of_the_history_s_events_keep_people_whole(timeline):
+    """Events of every kind, overlapping in any order (sanctions during a ban, a cut inside a campaign, the same raid
+    twice), leave every person accounted for, and nothing negative or blank that the log does not document."""
+    m = ScamModel(dataclasses.replace(HISTORY, timeline=timeline), rng=11)
+    held0, abroad0, pool0 = m.workers_held(), m.overseas.held(), m.pool
+    start = dict(m.totals)
+    m.run()
+    t = {k: m.totals[k] - start.get(k, 0) for k in m.totals}
+    assert held0 + abroad0 + pool0 + t["inflow"] == (
+        m.workers_held() + m.overseas.held() + m.pool + t["drifted"] + t["attrition"] + t["repatriated"]
+        + t["overseas_attrition"] + t["overseas_repatriated"])
+    frame = m.log.frame().select_dtypes("number")
+    assert not [c for c in frame if c not in MAY_BE_BLANK and frame[c].isna().any()]
+    assert not [c for c in frame if c not in MAY_BE_NEGATIVE and (frame[c] < 0).any()]
