@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get(DEBUG_ENV):
             raise
         print(f"error: scamsim stopped on an unexpected {type(exc).__name__}: {exc}\n"
-              f"This is a bug in scamsim; nothing was written. Set {DEBUG_ENV}=1 to see the traceback, and please report "
+              f"This is a bug in scamsim. Set {DEBUG_ENV}=1 to see the traceback, and please report "
               "it with the command that gave it.", file=sys.stderr)
         return EXIT_FAILURE
 
