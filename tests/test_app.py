@@ -177,6 +177,34 @@ def test_a_scenario_file_that_does_not_validate_is_left_out_of_the_menu(monkeypa
     assert "bad.toml" in err and "policy.type" in err
 
 
+def runaway_scenario(tmp_path, burn_in: int):
+    """The baseline with a reference margin of 1: the week's expected recruits run away (ODD 7.15) in the first
+    week simulated, a burn-in week if there is one."""
+    path = tmp_path / "runaway.toml"
+    path.write_text(f'extends = "{SHIPPED / "baseline.toml"}"\n[run]\nburn_in_weeks = {burn_in}\n'
+                    "[recruitment]\nmargin_reference = 1.0\n")
+    return path
+
+
+def test_a_run_that_runs_away_stops_the_app_and_the_page_says_why(tmp_path):
+    model, rc = render(controls.AppModel(scenario_file=str(runaway_scenario(tmp_path, 0))))
+    click(rc, "Step")
+    assert model.value.simulation.week == 1 and not model.value.running  # it ran away in week 1
+    assert "recruitment ran away" in model.value.stopped
+    shown = " ".join(str(w.children) for w in rc.find(v.Alert).widgets)
+    assert "The run stopped at week 1" in shown and "recruitment.margin_reference" in shown
+    click(rc, "Step")  # stepping a stopped run does nothing more
+    assert model.value.simulation.week == 1
+
+
+def test_a_scenario_whose_burn_in_runs_away_opens_as_a_message(tmp_path, monkeypatch):
+    monkeypatch.setenv(scenarios.SCENARIO_ENV, str(runaway_scenario(tmp_path, 10)))
+    first = app.first_model()
+    assert isinstance(first, str) and "cannot be opened" in first and "recruitment.price_elasticity" in first
+    _box, rc = solara.render(app.Page(), handle_error=False)
+    assert any("recruitment ran away" in str(w.children) for w in rc.find(v.Alert).widgets)
+
+
 # ---- controls and AppModel -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", controls.valid_scenario_names())

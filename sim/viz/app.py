@@ -26,11 +26,13 @@ from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 from solara.server import settings as server_settings
 
+from sim.common.errors import SimulationError
 from sim.measures.run import result_of
 from sim.viz import charts, drawing, headline
 from sim.viz.controls import AppModel, control_values, model_params, scenario_params, valid_scenario_names
 from sim.viz.headline import timeline_lines
 from sim.viz.inspector import InspectView
+from sim.viz.scenarios import initial_scenario
 
 # Pause between frames while playing. SolaraViz's play loop runs in a thread and asks for a redraw after
 # each frame; if it asks again before the last redraw is done, the request is served by whichever
@@ -139,8 +141,11 @@ def Panels(model: solara.Reactive[AppModel]):
     app = model.value
     layout, set_layout = solara.use_state(GRID_LAYOUT)
     items = [MapView(app, app.steps), MeasuresView(app, app.steps), ChartsView(app, app.steps), InspectView(app, app.simulation.week)]
-    return solara.GridDraggable(items=items,
-                                grid_layout=layout, resizable=True, draggable=True, on_grid_layout=set_layout)
+    with solara.Column(gap="0px") as main:
+        if app.stopped:
+            solara.Error(f"The run stopped at week {app.simulation.week}: {app.stopped}")
+        solara.GridDraggable(items=items, grid_layout=layout, resizable=True, draggable=True, on_grid_layout=set_layout)
+    return main
 
 
 # ---- the page ---------------------------------------------------------------------------------------
@@ -253,11 +258,22 @@ def AppPage(model: solara.Reactive[AppModel]):
     return main
 
 
+def first_model() -> AppModel | str:
+    """The page's first model, or why it cannot be built: the scenario's burn-in ran past what the model can
+    represent (a ``SimulationError``, whose message names the parameters)."""
+    try:
+        return AppModel()
+    except SimulationError as exc:
+        return f"{initial_scenario()} cannot be opened: {exc}"
+
+
 @solara.component
 def Page():
     """One model per browser session (a module-level model would be shared by every visitor)."""
-    first = solara.use_memo(AppModel, [])
-    model = solara.use_reactive(first)
+    first = solara.use_memo(first_model, [])
+    model = solara.use_reactive(first)  # (hooks before any return: Solara's rules of hooks)
+    if isinstance(first, str):
+        return solara.Error(first)
     return AppPage(model)
 
 

@@ -19,6 +19,7 @@ import threading
 
 import mesa
 
+from sim.common.errors import SimulationError
 from sim.core.model import ScamModel
 from sim.measures.run import counterfactual_params
 from sim.params.declarations import SECTIONS, Params
@@ -265,6 +266,7 @@ class AppModel(mesa.Model):
         self.counterfactual = self.simulation.branch(counterfactual_params(params)) if compare else None
         self.alternative = self._alternative(params, compare_policy or "none")
         self.painters: dict = {}  # the app's live map and charts painters (sim.viz.app), reused by its Export buttons
+        self.stopped = ""  # why stepping stopped before the last week (a SimulationError's message), or ""
 
     def _alternative(self, params: Params, policy_type: str) -> ScamModel | None:
         """The run's branch under ``policy_type`` (None for "none": the no-policy run is *Compare*'s)."""
@@ -284,11 +286,20 @@ class AppModel(mesa.Model):
         return self.simulation.params
 
     def step(self) -> None:
-        """One week of the run (and of the no-policy run); nothing once the last week is reached."""
-        if self.simulation.week >= self.simulation.params.run.weeks:
+        """One week of the run (and of the no-policy run); nothing once the last week is reached, or once a run stopped.
+
+        A run whose parameters drive it past what the model can represent (``SimulationError``) stops the app: the
+        message is kept in ``stopped`` for the page to show, and stepping does nothing more.
+        """
+        if self.stopped or self.simulation.week >= self.simulation.params.run.weeks:
             self.running = False
             return
         with self.lock:
-            for model in self.models():
-                model.step()
+            try:
+                for model in self.models():
+                    model.step()
+            except SimulationError as exc:
+                self.stopped = str(exc)
+                self.running = False
+                return
             self.running = self.simulation.week < self.simulation.params.run.weeks
