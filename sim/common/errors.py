@@ -17,6 +17,6 @@ class SimulationError(RuntimeError):
     quantity beyond what the model can represent (a recruitment market that runs away, say).
 
     Raised from inside the weekly loop with a message that names the parameters behind the quantity and
-    which way to move them. The command line reports it like bad input (``EXIT_BAD_INPUT``), without a
-    traceback, and writes nothing.
+    which way to move them. ``scamsim run`` reports it like bad input (``EXIT_BAD_INPUT``), without a traceback,
+    and writes nothing; a sweep records the message beside the failed run (``errors/``) and goes on.
     """
