@@ -37,9 +37,6 @@ SHORT = ["run.burn_in_weeks=10", "run.weeks=30"]
 MAY_BE_BLANK = {"mean_relocation_km"}
 #: Signed by design: operators' capital goes negative before bankruptcy (ODD 7.10).
 MAY_BE_NEGATIVE = {"operator_capital"}
-#: Not run: every other compound, operator and person is only a slower copy of the same checks, and at the top
-#: of its range (10^6 places a compound) one run takes minutes.
-SLOW_ENDS = {("compounds.capacity_mean", "1000000.0")}
 #: Every declaration with one value (a number, a truth value or a choice); the lists of names (targets,
 #: territories, scheduled campaigns) are checked by name against the map and the actors (tests/test_input_errors.py).
 FIELDS = {k: f for k, f in param_fields().items()
@@ -70,7 +67,7 @@ def _ends(key: str) -> list[str]:
     return ends
 
 
-CASES = [(k, v) for k in FIELDS for v in _ends(k) if (k, v) not in SLOW_ENDS]
+CASES = [(k, v) for k in FIELDS for v in _ends(k)]
 
 
 def check_run(overrides: list[str]) -> str:
@@ -120,7 +117,7 @@ def test_each_parameter_at_each_end_of_its_range(key, value):
 
 def test_the_ends_cover_every_declared_parameter():
     """No one-valued declaration is skipped by the design above (a numeric one without finite bounds would be)."""
-    tried = {k for k, _ in CASES} | {k for k, _ in SLOW_ENDS}
+    tried = {k for k, _ in CASES}
     assert tried == set(FIELDS), sorted(set(FIELDS) - tried)
 
 
@@ -132,7 +129,6 @@ def _value(key: str) -> st.SearchStrategy[str]:
     if isinstance(default, bool):
         return st.booleans().map(_text)
     lo, hi = md["lo"], md["hi"]
-    hi = min(hi, 1e5) if key == "compounds.capacity_mean" else hi  # see SLOW_ENDS
     wide = lo > 0 and hi / lo > 100
     inside = st.floats(math.log(lo), math.log(hi)).map(math.exp) if wide else st.floats(lo, hi)
     number = st.one_of(st.sampled_from([lo, hi]), inside).map(lambda x: min(max(x, lo), hi))
