@@ -175,6 +175,22 @@ def test_flags_are_named_in_their_errors(tmp_path, capsys, flags, words):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("command", [
+    ["sweep", str(REPO / "experiments" / "quick.toml"), "--out"],
+    ["sensitivity", str(REPO / "experiments" / "sensitivity.toml"), "--out"],
+    ["calibrate", str(REPO / "experiments" / "calibration.toml"), "--out"],
+    ["replay", str(REPO / "scenarios" / "mekong.toml"), "--replications", "1", "--out"],
+    ["patterns", str(BASELINE), "--replications", "1"],  # writes no folder
+])
+@pytest.mark.parametrize("workers", ["0", "-2", "257"])
+def test_every_command_refuses_workers_out_of_range_alike(tmp_path, capsys, command, workers):
+    """One check and one wording for ``--workers`` wherever a command starts worker processes."""
+    out = tmp_path / "o"
+    assert main([*command, *([str(out)] if command[-1] == "--out" else []), "--workers", workers]) == 2
+    assert f"--workers: {workers} is out of range; allowed: 1 to 256" in capsys.readouterr().err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("kind", ["existing file", "under a file"])
 def test_unusable_out_fails_before_running(tmp_path, capsys, kind):
     afile = tmp_path / "afile"

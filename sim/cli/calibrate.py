@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.common import EXIT_FAILURE, print_errors
+from sim.cli.common import EXIT_FAILURE, print_errors, workers_problem
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -24,8 +24,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     problem = folder_problem(out)
     if problem:
         return print_errors([f"--out: {problem}"])
-    if args.workers is not None and args.workers < 1:
-        return print_errors([f"--workers = {args.workers}: must be at least 1"])
+    if (problem := workers_problem(args.workers)) is not None:
+        return print_errors([problem])
     if args.screen:
         return _screen(args)
     if args.prior is not None:

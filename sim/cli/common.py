@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sim.common.errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_OK", "MAX_REPLICATIONS", "MAX_WORKERS", "count_problems",
-           "print_errors", "progress"]
+           "print_errors", "progress", "workers_problem"]
 
 
 #: The most replications one command accepts (a typo guard; a larger study is several commands).
@@ -21,11 +21,19 @@ def count_problems(replications: int, workers: int, seed: int, seed_flag: str = 
     problems = []
     if not 1 <= replications <= MAX_REPLICATIONS:
         problems.append(f"--replications: {replications} is out of range; allowed: 1 to {MAX_REPLICATIONS}")
-    if not 1 <= workers <= MAX_WORKERS:
-        problems.append(f"--workers: {workers} is out of range; allowed: 1 to {MAX_WORKERS}")
+    if (problem := workers_problem(workers)) is not None:
+        problems.append(problem)
     if seed < 0:
         problems.append(f"{seed_flag}: {seed} is negative; allowed: a whole number of 0 or more")
     return problems
+
+
+def workers_problem(workers: int | None) -> str | None:
+    """What is wrong with ``--workers`` (None when it was not given or is allowed): one check and one wording
+    for every command that starts local worker processes."""
+    if workers is None or 1 <= workers <= MAX_WORKERS:
+        return None
+    return f"--workers: {workers} is out of range; allowed: 1 to {MAX_WORKERS}"
 
 
 def print_errors(problems: list[str]) -> int:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from sim.analysis.sensitivity_spec import METHODS
-from sim.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, print_errors
+from sim.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, print_errors, workers_problem
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -23,8 +23,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.experiments.store import StoreError
     from sim.scenario.loader import ScenarioError
 
-    if args.workers is not None and args.workers < 1:
-        return print_errors([f"--workers {args.workers}: give 1 or more worker processes"])
+    if (problem := workers_problem(args.workers)) is not None:
+        return print_errors([problem])
     if args.workers is not None and args.scheduler:
         return print_errors(["--workers and --scheduler cannot be combined: the Dask cluster has its own workers"])
     try:

@@ -11,7 +11,7 @@ import shlex
 import sys
 from typing import TYPE_CHECKING
 
-from sim.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, print_errors
+from sim.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, print_errors, workers_problem
 
 if TYPE_CHECKING:
     from sim.experiments.store import Results
@@ -23,8 +23,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments.store import StoreError
     from sim.scenario.loader import ScenarioError
 
-    if args.workers is not None and args.workers < 1:
-        return print_errors([f"--workers {args.workers}: give 1 or more worker processes"])
+    if (problem := workers_problem(args.workers)) is not None:
+        return print_errors([problem])
     if args.workers is not None and args.scheduler:
         return print_errors(["--workers and --scheduler cannot be combined: the Dask cluster has its own workers"])
     if args.chunk_size is not None and args.chunk_size < 1:
