@@ -211,6 +211,23 @@ def test_announcement_credibility_zero_changes_nothing_and_one_raises_beliefs_be
     assert all(by_week[w].belief[:C].tolist() == q[w].belief[:C].tolist() for w in range(1, first))
 
 
+def test_an_announcement_never_reaches_into_the_burn_in_it_shares_with_the_counterfactual():
+    """An announcement longer than the weeks before the start begins at week 1, not in the burn-in.
+
+    The burn-in (weeks 0 and before) is the counterfactual's too (``ScamModel.branch``, ``simulate_pair``): a
+    policy heard of there would carry into the no-policy run. Without the week-1 floor in ``Policy.announced``
+    the announced run's beliefs at week 0 are higher than the quiet run's, and this test fails.
+    """
+    policy = {"type": "case_by_case", "raid_frequency": 2000.0, "jurisdictions": ["C"], "start_week": 5}
+    quiet = ScamModel(small({**policy, "type": "none"}, announcement_credibility=1.0))
+    early = ScamModel(small({**policy, "announce_weeks": 30}, announcement_credibility=1.0))  # 25 weeks before week 1
+    np.testing.assert_array_equal(early.belief, quiet.belief)
+    assert [r.belief.tolist() for r in early.belief_log] == [r.belief.tolist() for r in quiet.belief_log]
+    early.run(1)
+    quiet.run(1)
+    assert early.belief[C] > 5 * quiet.belief[C]  # heard from week 1 on
+
+
 def test_learned_is_the_default_and_the_old_rule_ignores_the_perception_parameters():
     assert EnforcementParams().risk_belief == "learned"  # the default since issue 12 (baseline_closed.toml keeps the old rule)
     policy = {"type": "case_by_case", "raid_frequency": 400.0, "jurisdictions": ["C"], "announce_weeks": 4}

@@ -168,6 +168,23 @@ def test_paid_relocation_moves_operators_into_the_protectors_calm_territory_at_i
     assert m.protectors.treasury[0] < treasury + m.protectors.fees[0]  # it paid part of the moves
 
 
+def test_with_moving_switched_off_a_paid_relocation_closes_the_compounds_instead():
+    """``relocation.enabled = false``: a forced move closes the compound (ODD 7.9), the protector's paid move too."""
+    params = small({"type": "case_by_case", "jurisdictions": ["A"], "raid_frequency": 0.0},
+                   **{"protectors.territories": ("KNA=Z+Y",), "protectors.announcement_pressure": 1.0,
+                      "protectors.relocate_pressure": 1.0, "protectors.relocation_subsidy": 0.5, "relocation.enabled": False})
+    m = ScamModel(params)
+    m.run(START - 1)
+    t = m.compound_table
+    z_in_a = np.flatnonzero((m.region.zone.ravel() == 0) & (m.region.flat_jurisdiction == 0))
+    here = t.slots[np.isin(t.site[t.slots], z_in_a) & (t.relocating[t.slots] == 0)]
+    assert len(here)
+    ids = {m.compound_by_slot[int(s)].unique_id for s in here}
+    m.step()
+    standing = {c.unique_id for c in m.compound_by_slot.values()}
+    assert not ids & standing and m.log.frame()["relocations"].iloc[-1] == 0
+
+
 # ---- syndicates ----------------------------------------------------------------------------------
 
 def test_bailouts_draw_on_the_treasury_up_to_the_shortfall_in_slot_order():

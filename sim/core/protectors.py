@@ -161,7 +161,7 @@ class Protectors:
         layers = m.layers
         calm = held & layers.open_cell
         before = op.capital
-        if calm.any():
+        if calm.any() and m.params.relocation.enabled:  # with moving switched off, a forced move closes the compound (relocate)
             e, r = m.params.enforcement, m.params.relocation
             land = layers.land  # open cells are land: the land view holds them, in the same order (same argmax)
             net = expected_net(layers if land is None else land.layers, comp.workers,

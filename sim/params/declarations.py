@@ -218,7 +218,8 @@ class PolicyParams:
     start_week: int = param(52, "week", "first week the policy applies (week 1 is the first recorded week)", 1)
     end_week: int = param(-1, "week", "last week the policy applies (-1: to the end)", -1)
     announce_weeks: int = param(
-        0, "weeks", "weeks before start_week that the raids are announced or leaked: operators expect them, agencies do not raid yet",
+        0, "weeks", "weeks before start_week that the raids are announced or leaked: operators expect them, agencies do not raid yet "
+        "(from week 1 at the earliest: the burn-in is shared with the counterfactual)",
         0, 520, source="exodus ahead of announced operations (docs/references.md, fact 6)")
     jurisdictions: tuple[str, ...] = param(
         (), "names", "jurisdictions applying raids, sanctions and cuts (empty: all); other levers act region-wide")

@@ -107,8 +107,13 @@ class Policy:
         return self.name != "none" and self.p.in_force(week)
 
     def announced(self, week: int) -> bool:
-        """The raids are known to be coming (announced or leaked) but have not started."""
-        return self.raids and self.name != "none" and self.p.start_week - self.p.announce_weeks <= week < self.p.start_week
+        """The raids are known to be coming (announced or leaked) but have not started.
+
+        Never before week 1: the burn-in (weeks 0 and before) is shared with the counterfactual, so an
+        announcement longer than ``start_week - 1`` weeks begins at week 1.
+        """
+        return (self.raids and self.name != "none" and week >= 1
+                and self.p.start_week - self.p.announce_weeks <= week < self.p.start_week)
 
     def parts(self) -> tuple[Policy, ...]:
         """The single policies this one is made of (itself; a timeline's events): sanctions and strikes act per part."""
