@@ -60,7 +60,7 @@ COLUMNS: dict[str, str] = {
     "buildings_empty": "buildings standing empty (damaged and seized ones included)",
     "buildings_damaged": "empty buildings damaged by a raid, to be repaired before reuse",
     "buildings_seized": "empty buildings seized by the state, unusable for now",
-    "buildings_raided": "buildings emptied by a raid this week",
+    "buildings_raided": "raids on a building this week (premises on): every raid counts, whether or not it emptied the building",
     "buildings_demolished": "buildings demolished so far (they have left the stock)",
 }
 
