@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.core import hooks
+from sim.core import hooks, moves
 from sim.core.model import ScamModel
 from sim.params.declarations import Params
 from sim.rules import protection
@@ -93,14 +93,21 @@ def test_a_protector_that_withdraws_stops_tip_offs_and_fees_on_its_territory_fro
     assert all(f > 0 for f in fees[: START - 1])
     assert all(f == 0 for f in fees[START - 1:])
     assert all(w < START for w in tipped_in_z)
-    # The other protector is not sanctioned and keeps earning.
-    assert m.protectors.fees[m.protectors.names.index("Y")] > 0 or not np.isin(m.compound_table.site, zone_cells(m, "Y")).any()
+    # The other protector is not sanctioned: it keeps its protection and earns from the compounds in its zone.
+    y = m.protectors.names.index("Y")
+    assert np.isin(m.compound_table.site[m.compound_table.slots], zone_cells(m, "Y")).any()
+    assert m.protectors.fees[y] > 0 and np.all(m.protection_eff.ravel()[zone_cells(m, "Y")] == 0.6)
 
 
 def test_without_a_threshold_a_sanctioned_protector_keeps_its_territory():
+    """With no withdrawal threshold a sanction lowers nothing in Z: protection and fees go on every week."""
     m = ScamModel(small(SANCTION_Z))
-    m.run()
-    assert m.protectors.fees[m.protectors.names.index("Z")] > 0
+    z, cells = m.protectors.names.index("Z"), zone_cells(m, "Z")
+    for _ in range(m.params.run.weeks):
+        m.step()
+        assert np.all(m.protection_eff.ravel()[cells] == 0.9)
+        assert m.protectors.tipoff(m, int(cells[0]), 0.9) is None  # no threshold: the plain tip-off rule, no protector decision
+        assert m.protectors.fees[z] > 0
 
 
 def test_sanctioning_a_protector_with_no_territory_changes_nothing():
@@ -149,7 +156,7 @@ def test_a_protector_that_sells_out_leaks_its_operators_sites():
     assert not t.known[elsewhere].any()
 
 
-def test_paid_relocation_moves_operators_into_the_protectors_calm_territory_at_its_cost():
+def test_paid_relocation_moves_operators_into_the_protectors_calm_territory_at_its_cost(monkeypatch):
     # One protector holds both zones; announced raids in A pressure only the part of Z inside A.
     params = small({"type": "case_by_case", "jurisdictions": ["A"], "raid_frequency": 0.0},
                    **{"protectors.territories": ("KNA=Z+Y",), "protectors.announcement_pressure": 1.0,
@@ -160,12 +167,27 @@ def test_paid_relocation_moves_operators_into_the_protectors_calm_territory_at_i
     z_in_a = np.flatnonzero((m.region.zone.ravel() == 0) & (m.region.flat_jurisdiction == 0))
     here = t.slots[np.isin(t.site[t.slots], z_in_a) & (t.relocating[t.slots] == 0)]
     assert len(here)
+    costs, paying = [], []  # the cost of every move made inside a paid move
+    move_to, paid_move = moves.move_to, m.protectors.paid_move
+    monkeypatch.setattr(moves, "move_to", lambda m_, comp, cell, cost, forced: (costs.append(cost) if paying else None)
+                        or move_to(m_, comp, cell, cost, forced))
+
+    def watched(m_, comp, calm=None):
+        paying.append(comp)
+        paid_move(m_, comp, calm)
+        paying.clear()
+
+    m.protectors.paid_move = watched
     treasury = m.protectors.treasury[0]
     m.step()
     calm = np.flatnonzero((m.protectors.owner == 0) & (m.region.flat_jurisdiction == 1))
     moved = here[t.alive[here]]
     assert len(moved) and np.isin(t.site[moved], calm).all()
-    assert m.protectors.treasury[0] < treasury + m.protectors.fees[0]  # it paid part of the moves
+    # The week's books: fees in and the spending share out (phase 5), then half of every paid move's cost (phase 7),
+    # the treasury being large enough to pay each in full.
+    spent = (treasury + m.protectors.fees[0]) * (1 - m.params.protectors.spending_share)
+    assert len(costs) == len(here) and spent > 0.5 * sum(costs)
+    assert m.protectors.treasury[0] == pytest.approx(spent - 0.5 * sum(costs), rel=1e-12)
 
 
 def test_with_moving_switched_off_a_paid_relocation_closes_the_compounds_instead():
@@ -196,10 +218,32 @@ SYNDICATES = {"operators.syndicates": 3, "syndicates.levy": 0.2, "syndicates.rev
               "enforcement.detection_rate": 0.0, "enforcement.background_raid_frequency": 0.0, "enforcement.responsiveness": 0.0}
 
 
+def test_the_levy_is_its_share_of_a_members_positive_profit_only():
+    paid = protection.levy(np.array([-5.0, 10.0, 3.0, 0.0]), np.array([True, True, False, True]), 0.2)
+    assert paid.tolist() == [0.0, 2.0, 0.0, 0.0]
+
+
 def test_members_pay_a_levy_into_a_shared_treasury():
-    m = ScamModel(small(**SYNDICATES))
-    m.run(5)
-    assert (m.syndicate_book.treasury > 0).all()
+    """With no bailouts and no payout, a week adds to each treasury exactly the levy share of its members' positive
+    profits, as the week's books give them to the syndicates."""
+    m = ScamModel(small(**SYNDICATES, **{"syndicates.bailout": 0.0, "syndicates.payout_share": 0.0}))
+    book, ot = m.syndicate_book, m.operator_table
+    settle, due = book.settle, []
+
+    def watched(m_, profit):
+        size = ot.size
+        member = ot.alive[:size] & (ot.syndicate[:size] >= 0)
+        syn = ot.syndicate[:size][member]
+        due.append(np.bincount(syn, weights=0.2 * np.maximum(profit[:size][member], 0.0), minlength=len(book.treasury)))
+        return settle(m_, profit)
+
+    book.settle = watched
+    for _ in range(5):
+        before = book.treasury.copy()
+        due.clear()
+        m.step()
+        np.testing.assert_allclose(book.treasury - before, due[0], rtol=1e-12)
+    assert (book.treasury > 0).all()
 
 
 _levy, _bailouts = protection.levy, protection.bailouts  # the rules themselves, for the wrappers below
@@ -285,11 +329,22 @@ def test_an_asset_freeze_takes_the_treasury_and_a_share_of_members_capital():
     m.run(START - 1)
     ot = m.operator_table
     members = ot.slots[ot.syndicate[ot.slots] == 2]
-    capital = np.maximum(ot.capital[members], 0.0).sum()
-    treasury = m.syndicate_book.treasury[2]
+    assert len(members)
+    book, at_strike = m.syndicate_book, {}
+    strike = book.strike
+
+    def watched(m_):  # the week's strike (phase 7), after the books have paid this week's levy
+        mine = ot.slots[ot.syndicate[ot.slots] == 2]
+        at_strike.update(treasury=book.treasury[2], capital=ot.capital[mine].copy())
+        strike(m_)
+        at_strike["after"] = ot.capital[mine].copy()
+
+    book.strike = watched
     m.step()
-    assert m.syndicate_book.treasury[2] < treasury  # frozen, then the week's levy only
-    assert m.events.seized >= treasury + 0.5 * capital - 1e-6
+    before, after = at_strike["capital"], at_strike["after"]
+    np.testing.assert_allclose(after, np.where(before > 0, 0.5 * before, before), rtol=1e-12)  # half of what is positive
+    assert m.events.raids == 0  # nothing else seizes this week
+    assert m.events.seized == pytest.approx(at_strike["treasury"] + 0.5 * np.maximum(before, 0.0).sum(), rel=1e-12)
 
 
 def test_a_branch_to_a_policy_with_sanctions_and_extraditions_is_the_same_as_building_it():
@@ -317,7 +372,7 @@ def test_a_protector_withdraws_after_a_political_shift_without_any_policy():
     m.run(START - 1)
     assert m.protectors.fees[z] > 0
     m.step()
-    assert m.protectors.fees[z] == 0 and m.protectors.fees[m.protectors.names.index("Y")] >= 0
+    assert m.protectors.fees[z] == 0 and m.protectors.fees[m.protectors.names.index("Y")] > 0
     assert np.all(m.protection_eff.ravel()[zone_cells(m, "Z")] == 0.0)
 
 
