@@ -82,7 +82,8 @@ def test_wide_intervals_and_near_zero_denominators_are_unstable() -> None:
     wide = readings.assess([-3.0, 2.5, 0.2], "displacement.wdq_buffer")
     assert wide.status == readings.UNSTABLE and "wider than the plausible range" in wide.reason
     tight = readings.assess([0.81, 0.79, 0.80], "counterfactual.persistence_vs_counterfactual_workers")
-    assert tight.status == readings.STABLE and tight.text().startswith("0.80 (95% interval 0.7")
+    # mean 0.80, sd 0.01 over 3 runs: 0.80 +- t(0.975, 2) 0.01 / sqrt(3) = 0.80 +- 0.0248
+    assert tight.status == readings.STABLE and tight.text() == "0.80 (95% interval 0.78 to 0.82)"
     near = readings.assess([4.0, 0.3], "displacement_share", denominators=[10.0, 900.0], scale=1000.0)
     assert near.status == readings.UNSTABLE and "near zero in 1 of 2" in near.reason
     fine = readings.assess([0.4, 0.3, 0.35], "displacement_share", denominators=[300.0, 400.0, 350.0], scale=1000.0)

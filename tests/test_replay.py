@@ -111,7 +111,9 @@ def test_people_who_left_the_hit_place_add_up(place):
             left = sum(rec.left[k].values())
             assert rec.remaining[k] + left == pytest.approx(rec.cohort, rel=1e-9)
             shares = sm.departure_shares(rec.left[k], rec.cohort)
-            assert sum(shares[d] for d in sm.DESTINATIONS) == pytest.approx(shares["left"], abs=1e-12)
+            for d in sm.DESTINATIONS:  # each share is of the cohort, and those who left are all who are not in place
+                assert shares[d] == pytest.approx(rec.left[k][d] / rec.cohort, rel=1e-12)
+            assert shares["left"] == pytest.approx(1 - rec.remaining[k] / rec.cohort, rel=1e-9, abs=1e-12)
         assert sum(rec.left[13].values()) >= sum(rec.left[4].values())  # later windows include the earlier
         assert rec.left[13]["detained_rescued"] > 0  # 2,000 raids a year found somebody
         # the cohort is the people held in the hit place the week before the start

@@ -173,7 +173,8 @@ def test_out_of_range(section, key, value):
 
 def test_nan_is_refused():
     # TOML has `nan`; a NaN parameter poisons every sum it enters and must be refused like any out-of-range value.
-    problems_of(small(market={"demand_factor": math.nan}))
+    msg = only_problem(small(market={"demand_factor": math.nan}))
+    assert WHERE in msg and "market.demand_factor = nan is out of range" in msg and "a finite number" in msg
 
 
 def test_every_problem_is_reported_at_once():
@@ -287,7 +288,8 @@ def test_unknown_map_key_and_generator():
 
 def test_generated_map_refuses_a_table_for_an_unknown_jurisdiction():
     # The generated map names its jurisdictions JA, JB, ...; a table for "Nowhere" changes nothing and must be refused.
-    problems_of({"jurisdictions": {"Nowhere": {"governance": 0.3}}})
+    msg = only_problem({"jurisdictions": {"Nowhere": {"governance": 0.3}}})
+    assert WHERE in msg and "[jurisdictions.Nowhere]" in msg and "JA" in msg
 
 
 # ---- files and --set ---------------------------------------------------------------------------

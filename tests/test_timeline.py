@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from sim.core import hooks
 from sim.core.model import ScamModel
 from sim.params.declarations import Params
 from sim.params.events import policy_window, without_policy
@@ -215,14 +216,28 @@ def test_each_event_sanctions_and_strikes_at_its_own_start():
     events = [{"name": "freeze", "type": "root_causes", "start_week": 8, "freeze_syndicates": ["1"], "syndicate_freeze": 0.5},
               {"name": "extradite", "type": "root_causes", "start_week": 16, "extradite_syndicates": ["2"]}]
     m = ScamModel(scenario(timeline=events))
-    arrests = {}
+    book, ot = m.syndicate_book, m.operator_table
+    extradited, seized, strike = [], {}, book.strike
+    m.hooks.subscribe(hooks.OperatorLeft, lambda e: extradited.append((e.week, e.operator)) if e.reason == "extradition" else None)
+
+    def watched(m_):  # the strike of the week (phase 7), read as it happens
+        one = ot.slots[ot.syndicate[ot.slots] == 1]
+        treasury, capital, before = book.treasury[1], np.maximum(ot.capital[one], 0.0).sum(), m_.events.seized
+        strike(m_)
+        seized[m_.week] = (m_.events.seized - before, treasury + 0.5 * capital)
+
+    book.strike = watched
+    bosses = {}
     for _ in range(20):
+        bosses[m.week + 1] = book.boss(m, 2).unique_id
         m.step()
-        arrests[m.week] = m.events.arrests
         if m.week == 8:
-            assert m.syndicate_book.struck_by == [True, False]
-    assert m.syndicate_book.struck_by == [True, True]
-    assert arrests[16] >= 1
+            assert book.struck_by == [True, False] and book.treasury[1] == 0.0
+    assert book.struck_by == [True, True]
+    got, expected = seized[8]
+    assert got == pytest.approx(expected, rel=1e-12) and expected > 0  # the whole treasury and half of members' capital
+    assert all(got == 0.0 for week, (got, _) in seized.items() if week != 8)  # each event strikes once, at its start
+    assert extradited == [(16, bosses[16])]  # syndicate 2's boss at the start of week 16, and nobody else
 
 
 def test_measures_read_the_timelines_envelope_and_the_counterfactual_drops_every_event():
@@ -339,7 +354,7 @@ def test_the_cli_reports_bad_entries_without_a_traceback(tmp_path, scamsim, comm
     args = [*scamsim, command, str(path)] + (["--out", str(tmp_path / "out")] if command == "run" else [])
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode != 0
+    assert done.returncode == 2  # bad input
     text = done.stdout + done.stderr
     assert "Traceback" not in text
     assert "[[timeline]] #1 (raids).raid_frequency" in text and "[[timeline]] #2 (raids): name 'raids' is used twice" in text
