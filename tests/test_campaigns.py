@@ -150,31 +150,50 @@ def test_the_border_escape_route_lowers_the_workers_lost_in_tipped_off_raids_nea
     assert np.mean(far1) == pytest.approx(np.mean(far0), abs=0.1)
 
 
-def test_an_escape_across_the_border_makes_the_forced_move_cheaper():
-    m = ScamModel(small(**TIPPED, **{"borders.escape_cells": 2, "borders.escape_cost_factor": 0.0}))
+@pytest.mark.parametrize("factor", [0.0, 0.5])
+def test_an_escape_across_the_border_makes_the_forced_move_cheaper(monkeypatch, factor):
+    """A tipped-off compound near a border pays ``escape_cost_factor`` of its forced move (the rest comes back right
+    after the move); one far from any border pays all of it."""
+    from sim.core import moves
+
+    m = ScamModel(small(**TIPPED, **{"borders.escape_cells": 2, "borders.escape_cost_factor": factor}))
     near_border = borders.near_foreign(m.borders.country, 2).ravel()
-    paid: dict[int, float] = {}
-    refunds = {True: [], False: []}
+    before: dict[int, float] = {}  # capital as the forced move begins
+    cost: dict[int, float] = {}  # what the move took
+    at_move: dict[int, float] = {}
+    kept = {True: [], False: []}  # (share of the cost paid back, cost) per raid, near a border or not
 
     def capital(uid: int) -> float:
         return next(op.capital for op in m.operator_by_slot.values() if op.unique_id == uid)
 
+    relocate = moves.relocate
+
+    def watched(m_, comp, forced):
+        if forced:
+            before[comp.unique_id] = comp.operator.capital
+        relocate(m_, comp, forced)
+
+    monkeypatch.setattr(moves, "relocate", watched)
+
     def moved(ev: hooks.CompoundMoved) -> None:
         # Moves on the map only: a compound that goes overseas (destination -1) leaves the map, and its
         # operator leaves the regional market with it when that was its last compound.
-        if ev.forced and ev.destination >= 0:
-            paid[ev.compound] = capital(ev.operator)
+        if ev.forced and ev.destination >= 0 and ev.compound in before:
+            at_move[ev.compound] = capital(ev.operator)
+            cost[ev.compound] = before.pop(ev.compound) - at_move[ev.compound]
 
     def raided(ev: hooks.RaidResolved) -> None:
-        if ev.tipped_off and ev.compound in paid:
-            refunds[bool(near_border[ev.cell])].append(capital(ev.operator) - paid.pop(ev.compound))
+        if ev.tipped_off and ev.compound in at_move:
+            c = cost.pop(ev.compound)
+            kept[bool(near_border[ev.cell])].append(((capital(ev.operator) - at_move.pop(ev.compound)) / c, c))
 
     m.hooks.subscribe(hooks.CompoundMoved, moved)
     m.hooks.subscribe(hooks.RaidResolved, raided)
     m.run()
-    assert refunds[True] and refunds[False]
-    assert min(refunds[True]) > 0  # the whole move was paid back: it cost nothing
-    assert max(abs(x) for x in refunds[False]) == 0.0
+    assert len(kept[True]) >= 5 and len(kept[False]) >= 5
+    assert all(c > 0 for _, c in kept[True] + kept[False])
+    assert [share for share, _ in kept[True]] == pytest.approx([1.0 - factor] * len(kept[True]), rel=1e-9)
+    assert all(share == 0.0 for share, _ in kept[False])
 
 
 def test_a_cut_bites_less_near_a_border_whose_other_side_is_not_cut():
