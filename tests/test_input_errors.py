@@ -154,6 +154,36 @@ def test_validate_checks_every_file_after_a_bad_one(tmp_path, capsys):
     assert f"ok: {BASELINE}" in captured.out and str(bad) in captured.err
 
 
+def test_the_readmes_validate_command_passes_on_every_shipped_file(capsys):
+    """The README's first check (`scamsim validate scenarios/*.toml experiments/*.toml`) on what the project ships:
+    scenarios, shocks, experiments, sensitivity and calibration specs and the record of observations."""
+    files = sorted(map(str, (REPO / "scenarios").rglob("*.toml"))) + sorted(map(str, (REPO / "experiments").glob("*.toml")))
+    assert main(["validate", *files]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert out.count("ok: ") == len(files) and "calibration.toml" in out and "observed_2023_2026.toml" in out
+
+
+def test_validate_checks_calibration_specs_and_records_as_their_own_kinds(tmp_path, capsys):
+    record, spec = tmp_path / "record.toml", tmp_path / "spec.toml"
+    record.write_text('[[observation]]\nid = "x"\n')
+    spec.write_text('[calibration]\nscenario = "nothere.toml"\n')
+    assert main(["validate", str(record), str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert f"{record}: observation 1 (x): 'measure' is missing" in err
+    assert f"{spec} [calibration]: scenario = 'nothere.toml': no such file" in err
+    assert "is not a known table" not in err  # not read as scenarios
+    ranges = tmp_path / "ranges.toml"
+    ranges.write_text('[calibration."labour.atrition"]\nlo = 0.1\nhi = 0.2\n[calibration."labour.attrition"]\nlo = 0.3\nhi = 0.2\n'
+                      '[calibration."jurisdictions.Laos.governance"]\nlo = 0.1\nhi = 1.5\n'
+                      '[calibration."zones.Z.kind"]\nlo = 0.1\nhi = 0.2\n')
+    assert main(["validate", str(ranges)]) == 2
+    err = capsys.readouterr().err
+    for words in ('calibration."labour.atrition": not a parameter', 'calibration."labour.attrition": lo = 0.3 is above hi = 0.2',
+                  "calibration.\"jurisdictions.Laos.governance\": 0.1 to 1.5 leaves the parameter's declared range",
+                  "calibration.\"zones.Z.kind\": a zone has no numeric attribute 'kind'"):
+        assert f"{ranges}: {words}" in err, err
+
+
 def test_validate_names_the_kind_of_a_file_missing_its_main_table(tmp_path, capsys):
     sens = tmp_path / "sens.toml"
     sens.write_text('[uncertain]\n"market.revenue_per_worker_day" = [300.0, 400.0]\n')

@@ -81,6 +81,62 @@ def load_ranges(path: str | Path = DEFAULT_RANGES) -> list[Range]:
     return out
 
 
+def check_ranges(path: str | Path) -> list[Range]:
+    """A ranges file read and checked: every ``[calibration."KEY"]`` names a declared parameter and gives finite ``lo`` <=
+    ``hi`` inside the parameter's declared range (positive on a log scale), with ``scale`` linear or log. A
+    ``ScenarioError`` lists every problem with the file and the key (``scamsim validate`` reports them)."""
+    from sim.params.declarations import param_fields
+    from sim.params.maps import JURISDICTION_FIELDS, ZONE_FIELDS
+    from sim.scenario.checks import ScenarioError
+
+    entity_fields = {"jurisdictions": JURISDICTION_FIELDS, "zones": ZONE_FIELDS}
+    from sim.scenario.loader import read_toml
+
+    path = Path(path)
+    _, data = read_toml(path, "ranges")
+    fields, problems = param_fields(), []
+    other = sorted(set(data) - {"calibration"})
+    if other:
+        problems.append(f"{path}: unknown table [{', '.join(other)}]; allowed: calibration")
+    table = data.get("calibration")
+    if not isinstance(table, dict) or not table:
+        raise ScenarioError([*problems, f'{path}: no [calibration."KEY"] tables; a ranges file gives at least one'])
+    for key, t in table.items():
+        where = f'{path}: calibration."{key}"'
+        head, _, rest = key.partition(".")
+        name, _, attr = rest.rpartition(".")
+        if head in entity_fields and name:  # a jurisdiction's or zone's attribute: its name is checked against the map later
+            if entity_fields[head].get(attr, ("",))[0] != "0-1":
+                allowed = ", ".join(a for a, (unit, _) in entity_fields[head].items() if unit == "0-1")
+                problems.append(f"{where}: a {head[:-1]} has no numeric attribute {attr!r}; allowed: {allowed}")
+                continue
+        elif key not in fields:
+            problems.append(f"{where}: not a parameter; allowed: a declared key (docs/parameters.md), e.g. labour.attrition, "
+                            f"or jurisdictions.NAME.governance")
+            continue
+        if not isinstance(t, dict):
+            problems.append(f"{where}: must be a table with lo and hi")
+            continue
+        lo, hi = t.get("lo"), t.get("hi")
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in (lo, hi)):
+            problems.append(f"{where}: lo = {lo!r}, hi = {hi!r}; allowed: two finite numbers")
+            continue
+        md = fields[key].metadata if key in fields else {"lo": 0.0, "hi": 1.0}
+        floor, ceiling = md.get("lo", -math.inf), md.get("hi", math.inf)
+        if lo > hi:
+            problems.append(f"{where}: lo = {lo} is above hi = {hi}; allowed: lo <= hi")
+        elif lo < floor or hi > ceiling:
+            problems.append(f"{where}: {lo} to {hi} leaves the parameter's declared range; allowed: {floor} to {ceiling}")
+        scale = t.get("scale", "linear")
+        if scale not in ("linear", "log"):
+            problems.append(f"{where}: scale = {scale!r}; allowed: linear, log")
+        elif scale == "log" and lo <= 0:
+            problems.append(f"{where}: a log scale needs lo > 0, got {lo}")
+    if problems:
+        raise ScenarioError(problems)
+    return load_ranges(path)
+
+
 def sample(ranges: list[Range], n: int, seed: int = 7) -> list[dict[str, float]]:
     """``n`` parameter sets from a seeded Latin hypercube over the ranges."""
     u = latin_hypercube(n, len(ranges), seed)
