@@ -233,6 +233,15 @@ def test_unusable_out_fails_before_running(tmp_path, capsys, kind):
     assert afile.read_text() == "x"
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, a folder whose permissions say writable")
+def test_an_out_the_filesystem_refuses_fails_before_running(capsys):
+    """/proc looks writable to root but takes no new folder: found before the simulation, not by a crash after it."""
+    started = time.perf_counter()
+    assert main(["run", str(BASELINE), "--out", "/proc/scamsim-out"]) == 2
+    assert time.perf_counter() - started < 5
+    assert "--out: /proc/scamsim-out cannot be created: /proc does not accept new folders" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_run_stopped_while_it_writes_leaves_no_folder_or_a_whole_one(tmp_path, sig):

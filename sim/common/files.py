@@ -83,6 +83,10 @@ def folder_problem(path: Path) -> str | None:
         return f"{path} lies under {ancestor}, which is a file, not a folder"
     if ancestor.exists() and not os.access(ancestor, os.W_OK | os.X_OK):
         return f"{path} cannot be created: {ancestor} is not writable"
+    try:  # permissions can say yes where the filesystem says no (/proc, read-only mounts, root): try, and tidy up
+        os.rmdir(tempfile.mkdtemp(prefix=".scamsim-probe-", dir=ancestor))
+    except OSError as exc:
+        return f"{path} cannot be created: {ancestor} does not accept new folders ({exc.strerror or exc})"
     return None
 
 
