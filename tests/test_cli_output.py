@@ -197,3 +197,11 @@ def test_labels_say_people_held_and_victim_losses():
         assert "workers" not in label.lower() and "revenue" not in label.lower(), (key, label)
     assert MEASURE_LABELS["end.workers_held"].startswith("People held")
     assert "Victim losses" in MEASURE_LABELS["counterfactual.revenue_averted_usd"]
+
+
+def test_table_numbers_never_round_a_ratio_onto_a_whole_number_it_is_not():
+    """An interval's end of 0.99989 printed as "1" reads as reaching 1 (no effect) when it does not."""
+    from sim.cli.table import num
+
+    assert [num(v) for v in (0.99989, 1.0004, 1.0, 0.981, -0.115, 116.2, 2.5e6)] == [
+        "0.9999", "1.0004", "1", "0.981", "-0.115", "116", "2.5M"]

@@ -49,8 +49,26 @@ def test_every_python_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert "too few runs" in text or "one run: no interval" in text
     report = namespace["report"]
     assert (report.succeeded, report.failed) == (9, 0)  # 2 policy types x 3 replications, and 3 counterfactuals
-    assert (tmp_path / "results" / "laos_compare" / "manifest.json").is_file()
+    assert (tmp_path / "results" / "py_compare" / "manifest.json").is_file()
     model = namespace["model"]
     assert model.week == SHORT_WEEKS
     raids = model.log.frame()["raids"].sum()
     assert raids > 0 and sum(namespace["raids"].values()) == raids  # the hook saw every raid the weekly log counts
+
+
+def test_the_first_examples_print_what_the_page_shows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page shows real output: its first two examples, run at the page's own ``WEEKS = 260``, print exactly it.
+
+    A deliberate change of results regenerates the page's outputs in the same commit (they went stale before).
+    """
+    for folder in ("scenarios", "experiments"):
+        (tmp_path / folder).symlink_to(shipped(folder), target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    text = PAGE.read_text(encoding="utf-8")
+    shown = re.findall(r"^Output \(with `WEEKS = 260`\):\n\n```text\n(.*?)^```", text, flags=re.S | re.M)
+    namespace: dict = {}
+    for block, expected in zip(blocks(text)[:2], shown[:2], strict=True):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(block, "docs/python.md", "exec"), namespace)
+        assert out.getvalue() == expected

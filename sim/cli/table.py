@@ -37,7 +37,11 @@ FORMATS = ("text", "markdown", "csv", "json")
 # ---- numbers and cells -----------------------------------------------------------------------------------
 
 def num(v: float) -> str:
-    """A compact number: 3 significant digits, thousands as k and millions as M (US$ sums stay short)."""
+    """A compact number: 3 significant digits, thousands as k and millions as M (US$ sums stay short).
+
+    A value under 10 that 3 digits would round onto a whole number it is not (0.99989 to "1", 1.0004 to "1") gets the
+    digits that tell it apart, up to 6: whether an interval of a ratio reaches 1 is what a reader looks for.
+    """
     if not math.isfinite(v):
         return "nan"
     a = abs(v)
@@ -47,7 +51,12 @@ def num(v: float) -> str:
         return f"{v / 1e6:.3g}M"
     if a >= 1e4:
         return f"{v / 1e3:.3g}k"
-    return f"{v:.3g}"
+    text = f"{v:.3g}"
+    for digits in range(4, 7) if a < 10 else ():  # ratios and shares
+        if float(text) != round(float(text)) or float(text) == v:
+            break
+        text = f"{v:.{digits}g}"
+    return text
 
 
 def cell(r: Reading, with_n: bool) -> str:
