@@ -304,3 +304,15 @@ def test_an_unexpected_error_is_one_line_and_exit_1_unless_debugging(tmp_path, c
     monkeypatch.setenv("SCAMSIM_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         main(["run", str(BASELINE), "--out", str(tmp_path / "o")])
+
+
+def test_run_warns_of_a_policy_it_never_reaches_and_of_an_earlier_run_it_replaces(tmp_path, capsys):
+    case = str(REPO / "scenarios" / "case_by_case.toml")
+    out, short = tmp_path / "o", ["--weeks", "3", "--set", "run.burn_in_weeks=4"]
+    assert main(["run", case, *short, "--set", "policy.start_week=52", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the policy is first felt in week 52, after the run's last week (3)" in err
+    assert "earlier run" not in err
+    assert main(["run", case, *short, "--set", "policy.start_week=2", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"note: {out} holds an earlier run, which this one replaces" in err and "first felt" not in err

@@ -128,6 +128,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if problem:
         return print_errors([f"--out: {problem}; give a folder that can be written"])
     weeks = params.run.weeks
+    for note in _notes(params, out):
+        print(note, file=sys.stderr)
     if args.compare:
         tick, done = progress(weeks, f"{params.run.name} and its no-policy run")
         run, cf = simulate_pair(params, progress=tick)
@@ -149,6 +151,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     for line in closing_lines(summary):
         print(line)
     return 0
+
+
+def _notes(params: Any, out: Path) -> list[str]:
+    """What a user should know before the run: a policy the run never reaches, an earlier run about to be replaced."""
+    notes = []
+    window = policy_window(params)
+    if window.type != "none":
+        felt = window.start_week - window.announce_weeks
+        if felt > params.run.weeks:
+            notes.append(f"warning: the policy is first felt in week {felt}, after the run's last week ({params.run.weeks}): "
+                         f"every week of this run is as without it; give more weeks (--weeks) or an earlier policy.start_week")
+    if (out / "summary.json").is_file():
+        notes.append(f"note: {out} holds an earlier run, which this one replaces (give --out to keep both)")
+    return notes
 
 
 def register(sub: argparse._SubParsersAction) -> None:
