@@ -283,7 +283,7 @@ def test_app_model_stops_at_the_scenarios_length():
     assert m.simulation.week == weeks and not m.running
 
 
-def test_scenarios_are_found_in_the_shipped_folder(tmp_path):
+def test_scenarios_are_found_in_the_shipped_folder(tmp_path, monkeypatch):
     names = scenarios.scenario_names()
     assert "baseline.toml" in names and "shocks/kk_park_2025.toml" in names
     assert (SHIPPED / "calibration" / "mekong_ranges.toml").is_file() and not any(n.startswith("calibration/") for n in names)
@@ -296,6 +296,12 @@ def test_scenarios_are_found_in_the_shipped_folder(tmp_path):
     assert scenarios.resolve_scenario(scenarios.DEFAULTS_NAME) is None
     with pytest.raises(FileNotFoundError, match="not found"):
         scenarios.resolve_scenario("no-such-scenario")
+    # a checkout's path works from any folder: "scenarios/" is the shipped folder itself
+    monkeypatch.chdir(tmp_path)
+    assert scenarios.resolve_scenario("scenarios/shocks/kk_park_2025.toml") == (SHIPPED / "shocks" / "kk_park_2025.toml").resolve()
+    with pytest.raises(FileNotFoundError) as err:
+        scenarios.resolve_scenario("scenarios/nothere.toml")
+    assert "scenarios/scenarios" not in str(err.value)
 
 
 # ---- drawing and measures ------------------------------------------------------------------------

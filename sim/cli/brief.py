@@ -36,5 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--small", action="store_true", help="reduced run for checks and CI (numbers not for citation)")
     p.add_argument("--results", metavar="DIR", help="results folder written by scamsim sweep (default: results/EXPERIMENT "
                                                     "in the current folder if present, else the notebook runs a reduced experiment)")
-    p.add_argument("--out", metavar="FILE.html", help="HTML file to write (default: briefs/NOTEBOOK.html in the current folder)")
+    p.add_argument("--out", metavar="FILE.html",
+                   help="HTML file to write (default: briefs/NOTEBOOK.html in the current folder; briefs/NOTEBOOK-small.html "
+                        "with --small)")
     p.set_defaults(func=cmd_brief)

@@ -43,13 +43,18 @@ def scenario_names() -> list[str]:
 def resolve_scenario(name: str) -> Path | None:
     """The file a picker entry or a path names; None for the built-in defaults.
 
-    Tries the name as a path, then relative to the shipped scenarios (with or without ``.toml``).
+    Tries the name as a path, then relative to the shipped scenarios (with or without ``.toml``; a leading
+    ``scenarios/`` is the shipped folder itself, so a checkout's paths work from any folder).
     Raises FileNotFoundError naming the places it looked.
     """
     if name == DEFAULTS_NAME:
         return None
     folder = scenario_dir()
-    candidates = [Path(name)] + ([folder / name, folder / f"{name}.toml"] if folder else [])
+    given = Path(name)
+    candidates = [given]
+    if folder and not given.is_absolute():  # a picker name, or a path from a checkout's root ("scenarios/...")
+        inside = Path(*given.parts[1:]) if given.parts[:1] == ("scenarios",) and len(given.parts) > 1 else given
+        candidates += [folder / inside] + ([] if inside.suffix == ".toml" else [folder / f"{inside}.toml"])
     for path in candidates:
         if path.is_file():
             return path.resolve()
