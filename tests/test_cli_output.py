@@ -203,5 +203,14 @@ def test_table_numbers_never_round_a_ratio_onto_a_whole_number_it_is_not():
     """An interval's end of 0.99989 printed as "1" reads as reaching 1 (no effect) when it does not."""
     from sim.cli.table import num
 
-    assert [num(v) for v in (0.99989, 1.0004, 1.0, 0.981, -0.115, 116.2, 2.5e6)] == [
-        "0.9999", "1.0004", "1", "0.981", "-0.115", "116", "2.5M"]
+    assert [num(v) for v in (0.99989, 1.0004, 1.0, 0.981, -0.115, 116.2, 1234.5, -7870.0, 2.5e6)] == [
+        "0.9999", "1.0004", "1", "0.981", "-0.115", "116", "1.23k", "-7.87k", "2.5M"]
+
+
+def test_the_table_names_each_parameter_of_a_design_point():
+    """The legend below a text table says which parameter each value belongs to (it listed bare values, and an empty
+    list as nothing at all)."""
+    from sim.cli.table import _point_name
+
+    assert _point_name(2, {"policy.jurisdictions": "", "relocation.base_cost": 3e6, "policy.type": "network"}) == (
+        "point 2: jurisdictions=[], base_cost=3000000.0, type=network")

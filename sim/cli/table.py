@@ -37,7 +37,7 @@ FORMATS = ("text", "markdown", "csv", "json")
 # ---- numbers and cells -----------------------------------------------------------------------------------
 
 def num(v: float) -> str:
-    """A compact number: 3 significant digits, thousands as k and millions as M (US$ sums stay short).
+    """A compact number: 3 significant digits, thousands as k and millions as M (US$ sums stay short; no e+03).
 
     A value under 10 that 3 digits would round onto a whole number it is not (0.99989 to "1", 1.0004 to "1") gets the
     digits that tell it apart, up to 6: whether an interval of a ratio reaches 1 is what a reader looks for.
@@ -49,7 +49,7 @@ def num(v: float) -> str:
         return f"{v / 1e9:.3g}G"
     if a >= 1e6:
         return f"{v / 1e6:.3g}M"
-    if a >= 1e4:
+    if a >= 999.5:  # from what 3 digits would print as 1e+03
         return f"{v / 1e3:.3g}k"
     text = f"{v:.3g}"
     for digits in range(4, 7) if a < 10 else ():  # ratios and shares
@@ -212,7 +212,10 @@ def _by_point(records: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
 
 
 def _point_name(point: int, values: dict[str, Any]) -> str:
-    return f"point {point}" + (f" ({', '.join(str(v) for v in values.values())})" if values else "")
+    """``point 3: type=network, base_cost=3e+06``: each parameter named (shortest unique name), an empty list as ``[]``."""
+    keys = list(values)
+    shown = ", ".join(f"{short(k, keys)}={v if str(v) != '' else '[]'}" for k, v in values.items())
+    return f"point {point}" + (f": {shown}" if values else "")
 
 
 def text(records: list[dict[str, Any]], params: list[str], measures: list[str], transpose: bool, width: int) -> str:
@@ -220,7 +223,8 @@ def text(records: list[dict[str, Any]], params: list[str], measures: list[str], 
 
     points = _by_point(records)
     lines: list[str] = []
-    legend = [""] + [f"{_point_name(p, v['parameters'])}" for p, v in points.items()]  # below the table: it starts the output
+    legend = [""] + [line for p, v in points.items()  # below the table: it starts the output
+                     for line in textwrap.wrap(_point_name(p, v["parameters"]), width, subsequent_indent="    ")]
     if transpose:
         head = ["measure", *(f"point {p}" for p in points)]
         rows = [[short(m, measures), *(cell(v["cells"][m], False) for v in points.values())] for m in measures]
