@@ -47,8 +47,13 @@ def test_a_cell_with_an_escape_route_is_chosen_more_often_than_an_equal_interior
     escape = np.array([True, False])  # cell 0 lies next to another country
     on = shares(two_cells(escape_loss_layer(escape, 0.5, valued=True)))
     off = shares(two_cells(escape_loss_layer(escape, 0.5, valued=False)))
-    assert on[0] > 0.6  # the raid loss expected at cell 0 is halved: it wins clearly more than half
-    assert abs(off[0] - 0.5) < 0.05  # off: the two cells are alike
+    # The raid loss expected at cell 0 is halved (0.02 x 2e6 / 2 = US$20,000 a week more net): the logit gives cell 0
+    # the probability 1 / (1 + exp(-beta * horizon * 20,000 / 1e6)); off, the two cells are alike (1/2). Each share is
+    # a binomial proportion of 4,000 choices: within 4 standard errors.
+    r = RelocationParams()
+    p = 1 / (1 + np.exp(-2.0 * r.horizon_weeks * (0.02 * 2e6 * 0.5) / 1e6))
+    assert abs(on[0] - p) < 4 * np.sqrt(p * (1 - p) / 4000) and p > 0.6
+    assert abs(off[0] - 0.5) < 4 * np.sqrt(0.25 / 4000)
 
 
 def test_the_escape_term_halves_the_expected_raid_loss_only_on_border_cells() -> None:

@@ -353,7 +353,7 @@ def spec_ranges(spec):
     return prior_for(spec.ranges, spec.budget.parameters).ranges
 
 
-def test_the_local_proposal_runs_and_is_recorded(tmp_path):
+def test_the_local_proposal_runs_and_is_recorded(tmp_path, monkeypatch):
     """transition = "local" (pyabc's LocalTransition) runs the small calibration end to end and the manifest says so."""
     pytest.importorskip("pyabc")
     from sim.cli.main import main
@@ -362,7 +362,18 @@ def test_the_local_proposal_runs_and_is_recorded(tmp_path):
     text = SPEC.read_text().replace("[small]", '[small]\ntransition = "local"', 1)
     spec.write_text(text.replace('"../scenarios/', f'"{SPEC.parent.parent.as_posix()}/scenarios/'))
     out = tmp_path / "posterior"
+    import pyabc
+
+    built = []  # the proposals pyabc is handed: the spec's word must reach the sampler, not only the manifest
+
+    class Recorded(pyabc.LocalTransition):
+        def __init__(self, *args, **kwargs):
+            built.append(type(self).__mro__[1].__name__)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(pyabc, "LocalTransition", Recorded)
     assert main(["calibrate", str(spec), "--out", str(out), "--small", "--workers", "1"]) == 0
+    assert built == ["LocalTransition"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["budget"]["transition"] == "local" and load_spec(SPEC).budget.transition == "kde"
     assert 1.0 <= manifest["effective_sample_size"] <= manifest["particles"] + 1e-9

@@ -65,11 +65,13 @@ def test_the_recorder_matches_the_models_weekly_log_and_changes_nothing() -> Non
 
 
 def test_operator_lives_runs_from_the_initial_state_without_policy() -> None:
-    params = load_scenario(SCENARIOS / "baseline.toml").params
+    # a policy that starts early and raids hard: it would change the lives if it ran
+    params = load_scenario(SCENARIOS / "case_by_case.toml", ["policy.start_week=5", "policy.raid_frequency=2000"]).params
     assert params.run.burn_in_weeks > 0 and params.policy.type != "none"
     lives, stopped = operator_lives(params, seed=1, years=1)
     assert stopped == 52
     assert sum(x.start == 0 for x in lives) == params.operators.initial  # every initial operator, aged 0 at week 0
+    assert lives == operator_lives(counterfactual_params(params), seed=1, years=1)[0]  # the same lives without the policy
 
 
 def test_the_command_refuses_zero_years(capsys) -> None:

@@ -47,7 +47,8 @@ def test_draws_follow_the_weights_and_repeat_with_the_seed(tmp_path):
 
 def test_integer_parameters_are_drawn_as_whole_numbers(tmp_path):
     post = read_posterior(write_posterior(tmp_path / "p", [3.4, 7.6], [1, 1], integer=True, key="operators.initial"))
-    assert {d["operators.initial"] for d in posterior_draws(post, 50, 1)} <= {3, 8}
+    values = [d["operators.initial"] for d in posterior_draws(post, 50, 1)]
+    assert set(values) == {3, 8} and all(type(v) is int for v in values)  # both particles drawn, as whole numbers
 
 
 @pytest.mark.parametrize(("mutate", "named"), [
@@ -84,6 +85,9 @@ def test_cli_replay_over_a_posterior_writes_the_draws(tmp_path, capsys):
     assert main(["replay", str(BASELINE), *sets, "--replications", "2", "--posterior", str(folder), "--out", str(out)]) == 0
     draws = pd.read_csv(out / "draws.csv")
     assert list(draws.columns) == ["replication", "seed", KEY] and len(draws) == 2
+    manifest = json.loads((out / "manifest.json").read_text())
+    expected = posterior_draws(read_posterior(folder), 2, manifest["seed"])
+    assert draws[KEY].tolist() == [d[KEY] for d in expected]  # the drawn values, in replication order
     assert json.loads((out / "manifest.json").read_text())["posterior"]["particles"] == 2
 
 
