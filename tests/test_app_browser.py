@@ -21,6 +21,7 @@ import pytest
 
 from sim.cli import app as appcli
 from sim.common.resources import source_root
+from sim.scenario.loader import load_scenario
 from sim.viz import scenarios
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -296,7 +297,9 @@ def test_page_reads_at_1366x768(server, browser_page):
     assert page.title() == TITLE
     footers = page.locator("footer, .v-footer")
     assert all(not footers.nth(i).is_visible() for i in range(footers.count())), "a footer covers the page"
-    assert page.locator(".scamsim-value-raid_frequency").inner_text().strip() != ""
+    shown = page.locator(".scamsim-value-raid_frequency").inner_text().strip()
+    opened = load_scenario(scenarios.resolve_scenario("baseline.toml")).params.policy.raid_frequency
+    assert float(shown.replace(",", "")) == opened, (shown, opened)  # the value the slider holds, written out
     for label in ("Map (PNG)", "Charts (PNG)", "Table (CSV)"):
         assert page.get_by_text(label).count() >= 1, label
     with page.expect_download() as download:
