@@ -132,6 +132,15 @@ def test_picking_a_scenario_opens_it_with_its_values():
     assert "60 per agency-year" in measures_html(rc)
 
 
+def test_picking_a_timeline_scenario_while_comparing_a_policy_opens_it_without_the_compared_policy():
+    """A timeline takes no compared policy (refuse_policy_controls): the pick opened nothing before; now it opens the
+    file, keeps the counterfactual, and drops the compared policy."""
+    model, rc = render(controls.AppModel(scenario_file="case_by_case.toml", compare=True, compare_policy="hotspot"))
+    rc.find(v.Select, label="Scenario").widget.v_model = "mekong_history.toml"
+    assert model.value.scenario_file == "mekong_history.toml" and model.value.compare_policy in (None, "none")
+    assert model.value.params == load_scenario(SHIPPED / "mekong_history.toml").params
+
+
 def test_policy_control_changes_the_models_policy():
     model, rc = render(controls.AppModel(policy_type="case_by_case"))
     assert model.value.simulation.policy.name == "case_by_case"

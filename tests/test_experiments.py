@@ -306,6 +306,9 @@ def test_bad_factor_names_file_and_key(tmp_path, factor, key, words):
      "sample.bounds.relocation.base_cost", "low <= high"),
     ('[experiment]\nscenario = "{b}"\n[factors]\n"policy.raid_frequency" = [1.0]\n[[points]]\n"policy.raid_frequency" = 2.0\n',
      "policy.raid_frequency is both", "vary it in one place"),
+    ('[experiment]\nscenario = "{b}"\n[[points]]\n"relocation.base_cost" = 2.0\n[sample]\ncount = 2\n'
+     'bounds = {{"relocation.base_cost" = [1.0, 5.0]}}\n', "relocation.base_cost is both in [[points]] and in [sample]",
+     "vary it in one place"),
     ('[experiment\n', "not valid TOML", ""),
 ])
 def test_bad_experiment_names_file_and_key(tmp_path, text, key, words):

@@ -316,3 +316,12 @@ def test_run_warns_of_a_policy_it_never_reaches_and_of_an_earlier_run_it_replace
     assert main(["run", case, *short, "--set", "policy.start_week=2", "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert f"note: {out} holds an earlier run, which this one replaces" in err and "first felt" not in err
+
+
+def test_brief_without_its_extra_names_the_extra_not_a_bug(monkeypatch, capsys, tmp_path):
+    """After a plain `pip install .` the notebook tools are missing: the command says which extra installs them."""
+    monkeypatch.setitem(sys.modules, "nbconvert", None)  # importing it now raises ImportError, as when it is absent
+    assert main(["brief", "01", "--small", "--out", str(tmp_path / "b.html")]) == 1
+    err = capsys.readouterr().err
+    assert "scamsim brief needs the 'briefs' extra (nbconvert is not installed)" in err and "bug" not in err
+    assert not (tmp_path / "b.html").exists()

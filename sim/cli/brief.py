@@ -8,7 +8,14 @@ from sim.cli.common import EXIT_FAILURE, EXIT_OK, print_errors
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from nbclient.exceptions import CellExecutionError
+    try:
+        import ipykernel  # noqa: F401  (the kernel the notebook runs in)
+        import nbconvert  # noqa: F401
+        from nbclient.exceptions import CellExecutionError
+    except ImportError as exc:
+        print_errors([f"scamsim brief needs the 'briefs' extra ({exc.name} is not installed): pip install 'scamsim[briefs]', "
+                      f"or pip install -e '.[briefs]' in a checkout"])
+        return EXIT_FAILURE
 
     from sim.briefs.briefing import BriefingError, brief
 

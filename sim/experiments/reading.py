@@ -188,12 +188,11 @@ def _factors(where: str, data: dict[str, Any], fields: Fields, problems: list[st
 
 def _extra_points(where: str, data: dict[str, Any], fields: Fields, seed: int, problems: list[str]) -> list[dict[str, Any]]:
     """[[points]] then [sample]: the points crossed with the factorial design."""
-    extra: list[dict[str, Any]] = []
-    if "points" in data:
-        extra += explicit_points(where, data["points"], fields, problems)
-    if "sample" in data:
-        extra += sampled_points(where, _table(where, data, "sample", problems), fields, seed, problems)
-    return extra
+    points = explicit_points(where, data["points"], fields, problems) if "points" in data else []
+    samples = sampled_points(where, _table(where, data, "sample", problems), fields, seed, problems) if "sample" in data else []
+    for key in sorted({k for p in points for k in p} & {k for p in samples for k in p}):
+        problems.append(f"{where}: {key} is both in [[points]] and in [sample]; vary it in one place")
+    return [*points, *samples]
 
 
 def _check_overlaps(where: str, factors: dict[str, Any], extra_keys: list[str], fixed: dict[str, Any], problems: list[str]) -> None:

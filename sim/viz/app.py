@@ -207,8 +207,13 @@ def Sidebar(model: solara.Reactive[AppModel], names: list[str]):
     def pick(name: str) -> None:
         if name != model.value.scenario_file:
             compare, other = model.value.compare, model.value.compare_policy
+            try:
+                picked = AppModel(scenario_file=name, compare=compare, compare_policy=other)
+            except ValueError:  # a timeline file takes no compared policy (refuse_policy_controls): open it without one
+                other = "none"
+                picked = AppModel(scenario_file=name, compare=compare, compare_policy=other)
             settings.set(control_values(model_params(name, compare=compare, compare_policy=other)))
-            model.set(AppModel(scenario_file=name, compare=compare, compare_policy=other))
+            model.set(picked)
 
     def change(name: str, value) -> None:
         settings.set({**settings.value, name: value})
