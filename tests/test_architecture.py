@@ -299,3 +299,51 @@ def test_every_subpackage_has_a_documented_init():
         elif not (ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or "").strip():
             bad.append(f"{rel}: no docstring")
     assert not bad, "subpackages of sim without a documented __init__.py:\n" + "\n".join(bad)
+
+
+# ---- every third-party import is a declared dependency ------------------------------------------------------
+
+#: Imported only inside a guard that names what to install when it is missing (sim/analysis/ema.py).
+UNDECLARED_OPTIONAL = {"ema_workbench"}
+
+
+def _requirement_name(requirement: str) -> str:
+    import re
+
+    return re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_every_third_party_module_sim_imports_comes_with_a_declared_requirement():
+    """`pip install .` (with the extra a command names) must bring every module ``sim`` imports: a module of a
+    distribution declared in pyproject.toml (dependencies or an extra), or of one that a declared one requires.
+    Only reads what is installed here, so it cannot see a requirement that this environment happens to have anyway.
+    The command that needs an extra says which (``scamsim brief``: briefs; ``calibrate``: calibrate; ...)."""
+    import importlib.metadata as md
+    import sys
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = {_requirement_name(r) for r in project["dependencies"]}
+    declared |= {_requirement_name(r) for reqs in project["optional-dependencies"].values() for r in reqs}
+    reachable, todo = set(), list(declared)
+    while todo:  # what the declared distributions require, all the way down (requirements of their own extras left out)
+        name = todo.pop()
+        if name in reachable:
+            continue
+        reachable.add(name)
+        try:
+            todo += [_requirement_name(r) for r in md.requires(name) or [] if "extra ==" not in r]
+        except md.PackageNotFoundError:
+            continue
+    imported = set()
+    for path in SIM.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = {m for m in imported if m not in sys.stdlib_module_names and m != "sim"} - UNDECLARED_OPTIONAL
+    distributions = md.packages_distributions()
+    missing = {m: distributions.get(m) for m in third_party
+               if not any(d.lower().replace("_", "-") in reachable for d in distributions.get(m, []))}
+    assert not missing, f"imported by sim/ but not declared in pyproject.toml (nor required by a declared one): {missing}"
