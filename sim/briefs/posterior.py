@@ -86,7 +86,7 @@ def _point(table: pd.DataFrame, measure: str, **at: object) -> pd.Series:
 
 def douglas_table(h: PosteriorHeadline, policy: str = "case_by_case") -> str:
     """Markdown: for each raid frequency, people held (region, with overseas) and victim losses against the
-    no-policy run (median [90% predictive band]), and P(people held cut by more than 10%) with its 95% interval."""
+    no-policy run (median [90% predictive band]), and P(people held cut by more than 10%) with its 90% (Jeffreys) interval."""
     status_quo = status_quo_rate()
     rates = sorted(h.bands.loc[h.bands["policy.type"] == policy, "policy.raid_frequency"].unique())
     lines = ["| raids per agency-year | people held, region | people held, with overseas | victim losses, region "
@@ -194,7 +194,7 @@ def _halves(h: PosteriorHeadline, at: dict) -> dict[str, str]:
 
 
 def phase_table(h: PosteriorHeadline) -> str:
-    """Markdown: P(region cut > 10%) [95% interval] for each moving cost (rows) and raid frequency (columns)."""
+    """Markdown: P(region cut > 10%) [90% Jeffreys interval] for each moving cost (rows) and raid frequency (columns)."""
     p = h.probability[h.probability["measure"] == REGION]
     costs = sorted(p["relocation.base_cost"].unique())
     rates = sorted(p["policy.raid_frequency"].unique())
