@@ -156,17 +156,24 @@ def test_a_protector_that_sells_out_leaks_its_operators_sites():
     assert not t.known[elsewhere].any()
 
 
-def test_paid_relocation_moves_operators_into_the_protectors_calm_territory_at_its_cost(monkeypatch):
-    # One protector holds both zones; announced raids in A pressure only the part of Z inside A.
+def pressured_in_a(**values: Any) -> tuple[ScamModel, np.ndarray]:
+    """One protector holds both zones; raids announced in A pressure only the part of Z inside A. The model the week
+    before, and the producing compounds in that part (the ones the protector will move out)."""
     params = small({"type": "case_by_case", "jurisdictions": ["A"], "raid_frequency": 0.0},
                    **{"protectors.territories": ("KNA=Z+Y",), "protectors.announcement_pressure": 1.0,
-                      "protectors.relocate_pressure": 1.0, "protectors.relocation_subsidy": 0.5})
+                      "protectors.relocate_pressure": 1.0, "protectors.relocation_subsidy": 0.5, **values})
     m = ScamModel(params)
     m.run(START - 1)
     t = m.compound_table
     z_in_a = np.flatnonzero((m.region.zone.ravel() == 0) & (m.region.flat_jurisdiction == 0))
     here = t.slots[np.isin(t.site[t.slots], z_in_a) & (t.relocating[t.slots] == 0)]
     assert len(here)
+    return m, here
+
+
+def test_paid_relocation_moves_operators_into_the_protectors_calm_territory_at_its_cost(monkeypatch):
+    m, here = pressured_in_a()
+    t = m.compound_table
     costs, paying = [], []  # the cost of every move made inside a paid move
     move_to, paid_move = moves.move_to, m.protectors.paid_move
     monkeypatch.setattr(moves, "move_to", lambda m_, comp, cell, cost, forced: (costs.append(cost) if paying else None)
@@ -192,15 +199,7 @@ def test_paid_relocation_moves_operators_into_the_protectors_calm_territory_at_i
 
 def test_with_moving_switched_off_a_paid_relocation_closes_the_compounds_instead():
     """``relocation.enabled = false``: a forced move closes the compound (ODD 7.9), the protector's paid move too."""
-    params = small({"type": "case_by_case", "jurisdictions": ["A"], "raid_frequency": 0.0},
-                   **{"protectors.territories": ("KNA=Z+Y",), "protectors.announcement_pressure": 1.0,
-                      "protectors.relocate_pressure": 1.0, "protectors.relocation_subsidy": 0.5, "relocation.enabled": False})
-    m = ScamModel(params)
-    m.run(START - 1)
-    t = m.compound_table
-    z_in_a = np.flatnonzero((m.region.zone.ravel() == 0) & (m.region.flat_jurisdiction == 0))
-    here = t.slots[np.isin(t.site[t.slots], z_in_a) & (t.relocating[t.slots] == 0)]
-    assert len(here)
+    m, here = pressured_in_a(**{"relocation.enabled": False})
     ids = {m.compound_by_slot[int(s)].unique_id for s in here}
     m.step()
     standing = {c.unique_id for c in m.compound_by_slot.values()}
