@@ -71,9 +71,12 @@ class Range:
 
 def load_ranges(path: str | Path = DEFAULT_RANGES) -> list[Range]:
     """The ``[calibration]`` tables of a ranges file."""
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    return _ranges(path, tomllib.loads(Path(path).read_text(encoding="utf-8")).get("calibration", {}))
+
+
+def _ranges(path: str | Path, table: dict[str, Any]) -> list[Range]:
     out = []
-    for key, t in data.get("calibration", {}).items():
+    for key, t in table.items():
         if not isinstance(t, dict) or "lo" not in t or "hi" not in t:
             raise ValueError(f"{path}: calibration.{key} needs lo and hi")
         out.append(Range(key, float(t["lo"]), float(t["hi"]), t.get("scale", "linear"), bool(t.get("integer", False)),
@@ -88,10 +91,9 @@ def check_ranges(path: str | Path) -> list[Range]:
     from sim.params.declarations import param_fields
     from sim.params.maps import JURISDICTION_FIELDS, ZONE_FIELDS
     from sim.scenario.checks import ScenarioError
-
-    entity_fields = {"jurisdictions": JURISDICTION_FIELDS, "zones": ZONE_FIELDS}
     from sim.scenario.loader import read_toml
 
+    entity_fields = {"jurisdictions": JURISDICTION_FIELDS, "zones": ZONE_FIELDS}
     path = Path(path)
     _, data = read_toml(path, "ranges")
     fields, problems = param_fields(), []
@@ -134,7 +136,7 @@ def check_ranges(path: str | Path) -> list[Range]:
             problems.append(f"{where}: a log scale needs lo > 0, got {lo}")
     if problems:
         raise ScenarioError(problems)
-    return load_ranges(path)
+    return _ranges(path, table)  # the table already read (the bounds are checked as numbers; a ranges file may write 6.0 for 6)
 
 
 def sample(ranges: list[Range], n: int, seed: int = 7) -> list[dict[str, float]]:
