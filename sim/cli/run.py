@@ -9,7 +9,7 @@ from typing import Any
 
 from sim.cli.common import print_errors, progress
 from sim.measures.run import RunResult
-from sim.params.events import policy_window
+from sim.params.events import first_felt, policy_window
 
 
 def write_run(out: Path, run: RunResult, summary: dict[str, Any], provenance: dict[str, Any], cf: RunResult | None = None) -> None:
@@ -158,7 +158,7 @@ def _notes(params: Any, out: Path) -> list[str]:
     notes = []
     window = policy_window(params)
     if window.type != "none":
-        felt = window.start_week - window.announce_weeks
+        felt = first_felt(window)
         if felt > params.run.weeks:
             notes.append(f"warning: the policy is first felt in week {felt}, after the run's last week ({params.run.weeks}): "
                          f"every week of this run is as without it; give more weeks (--weeks) or an earlier policy.start_week")

@@ -18,7 +18,7 @@ import sim
 from sim.core.model import ScamModel
 from sim.measures import metrics
 from sim.params.declarations import Params
-from sim.params.events import policy_window, without_policy
+from sim.params.events import first_felt, policy_window, without_policy
 from sim.scenario.loader import params_hash
 
 MOVE_COLUMNS = ["week", "from_cell", "to_cell", "km", "cross_border", "forced"]
@@ -168,7 +168,7 @@ def summarise(run: RunResult, cf: RunResult | None = None) -> dict[str, Any]:
         },
     }
     if cf is not None:
-        first = start - window.announce_weeks if window.type != "none" else start  # first week the policy is felt
+        first = first_felt(window)
         cw, cr = cf.frame["workers_held"].to_numpy(), cf.frame["revenue"].to_numpy()
         out["counterfactual"] = {
             "persistence_vs_counterfactual_workers": ops["persistence_vs_counterfactual_workers"],

@@ -12,12 +12,18 @@ import dataclasses
 
 from sim.params.declarations import Params, PolicyParams
 
-__all__ = ["policy_events", "policy_window", "without_policy"]
+__all__ = ["first_felt", "policy_events", "policy_window", "without_policy"]
 
 
 def policy_events(params: Params) -> tuple[PolicyParams, ...]:
     """The events that act in a run: the timeline's, or the single policy as one event."""
     return params.timeline if params.timeline else (params.policy,)
+
+
+def first_felt(p: PolicyParams) -> int:
+    """The first week a policy (or an event, or a timeline's envelope) is felt: its start, or the first announced week
+    (``start_week - announce_weeks``) for one that acts; a policy of type ``none`` is never announced."""
+    return p.start_week - (p.announce_weeks if p.type != "none" else 0)
 
 
 def policy_window(params: Params) -> PolicyParams:
@@ -35,7 +41,7 @@ def policy_window(params: Params) -> PolicyParams:
     acting = [e for e in events if e.type != "none"]  # events of type none are recorded, not acted on
     timed = acting or events
     start = min(e.start_week for e in timed)
-    felt = min(e.start_week - (e.announce_weeks if e.type != "none" else 0) for e in timed)
+    felt = min(first_felt(e) for e in timed)
     ends = [e.end_week for e in timed]
     everywhere = any(not e.jurisdictions for e in acting)
     names = () if everywhere else tuple(dict.fromkeys(j for e in acting for j in e.jurisdictions))
